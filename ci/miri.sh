@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every test that reaches unsafe code, under Miri with strict provenance. Tests scale
+# themselves down under cfg(miri). Installs nightly, miri and rust-src when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+rustup component add miri rust-src --toolchain nightly >/dev/null
+cargo +nightly miri setup >/dev/null
+
+export MIRIFLAGS="${MIRIFLAGS:--Zmiri-strict-provenance}"
+# The test targets that exercise unsafe code (the crate's own unit tests, and the map
+# facades whose cores use unsafe). Proptest cases are scaled down by PROPTEST_CASES.
+export PROPTEST_CASES="${PROPTEST_CASES:-4}"
+cargo +nightly miri test --lib
+for t in ${MIRI_TESTS:-hash_map finalizing}; do
+    cargo +nightly miri test --test "$t"
+done

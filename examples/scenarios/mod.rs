@@ -1,0 +1,98 @@
+//! The leak scenarios of `examples/leak_report.rs`, one module per leak of the design's
+//! table, each running the same workload on the ordinary choice and on `leakless`.
+//!
+//! Shared with `tests/report.rs`, which runs them at a small scale and asserts the
+//! verdicts. The including binary must install [`alloc::CountingAlloc`] as its global
+//! allocator.
+#![allow(dead_code, unreachable_pub)]
+
+pub mod alloc;
+pub mod l1_capacity;
+pub mod l4_finalize;
+
+use alloc::Window;
+
+/// One map's result in a scenario.
+pub struct Row {
+    /// What ran the workload, e.g. `std::collections::HashMap`.
+    pub map: &'static str,
+    /// The most heap it held at once.
+    pub peak: usize,
+    /// Heap still held at the end of the workload.
+    pub held: usize,
+    /// Entries still in the map at the end.
+    pub live: usize,
+    /// Values whose cleanup step ran, of the values that left the map.
+    pub cleaned: Option<(u64, u64)>,
+    /// Heap held at evenly spaced points of the workload, for the chart.
+    pub samples: Vec<usize>,
+}
+
+impl Row {
+    /// Bytes held at the end as a fraction of the peak.
+    pub fn held_ratio(&self) -> f64 {
+        if self.peak == 0 {
+            0.0
+        } else {
+            self.held as f64 / self.peak as f64
+        }
+    }
+
+    /// `true` if this row shows no leak: it holds at most 1% of its peak and every
+    /// departing value was cleaned up.
+    pub fn released(&self) -> bool {
+        self.held_ratio() <= 0.01 && self.cleaned.is_none_or(|(done, of)| done == of)
+    }
+}
+
+/// One leak, the ordinary maps and the `leakless` map.
+pub struct Scenario {
+    /// The design's leak number, e.g. `L1`.
+    pub id: &'static str,
+    /// The leak, in a few words.
+    pub leak: &'static str,
+    /// The workload, in a few words.
+    pub workload: String,
+    /// The ordinary choices.
+    pub ordinary: Vec<Row>,
+    /// The `leakless` type.
+    pub leakless: Row,
+}
+
+/// Every scenario in the design's order: its id, its function, and the scale the
+/// report runs it at (tests run them smaller).
+pub const ALL: &[(&str, fn(usize) -> Scenario, usize)] =
+    &[("L1", l1_capacity::run, 1_000_000), ("L4", l4_finalize::run, 100_000)];
+
+/// Records heap held at evenly spaced points of a workload of `total` steps.
+pub struct Sampler {
+    every: usize,
+    /// The samples so far.
+    pub samples: Vec<usize>,
+}
+
+/// Points per series in the chart.
+pub const SAMPLES: usize = 40;
+
+impl Sampler {
+    /// A sampler for a workload of `total` steps.
+    pub fn new(total: usize) -> Self {
+        Sampler { every: (total / SAMPLES).max(1), samples: Vec::with_capacity(SAMPLES + 2) }
+    }
+
+    /// Call at each step `i`; records a sample every `total / SAMPLES` steps.
+    #[inline]
+    pub fn tick(&mut self, i: usize, w: &Window) {
+        if i % self.every == 0 && self.samples.len() < self.samples.capacity() {
+            self.samples.push(w.held());
+        }
+    }
+
+    /// Records a last sample.
+    pub fn finish(mut self, w: &Window) -> Vec<usize> {
+        if self.samples.len() < self.samples.capacity() {
+            self.samples.push(w.held());
+        }
+        self.samples
+    }
+}

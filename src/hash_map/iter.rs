@@ -1,0 +1,245 @@
+//! Iterators of [`HashMap`](crate::HashMap).
+
+use core::fmt;
+use core::hash::{BuildHasher, Hash};
+use core::iter::FusedIterator;
+use core::marker::PhantomData;
+
+use hashbrown::hash_table;
+
+use super::{hasher, HashMap};
+use crate::policy::RemovalCause;
+
+macro_rules! forward_iterator {
+    ($name:ident <$($lt:lifetime,)? $($g:ident),*>, $item:ty, |$x:ident| $map:expr) => {
+        impl<$($lt,)? $($g),*> Iterator for $name<$($lt,)? $($g),*> {
+            type Item = $item;
+
+            #[inline]
+            fn next(&mut self) -> Option<Self::Item> {
+                self.inner.next().map(|$x| $map)
+            }
+
+            #[inline]
+            fn size_hint(&self) -> (usize, Option<usize>) {
+                self.inner.size_hint()
+            }
+
+            #[inline]
+            fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+                self.inner.fold(init, move |acc, $x| f(acc, $map))
+            }
+        }
+
+        impl<$($lt,)? $($g),*> ExactSizeIterator for $name<$($lt,)? $($g),*> {
+            #[inline]
+            fn len(&self) -> usize {
+                self.inner.len()
+            }
+        }
+
+        impl<$($lt,)? $($g),*> FusedIterator for $name<$($lt,)? $($g),*> {}
+    };
+}
+
+/// An iterator over `(&K, &V)`, from [`HashMap::iter`].
+///
+/// # Examples
+///
+/// ```
+/// let m = leakless::HashMap::from([(1, 2)]);
+/// assert_eq!(m.iter().len(), 1);
+/// ```
+pub struct Iter<'a, K, V> {
+    pub(super) inner: hash_table::Iter<'a, (K, V)>,
+}
+forward_iterator!(Iter<'a, K, V>, (&'a K, &'a V), |kv| (&kv.0, &kv.1));
+
+impl<K, V> Clone for Iter<'_, K, V> {
+    fn clone(&self) -> Self {
+        Self { inner: self.inner.clone() }
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Iter<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+/// An iterator over `(&K, &mut V)`, from [`HashMap::iter_mut`].
+///
+/// # Examples
+///
+/// ```
+/// let mut m = leakless::HashMap::from([(1, 2)]);
+/// assert_eq!(m.iter_mut().len(), 1);
+/// ```
+pub struct IterMut<'a, K, V> {
+    pub(super) inner: hash_table::IterMut<'a, (K, V)>,
+}
+forward_iterator!(IterMut<'a, K, V>, (&'a K, &'a mut V), |kv| (&kv.0, &mut kv.1));
+
+/// An iterator over the keys, from [`HashMap::keys`].
+///
+/// # Examples
+///
+/// ```
+/// let m = leakless::HashMap::from([(1, 2)]);
+/// assert_eq!(m.keys().copied().sum::<i32>(), 1);
+/// ```
+pub struct Keys<'a, K, V> {
+    pub(super) inner: Iter<'a, K, V>,
+}
+forward_iterator!(Keys<'a, K, V>, &'a K, |kv| kv.0);
+
+/// An iterator over the values, from [`HashMap::values`].
+///
+/// # Examples
+///
+/// ```
+/// let m = leakless::HashMap::from([(1, 2)]);
+/// assert_eq!(m.values().copied().sum::<i32>(), 2);
+/// ```
+pub struct Values<'a, K, V> {
+    pub(super) inner: Iter<'a, K, V>,
+}
+forward_iterator!(Values<'a, K, V>, &'a V, |kv| kv.1);
+
+/// An iterator over the values, mutably, from [`HashMap::values_mut`].
+///
+/// # Examples
+///
+/// ```
+/// let mut m = leakless::HashMap::from([(1, 2)]);
+/// assert_eq!(m.values_mut().len(), 1);
+/// ```
+pub struct ValuesMut<'a, K, V> {
+    pub(super) inner: IterMut<'a, K, V>,
+}
+forward_iterator!(ValuesMut<'a, K, V>, &'a mut V, |kv| kv.1);
+
+/// An owning iterator over `(K, V)`, from `HashMap::into_iter`.
+///
+/// # Examples
+///
+/// ```
+/// let m = leakless::HashMap::from([(1, 2)]);
+/// assert_eq!(m.into_iter().collect::<Vec<_>>(), [(1, 2)]);
+/// ```
+pub struct IntoIter<K, V> {
+    pub(super) inner: hash_table::IntoIter<(K, V)>,
+}
+forward_iterator!(IntoIter<K, V>, (K, V), |kv| kv);
+
+/// An owning iterator over the keys, from [`HashMap::into_keys`].
+///
+/// # Examples
+///
+/// ```
+/// let m = leakless::HashMap::from([(1, 2)]);
+/// assert_eq!(m.into_keys().len(), 1);
+/// ```
+pub struct IntoKeys<K, V> {
+    pub(super) inner: IntoIter<K, V>,
+}
+forward_iterator!(IntoKeys<K, V>, K, |kv| kv.0);
+
+/// An owning iterator over the values, from [`HashMap::into_values`].
+///
+/// # Examples
+///
+/// ```
+/// let m = leakless::HashMap::from([(1, 2)]);
+/// assert_eq!(m.into_values().len(), 1);
+/// ```
+pub struct IntoValues<K, V> {
+    pub(super) inner: IntoIter<K, V>,
+}
+forward_iterator!(IntoValues<K, V>, V, |kv| kv.1);
+
+/// A draining iterator, from [`HashMap::drain`]. The map is already empty (at its floor
+/// capacity) while this exists; the old table is freed when it is dropped.
+///
+/// # Examples
+///
+/// ```
+/// let mut m = leakless::HashMap::from([(1, 2)]);
+/// let d = m.drain();
+/// assert_eq!(d.len(), 1);
+/// ```
+pub struct Drain<'a, K, V> {
+    pub(super) inner: hash_table::IntoIter<(K, V)>,
+    pub(super) _map: PhantomData<&'a mut ()>,
+}
+forward_iterator!(Drain<'a, K, V>, (K, V), |kv| kv);
+
+impl<K, V> fmt::Debug for IntoIter<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IntoIter").field("remaining", &self.inner.len()).finish()
+    }
+}
+
+impl<K, V> fmt::Debug for Drain<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Drain").field("remaining", &self.inner.len()).finish()
+    }
+}
+
+/// An iterator that removes the entries matching a predicate, from
+/// [`HashMap::extract_if`].
+///
+/// # Examples
+///
+/// ```
+/// let mut m = leakless::HashMap::from([(1, 2), (3, 4)]);
+/// assert_eq!(m.extract_if(|k, _| *k == 1).count(), 1);
+/// assert_eq!(m.len(), 1);
+/// ```
+pub struct ExtractIf<'a, K: Hash, V, F, S: BuildHasher> {
+    pub(super) map: &'a mut HashMap<K, V, S>,
+    pub(super) pred: F,
+    pub(super) next_bucket: usize,
+    pub(super) removed: u64,
+}
+
+impl<K: Hash, V, F, S: BuildHasher> Iterator for ExtractIf<'_, K, V, F, S>
+where
+    F: FnMut(&K, &mut V) -> bool,
+{
+    type Item = (K, V);
+
+    fn next(&mut self) -> Option<(K, V)> {
+        // Removing a bucket never moves the others, so walking bucket indices while
+        // removing visits every entry once. The table only shrinks in `drop`.
+        let table = &mut self.map.raw.table;
+        while self.next_bucket < table.num_buckets() {
+            let index = self.next_bucket;
+            self.next_bucket += 1;
+            let Ok(mut entry) = table.get_bucket_entry(index) else { continue };
+            let (k, v) = entry.get_mut();
+            if (self.pred)(k, v) {
+                self.removed += 1;
+                return Some(entry.remove().0);
+            }
+        }
+        None
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.map.len()))
+    }
+}
+
+impl<K: Hash, V, F, S: BuildHasher> Drop for ExtractIf<'_, K, V, F, S> {
+    fn drop(&mut self) {
+        let HashMap { raw, hash_builder } = &mut *self.map;
+        raw.ctl.after_removal(&mut raw.table, RemovalCause::Explicit, self.removed, hasher(hash_builder));
+    }
+}
+
+impl<K: Hash, V, F, S: BuildHasher> fmt::Debug for ExtractIf<'_, K, V, F, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExtractIf").field("removed", &self.removed).finish()
+    }
+}

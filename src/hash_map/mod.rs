@@ -1,0 +1,705 @@
+//! [`HashMap`]: a drop-in replacement for `std::collections::HashMap` that gives memory
+//! back.
+
+mod entry;
+mod iter;
+mod traits;
+
+use core::borrow::Borrow;
+use core::fmt;
+use core::hash::{BuildHasher, Hash};
+
+use crate::error::TryReserveError;
+use crate::policy::{RemovalCause, ShrinkPolicy, Stats};
+use crate::raw::RawTable;
+
+pub use entry::{Entry, OccupiedEntry, VacantEntry};
+pub use iter::{Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut};
+
+/// The default hasher of every map: [`ahash::RandomState`], fast and seeded at random for
+/// each map (so two maps with the same keys iterate in different orders, which resists
+/// HashDoS). For a reproducible run, pass a fixed-seed hasher with `with_hasher`, e.g.
+/// `ahash::RandomState::with_seeds(1, 2, 3, 4)`.
+pub type DefaultHashBuilder = ahash::RandomState;
+
+/// A hash map with the API of `std::collections::HashMap` that gives memory back.
+///
+/// # The one difference from `std`
+///
+/// `std`'s map (and `hashbrown`'s) never returns capacity: after inserting a million
+/// entries and removing them all, it still holds the table for a million. This map
+/// shrinks its table when it becomes mostly empty — after `remove`, `remove_entry`,
+/// `retain`, `extract_if`, `drain`, `clear` and entry removals — following its
+/// [`ShrinkPolicy`] (by default: when under a quarter full, to about twice the live
+/// entries). Shrinking is amortized O(1) per removal and never thrashes at a boundary.
+///
+/// - `with_capacity(n)` sets a **floor**: automatic shrinking never goes below room for
+///   `n` entries. Explicit [`shrink_to`](HashMap::shrink_to) and
+///   [`shrink_to_fit`](HashMap::shrink_to_fit) still do what they say, lowering the floor.
+/// - `clear` and `drain` leave the map at its floor instead of at its peak.
+/// - [`ShrinkPolicy::never`] (through [`with_shrink_policy`](HashMap::with_shrink_policy))
+///   restores `std`'s behaviour exactly.
+///
+/// Everything else — methods, trait impls, lookups through [`Borrow`], the entry API —
+/// is `std`'s, and bytes per entry are the same as `std`'s (entries are stored inline in
+/// a `hashbrown` table). The default hasher is [`DefaultHashBuilder`].
+///
+/// # Examples
+///
+/// ```
+/// use leakless::HashMap;
+///
+/// let mut m = HashMap::new();
+/// for i in 0..100_000u64 {
+///     m.insert(i, i);
+/// }
+/// let peak = m.allocation_size();
+/// m.retain(|k, _| *k < 10);
+/// assert_eq!(m.len(), 10);
+/// assert!(m.allocation_size() < peak / 100, "the table was given back");
+/// ```
+pub struct HashMap<K, V, S = DefaultHashBuilder> {
+    pub(crate) raw: RawTable<(K, V)>,
+    pub(crate) hash_builder: S,
+}
+
+#[inline]
+pub(crate) fn make_hash<Q: Hash + ?Sized, S: BuildHasher>(hash_builder: &S, key: &Q) -> u64 {
+    hash_builder.hash_one(key)
+}
+
+/// The rehash closure of a table of `(K, V)`.
+#[inline]
+pub(crate) fn hasher<K: Hash, V, S: BuildHasher>(hash_builder: &S) -> impl Fn(&(K, V)) -> u64 + '_ {
+    move |(k, _)| make_hash(hash_builder, k)
+}
+
+#[inline]
+pub(crate) fn equivalent<'a, Q: ?Sized + Eq, K: Borrow<Q>, V>(key: &'a Q) -> impl Fn(&(K, V)) -> bool + 'a {
+    move |(k, _)| k.borrow() == key
+}
+
+impl<K, V> HashMap<K, V, DefaultHashBuilder> {
+    /// An empty map. It does not allocate until the first insert.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: leakless::HashMap<u32, u32> = leakless::HashMap::new();
+    /// assert_eq!(m.capacity(), 0);
+    /// ```
+    pub fn new() -> Self {
+        Self::with_hasher(DefaultHashBuilder::new())
+    }
+
+    /// An empty map with room for `capacity` entries, which is also the floor below which
+    /// it never shrinks automatically.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::with_capacity(4096);
+    /// for i in 0..4096 { m.insert(i, i); }
+    /// m.clear();
+    /// assert!(m.capacity() >= 4096);
+    /// ```
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_capacity_and_hasher(capacity, DefaultHashBuilder::new())
+    }
+}
+
+impl<K, V, S> HashMap<K, V, S> {
+    /// An empty map using `hash_builder` to hash keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::HashMap;
+    /// use std::hash::RandomState;
+    /// let mut m = HashMap::with_hasher(RandomState::new());
+    /// m.insert("a", 1);
+    /// assert_eq!(m["a"], 1);
+    /// ```
+    pub fn with_hasher(hash_builder: S) -> Self {
+        Self { raw: RawTable::default(), hash_builder }
+    }
+
+    /// An empty map with room (and a floor) of `capacity`, using `hash_builder`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::HashMap;
+    /// let m: HashMap<u8, u8, _> = HashMap::with_capacity_and_hasher(10, ahash::RandomState::with_seeds(1, 2, 3, 4));
+    /// assert!(m.capacity() >= 10);
+    /// ```
+    pub fn with_capacity_and_hasher(capacity: usize, hash_builder: S) -> Self {
+        Self { raw: RawTable::with_capacity(capacity), hash_builder }
+    }
+
+    /// The same map with a different [`ShrinkPolicy`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{HashMap, ShrinkPolicy};
+    /// let mut m = HashMap::new().with_shrink_policy(ShrinkPolicy::never());
+    /// for i in 0..1000 { m.insert(i, ()); }
+    /// let cap = m.capacity();
+    /// m.clear();
+    /// assert_eq!(m.capacity(), cap, "like std: capacity is kept");
+    /// ```
+    pub fn with_shrink_policy(mut self, policy: ShrinkPolicy) -> Self {
+        self.raw.ctl.shrink = policy;
+        self
+    }
+
+    /// The map's [`ShrinkPolicy`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: leakless::HashMap<u8, u8> = leakless::HashMap::new();
+    /// assert_eq!(m.shrink_policy(), leakless::ShrinkPolicy::default());
+    /// ```
+    pub fn shrink_policy(&self) -> ShrinkPolicy {
+        self.raw.ctl.shrink
+    }
+
+    /// How many entries the map can hold without reallocating.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: leakless::HashMap<u8, u8> = leakless::HashMap::with_capacity(100);
+    /// assert!(m.capacity() >= 100);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.raw.capacity()
+    }
+
+    /// The number of entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::new();
+    /// m.insert(1, 2);
+    /// assert_eq!(m.len(), 1);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// `true` if the map holds no entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: leakless::HashMap<u8, u8> = leakless::HashMap::new();
+    /// assert!(m.is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.raw.len() == 0
+    }
+
+    /// The map's hasher.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::hash::BuildHasher;
+    /// let m: leakless::HashMap<u8, u8> = leakless::HashMap::new();
+    /// let _h = m.hasher().hash_one(1u8);
+    /// ```
+    pub fn hasher(&self) -> &S {
+        &self.hash_builder
+    }
+
+    /// Heap bytes the map holds now: its table, not what keys and values own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::new();
+    /// assert_eq!(m.allocation_size(), 0);
+    /// m.insert(1u64, 1u64);
+    /// assert!(m.allocation_size() > 0);
+    /// ```
+    pub fn allocation_size(&self) -> usize {
+        self.raw.allocation_size()
+    }
+
+    /// Counters of what the map has done: lookups (hits, misses), insertions, removals
+    /// by cause, shrinks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::new();
+    /// for i in 0..1000 { m.insert(i, i); }
+    /// for i in 0..1000 { m.remove(&i); }
+    /// assert!(m.stats().shrinks > 0);
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.raw.ctl.counters.snapshot()
+    }
+
+    /// An iterator over `(&K, &V)` in arbitrary order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::HashMap::from([(1, 10), (2, 20)]);
+    /// let mut v: Vec<_> = m.iter().collect();
+    /// v.sort();
+    /// assert_eq!(v, [(&1, &10), (&2, &20)]);
+    /// ```
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        Iter { inner: self.raw.table.iter() }
+    }
+
+    /// An iterator over `(&K, &mut V)` in arbitrary order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::from([(1, 10), (2, 20)]);
+    /// for (_, v) in m.iter_mut() { *v += 1; }
+    /// assert_eq!(m[&1], 11);
+    /// ```
+    pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
+        IterMut { inner: self.raw.table.iter_mut() }
+    }
+
+    /// An iterator over the keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::HashMap::from([(1, 10)]);
+    /// assert_eq!(m.keys().collect::<Vec<_>>(), [&1]);
+    /// ```
+    pub fn keys(&self) -> Keys<'_, K, V> {
+        Keys { inner: self.iter() }
+    }
+
+    /// An iterator over the values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::HashMap::from([(1, 10)]);
+    /// assert_eq!(m.values().collect::<Vec<_>>(), [&10]);
+    /// ```
+    pub fn values(&self) -> Values<'_, K, V> {
+        Values { inner: self.iter() }
+    }
+
+    /// An iterator over the values, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::from([(1, 10)]);
+    /// m.values_mut().for_each(|v| *v = 0);
+    /// assert_eq!(m[&1], 0);
+    /// ```
+    pub fn values_mut(&mut self) -> ValuesMut<'_, K, V> {
+        ValuesMut { inner: self.iter_mut() }
+    }
+
+    /// Consume the map, yielding its keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::HashMap::from([(1, 10)]);
+    /// assert_eq!(m.into_keys().collect::<Vec<_>>(), [1]);
+    /// ```
+    pub fn into_keys(self) -> IntoKeys<K, V> {
+        IntoKeys { inner: self.into_iter() }
+    }
+
+    /// Consume the map, yielding its values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::HashMap::from([(1, 10)]);
+    /// assert_eq!(m.into_values().collect::<Vec<_>>(), [10]);
+    /// ```
+    pub fn into_values(self) -> IntoValues<K, V> {
+        IntoValues { inner: self.into_iter() }
+    }
+
+    /// Remove every entry, yielding them. The map is left empty at its floor capacity
+    /// (its peak table is freed when the iterator is dropped); entries not consumed are
+    /// dropped with the iterator.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::HashMap<u32, u32> = (0..1000).map(|i| (i, i)).collect();
+    /// assert_eq!(m.drain().count(), 1000);
+    /// assert!(m.is_empty());
+    /// assert_eq!(m.allocation_size(), 0);
+    /// ```
+    pub fn drain(&mut self) -> Drain<'_, K, V> {
+        let table = self.raw.take_all(RemovalCause::Explicit);
+        Drain { inner: table.into_iter(), _map: core::marker::PhantomData }
+    }
+
+    /// Remove every entry (dropping each, even if another's `Drop` panics) and give the
+    /// table back down to the floor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::HashMap<u32, u32> = (0..1000).map(|i| (i, i)).collect();
+    /// m.clear();
+    /// assert!(m.is_empty());
+    /// assert_eq!(m.allocation_size(), 0);
+    /// ```
+    pub fn clear(&mut self) {
+        self.raw.clear();
+    }
+
+    /// Check the map's internal invariants, panicking with a description of the first
+    /// one broken. O(capacity). Meant for tests and fuzz targets (including users'); a
+    /// correct program never sees it panic, unless its `Hash` or `Eq` are inconsistent.
+    ///
+    /// # Panics
+    ///
+    /// Panics if an invariant is broken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::HashMap::from([(1, 2), (3, 4)]);
+    /// m.validate();
+    /// ```
+    pub fn validate(&self)
+    where
+        K: Eq + Hash,
+        S: BuildHasher,
+    {
+        self.raw.validate(hasher(&self.hash_builder), |(a, _), (b, _)| a == b);
+    }
+}
+
+impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
+    /// Reserve room for `additional` more entries.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the new capacity overflows `usize` (use
+    /// [`try_reserve`](HashMap::try_reserve) to get an error instead).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::HashMap<u8, u8> = leakless::HashMap::new();
+    /// m.reserve(10);
+    /// assert!(m.capacity() >= 10);
+    /// ```
+    pub fn reserve(&mut self, additional: usize) {
+        self.raw.table.reserve(additional, hasher(&self.hash_builder));
+    }
+
+    /// Reserve room for `additional` more entries.
+    ///
+    /// # Errors
+    ///
+    /// [`TryReserveError::CapacityOverflow`] if the capacity would overflow, or
+    /// [`TryReserveError::AllocError`] if the allocator refuses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::HashMap<u8, u8> = leakless::HashMap::new();
+    /// assert!(m.try_reserve(usize::MAX).is_err());
+    /// ```
+    pub fn try_reserve(&mut self, additional: usize) -> Result<(), TryReserveError> {
+        self.raw.try_reserve(additional, hasher(&self.hash_builder))
+    }
+
+    /// Shrink the table as much as possible, ignoring (and clearing) the floor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::with_capacity(1000);
+    /// m.insert(1, 1);
+    /// m.shrink_to_fit();
+    /// assert!(m.capacity() < 1000);
+    /// ```
+    pub fn shrink_to_fit(&mut self) {
+        self.raw.shrink_to(0, hasher(&self.hash_builder));
+    }
+
+    /// Shrink the table to room for at least `min_capacity` entries (or the length), and
+    /// lower the floor to `min_capacity`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::with_capacity(1000);
+    /// m.insert(1, 1);
+    /// m.shrink_to(10);
+    /// assert!(m.capacity() >= 10 && m.capacity() < 1000);
+    /// ```
+    pub fn shrink_to(&mut self, min_capacity: usize) {
+        self.raw.shrink_to(min_capacity, hasher(&self.hash_builder));
+    }
+
+    /// The entry for `key`, for in-place manipulation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut words = leakless::HashMap::new();
+    /// for w in ["a", "b", "a"] {
+    ///     *words.entry(w).or_insert(0) += 1;
+    /// }
+    /// assert_eq!(words["a"], 2);
+    /// ```
+    pub fn entry(&mut self, key: K) -> Entry<'_, K, V, S> {
+        let hash = make_hash(&self.hash_builder, &key);
+        let HashMap { raw, hash_builder } = self;
+        match raw.table.entry(hash, equivalent(&key), hasher(hash_builder)) {
+            hashbrown::hash_table::Entry::Occupied(inner) => {
+                Entry::Occupied(OccupiedEntry { inner, ctl: &mut raw.ctl, hash_builder })
+            }
+            hashbrown::hash_table::Entry::Vacant(inner) => {
+                Entry::Vacant(VacantEntry { inner, key, ctl: &mut raw.ctl, hash_builder })
+            }
+        }
+    }
+
+    /// The value for `key`, if present.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::HashMap::from([("a".to_string(), 1)]);
+    /// assert_eq!(m.get("a"), Some(&1));
+    /// assert_eq!(m.get("b"), None);
+    /// ```
+    #[inline]
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.get_inner(key).map(|(_, v)| v)
+    }
+
+    /// The stored key and value for `key`, if present.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::HashMap::from([(1, "a")]);
+    /// assert_eq!(m.get_key_value(&1), Some((&1, &"a")));
+    /// ```
+    #[inline]
+    pub fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.get_inner(key).map(|(k, v)| (k, v))
+    }
+
+    #[inline]
+    fn get_inner<Q>(&self, key: &Q) -> Option<&(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.raw.len() == 0 {
+            self.raw.ctl.counters.lookup(false);
+            return None;
+        }
+        let hash = make_hash(&self.hash_builder, key);
+        let found = self.raw.table.find(hash, equivalent(key));
+        self.raw.ctl.counters.lookup(found.is_some());
+        found
+    }
+
+    /// The value for `key`, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::from([(1, 10)]);
+    /// *m.get_mut(&1).unwrap() += 1;
+    /// assert_eq!(m[&1], 11);
+    /// ```
+    #[inline]
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.raw.len() == 0 {
+            self.raw.ctl.counters.lookup(false);
+            return None;
+        }
+        let hash = make_hash(&self.hash_builder, key);
+        let found = self.raw.table.find_mut(hash, equivalent(key));
+        self.raw.ctl.counters.lookup(found.is_some());
+        found.map(|(_, v)| v)
+    }
+
+    /// Mutable references to the values of `N` distinct keys at once; `None` for keys
+    /// that are absent.
+    ///
+    /// # Panics
+    ///
+    /// Panics if two of the keys are equal.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::from([(1, 10), (2, 20)]);
+    /// let [a, b, c] = m.get_disjoint_mut([&1, &2, &3]);
+    /// core::mem::swap(a.unwrap(), b.unwrap());
+    /// assert!(c.is_none());
+    /// assert_eq!((m[&1], m[&2]), (20, 10));
+    /// ```
+    pub fn get_disjoint_mut<Q, const N: usize>(&mut self, keys: [&Q; N]) -> [Option<&mut V>; N]
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hashes = keys.map(|k| make_hash(&self.hash_builder, k));
+        self.raw.table.get_disjoint_mut(hashes, |i, (k, _)| k.borrow() == keys[i]).map(|e| e.map(|(_, v)| v))
+    }
+
+    /// `true` if the map holds `key`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::HashMap::from([(1, 10)]);
+    /// assert!(m.contains_key(&1));
+    /// assert!(!m.contains_key(&2));
+    /// ```
+    #[inline]
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.get_inner(key).is_some()
+    }
+
+    /// Insert `value` under `key`, returning the previous value if the key was present
+    /// (the stored key is kept, as in `std`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::new();
+    /// assert_eq!(m.insert(1, "a"), None);
+    /// assert_eq!(m.insert(1, "b"), Some("a"));
+    /// ```
+    #[inline]
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        let hash = make_hash(&self.hash_builder, &key);
+        match self.raw.table.entry(hash, equivalent(&key), hasher(&self.hash_builder)) {
+            hashbrown::hash_table::Entry::Occupied(mut o) => {
+                self.raw.ctl.counters.removed(RemovalCause::Replaced, 1);
+                Some(core::mem::replace(&mut o.get_mut().1, value))
+            }
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert((key, value));
+                self.raw.ctl.counters.insertions += 1;
+                None
+            }
+        }
+    }
+
+    /// Remove `key`, returning its value; the table shrinks if it became mostly empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::from([(1, "a")]);
+    /// assert_eq!(m.remove(&1), Some("a"));
+    /// assert_eq!(m.remove(&1), None);
+    /// ```
+    #[inline]
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    /// Remove `key`, returning the stored key and its value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::from([(1, "a")]);
+    /// assert_eq!(m.remove_entry(&1), Some((1, "a")));
+    /// ```
+    #[inline]
+    pub fn remove_entry<Q>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.raw.len() == 0 {
+            return None;
+        }
+        let hash = make_hash(&self.hash_builder, key);
+        self.raw.remove(hash, equivalent(key), hasher(&self.hash_builder))
+    }
+
+    /// Keep only the entries for which `f` returns `true`, then shrink if due.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::HashMap<u32, u32> = (0..100).map(|i| (i, i)).collect();
+    /// m.retain(|k, _| k % 2 == 0);
+    /// assert_eq!(m.len(), 50);
+    /// ```
+    pub fn retain<F: FnMut(&K, &mut V) -> bool>(&mut self, mut f: F) {
+        self.raw.retain_with(|(k, v)| f(k, v), drop, RemovalCause::Explicit, hasher(&self.hash_builder));
+    }
+
+    /// An iterator that removes and yields the entries for which `f` returns `true`.
+    /// Entries it does not reach (if dropped early) stay in the map; the table shrinks
+    /// when the iterator is dropped, if due.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::HashMap<u32, u32> = (0..10).map(|i| (i, i)).collect();
+    /// let mut odd: Vec<_> = m.extract_if(|k, _| k % 2 == 1).map(|(k, _)| k).collect();
+    /// odd.sort();
+    /// assert_eq!(odd, [1, 3, 5, 7, 9]);
+    /// assert_eq!(m.len(), 5);
+    /// ```
+    pub fn extract_if<F: FnMut(&K, &mut V) -> bool>(&mut self, f: F) -> ExtractIf<'_, K, V, F, S> {
+        ExtractIf { map: self, pred: f, next_bucket: 0, removed: 0 }
+    }
+}
+
+impl<K, V, S> fmt::Debug for HashMap<K, V, S>
+where
+    K: fmt::Debug,
+    V: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}

@@ -1,0 +1,115 @@
+//! Eviction policies: per-entry metadata and the choice of a victim.
+
+/// Read and write access to the per-entry metadata of a map's entries, by entry index.
+///
+/// A map's core stores one `M` next to every entry and hands the policy this view, so a
+/// policy can keep intrusive links (exact LRU), reference bits (CLOCK, SIEVE) or
+/// frequency counters without a second allocation per entry. Indices are dense slots
+/// chosen by the core; the core tells the policy when an entry moves to another slot
+/// ([`EvictionPolicy::on_move`]).
+pub trait MetaArena<M> {
+    /// The metadata of the entry at `index`.
+    ///
+    /// # Panics
+    ///
+    /// May panic if no entry lives at `index`.
+    fn meta(&self, index: u32) -> &M;
+
+    /// The metadata of the entry at `index`, mutably.
+    ///
+    /// # Panics
+    ///
+    /// May panic if no entry lives at `index`.
+    fn meta_mut(&mut self, index: u32) -> &mut M;
+}
+
+/// Which entry leaves a bounded map first.
+///
+/// A policy keeps a small amount of state of its own (list heads, a clock hand) and one
+/// [`Meta`](EvictionPolicy::Meta) per entry, stored by the map's core beside the entry
+/// and reached through a [`MetaArena`]. The core calls the hooks below; the policy never
+/// owns keys or values, so a policy cannot lose or duplicate one.
+///
+/// The unbounded maps use [`Unbounded`], whose metadata is `()` and whose hooks are
+/// empty, so they pay nothing for this machinery: not a byte per entry, not an
+/// instruction per operation.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::{EvictionPolicy, MetaArena, Unbounded};
+///
+/// struct NoMeta(());
+/// impl MetaArena<()> for NoMeta {
+///     fn meta(&self, _: u32) -> &() { &self.0 }
+///     fn meta_mut(&mut self, _: u32) -> &mut () { &mut self.0 }
+/// }
+///
+/// let mut p = Unbounded;
+/// p.on_insert(&mut NoMeta(()), 0, 42);
+/// assert_eq!(p.victim(&mut NoMeta(())), None);
+/// assert_eq!(core::mem::size_of::<<Unbounded as EvictionPolicy>::Meta>(), 0);
+/// ```
+pub trait EvictionPolicy {
+    /// Per-entry metadata (zero-sized for policies that need none).
+    type Meta: Default;
+
+    /// A new entry was stored at `index`; `hash` is its key's hash (policies with a
+    /// history of evicted keys, such as S3-FIFO's ghost queue, recognise returning keys
+    /// by it).
+    fn on_insert<A: MetaArena<Self::Meta>>(&mut self, arena: &mut A, index: u32, hash: u64);
+
+    /// The entry at `index` was read through a promoting accessor (`get`, `get_mut`).
+    fn on_access<A: MetaArena<Self::Meta>>(&mut self, arena: &mut A, index: u32);
+
+    /// The entry at `index` is about to leave the map (for any reason, including being
+    /// chosen as a victim). Its metadata is still readable.
+    fn on_remove<A: MetaArena<Self::Meta>>(&mut self, arena: &mut A, index: u32);
+
+    /// The entry at `from` was moved to the slot `to` (its metadata moved with it); links
+    /// that pointed at `from` must now point at `to`.
+    fn on_move<A: MetaArena<Self::Meta>>(&mut self, arena: &mut A, from: u32, to: u32);
+
+    /// The entry that should leave next, or `None` if the map is empty (or the policy
+    /// never evicts). The core then calls [`on_remove`](EvictionPolicy::on_remove) for it.
+    fn victim<A: MetaArena<Self::Meta>>(&mut self, arena: &mut A) -> Option<u32>;
+
+    /// Every entry was removed at once.
+    fn clear(&mut self);
+}
+
+/// The policy of unbounded maps: no metadata, no bookkeeping, never a victim.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::{EvictionPolicy, Unbounded};
+/// assert_eq!(core::mem::size_of::<<Unbounded as EvictionPolicy>::Meta>(), 0);
+/// assert_eq!(core::mem::size_of::<Unbounded>(), 0);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Unbounded;
+
+impl EvictionPolicy for Unbounded {
+    type Meta = ();
+
+    #[inline(always)]
+    fn on_insert<A: MetaArena<()>>(&mut self, _: &mut A, _: u32, _: u64) {}
+
+    #[inline(always)]
+    fn on_access<A: MetaArena<()>>(&mut self, _: &mut A, _: u32) {}
+
+    #[inline(always)]
+    fn on_remove<A: MetaArena<()>>(&mut self, _: &mut A, _: u32) {}
+
+    #[inline(always)]
+    fn on_move<A: MetaArena<()>>(&mut self, _: &mut A, _: u32, _: u32) {}
+
+    #[inline(always)]
+    fn victim<A: MetaArena<()>>(&mut self, _: &mut A) -> Option<u32> {
+        None
+    }
+
+    #[inline(always)]
+    fn clear(&mut self) {}
+}

@@ -1,0 +1,87 @@
+/// When a table gives memory back.
+///
+/// The default policy shrinks a table when fewer than a quarter of its slots are in use,
+/// to about twice the live entries (never below the floor set by `with_capacity`). The
+/// decision is only taken after removals, and a shrink leaves the table at most half
+/// full while growth happens only when it is full, so the live size must halve before
+/// the next shrink and double before the next growth: resizing costs amortized O(1)
+/// per operation and an insert/remove pair toggling at any boundary never reallocates
+/// more than once.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::ShrinkPolicy;
+///
+/// let p = ShrinkPolicy::default();
+/// // 10 live entries in room for 1000: shrink, to room for about 20.
+/// assert_eq!(p.shrink_target(10, 1000, 0), Some(20));
+/// // 400 live entries in room for 1000: keep the table.
+/// assert_eq!(p.shrink_target(400, 1000, 0), None);
+/// // Never below the floor.
+/// assert_eq!(p.shrink_target(10, 1000, 500), Some(500));
+/// assert_eq!(ShrinkPolicy::never().shrink_target(0, 1000, 0), None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ShrinkPolicy {
+    /// Shrink when `len * divisor < capacity`; 0 disables shrinking.
+    divisor: u8,
+}
+
+impl ShrinkPolicy {
+    /// Shrink when occupancy falls below a quarter, to about twice the live size.
+    pub const fn new() -> Self {
+        Self { divisor: 4 }
+    }
+
+    /// Never shrink automatically (the behaviour of `std::collections::HashMap`);
+    /// explicit `shrink_to_fit` still works.
+    pub const fn never() -> Self {
+        Self { divisor: 0 }
+    }
+
+    /// Shrink when occupancy falls below `1 / divisor` (at least 4, so that a shrink,
+    /// which leaves the table about half full, can never trigger the next one).
+    ///
+    /// # Panics
+    ///
+    /// Panics if `divisor < 4`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::ShrinkPolicy;
+    /// let lazy = ShrinkPolicy::below_one_in(16);
+    /// assert_eq!(lazy.shrink_target(100, 1000, 0), None);
+    /// assert_eq!(lazy.shrink_target(50, 1000, 0), Some(100));
+    /// ```
+    pub const fn below_one_in(divisor: u8) -> Self {
+        assert!(divisor >= 4, "ShrinkPolicy::below_one_in: divisor must be at least 4");
+        Self { divisor }
+    }
+
+    /// `true` if this policy never shrinks.
+    pub const fn is_never(&self) -> bool {
+        self.divisor == 0
+    }
+
+    /// The capacity to shrink to, if a table of `capacity` holding `len` entries with a
+    /// floor of `floor` should shrink now.
+    #[inline]
+    pub const fn shrink_target(&self, len: usize, capacity: usize, floor: usize) -> Option<usize> {
+        if self.divisor == 0 || capacity <= floor {
+            return None;
+        }
+        if len.saturating_mul(self.divisor as usize) >= capacity {
+            return None;
+        }
+        let target = len.saturating_mul(2);
+        Some(if target > floor { target } else { floor })
+    }
+}
+
+impl Default for ShrinkPolicy {
+    fn default() -> Self {
+        Self::new()
+    }
+}
