@@ -1,0 +1,31 @@
+//! Leak tests: every map's memory measured by a counting global allocator (this binary's
+//! own), asserting bytes held after removals, churn and drops.
+//!
+//! One module per map under `tests/leaks/`. Each test takes [`exclusive`] so that the
+//! process-wide counters (needed by multi-threaded tests) see one workload at a time;
+//! single-threaded tests measure with this thread's counters ([`alloc::Window`]).
+
+#[path = "../examples/scenarios/alloc.rs"]
+mod alloc;
+
+mod finalizing;
+mod hash_map;
+
+#[global_allocator]
+static ALLOC: alloc::CountingAlloc = alloc::CountingAlloc;
+
+/// Serializes the leak tests of this binary.
+fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Under Miri (or for a quick run) the workloads shrink by this factor.
+#[allow(dead_code)]
+fn scale(n: usize) -> usize {
+    if cfg!(miri) {
+        (n / 1000).max(16)
+    } else {
+        n
+    }
+}

@@ -1,0 +1,1 @@
+//! L4: `FinalizingMap` gives its table back too.

@@ -1,0 +1,1 @@
+//! L1: `leakless::HashMap` gives its table back.
