@@ -8,7 +8,9 @@
 #[path = "../examples/scenarios/alloc.rs"]
 mod alloc;
 
+#[path = "leaks/finalizing.rs"]
 mod finalizing;
+#[path = "leaks/hash_map.rs"]
 mod hash_map;
 
 #[global_allocator]
