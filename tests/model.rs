@@ -1,0 +1,401 @@
+//! Op-sequence model tests: every map against a simple model, `validate()` after every op.
+
+use std::collections::HashMap as Model;
+
+use leakless::hash_map::Entry;
+use leakless::{FinalizingMap, HashMap, RemovalCause, ShrinkPolicy};
+use proptest::prelude::*;
+
+fn cases(n: u32) -> ProptestConfig {
+    ProptestConfig { cases: if cfg!(miri) { 4 } else { n }, ..ProptestConfig::default() }
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Insert(u16, u32),
+    Remove(u16),
+    Get(u16),
+    GetMut(u16, u32),
+    EntryOrInsert(u16, u32),
+    EntryRemove(u16),
+    EntryInsert(u16, u32),
+    Retain(u16),
+    ExtractIf(u16, usize),
+    Drain,
+    Clear,
+    Reserve(u16),
+    ShrinkToFit,
+    ShrinkTo(u16),
+    InsertRange(u16, u16),
+    RemoveRange(u16, u16),
+}
+
+fn key() -> impl Strategy<Value = u16> {
+    prop_oneof![0u16..64, any::<u16>()]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        8 => (key(), any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
+        6 => key().prop_map(Op::Remove),
+        4 => key().prop_map(Op::Get),
+        2 => (key(), any::<u32>()).prop_map(|(k, v)| Op::GetMut(k, v)),
+        2 => (key(), any::<u32>()).prop_map(|(k, v)| Op::EntryOrInsert(k, v)),
+        2 => key().prop_map(Op::EntryRemove),
+        1 => (key(), any::<u32>()).prop_map(|(k, v)| Op::EntryInsert(k, v)),
+        1 => (1u16..8).prop_map(Op::Retain),
+        1 => ((1u16..8), 0usize..20).prop_map(|(m, n)| Op::ExtractIf(m, n)),
+        1 => Just(Op::Drain),
+        1 => Just(Op::Clear),
+        1 => (0u16..300).prop_map(Op::Reserve),
+        1 => Just(Op::ShrinkToFit),
+        1 => (0u16..300).prop_map(Op::ShrinkTo),
+        2 => (key(), 0u16..600).prop_map(|(s, n)| Op::InsertRange(s, n)),
+        2 => (key(), 0u16..600).prop_map(|(s, n)| Op::RemoveRange(s, n)),
+    ]
+}
+
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v
+}
+
+fn apply(map: &mut HashMap<u16, u32>, model: &mut Model<u16, u32>, op: Op) {
+    match op {
+        Op::Insert(k, v) => assert_eq!(map.insert(k, v), model.insert(k, v)),
+        Op::Remove(k) => assert_eq!(map.remove(&k), model.remove(&k)),
+        Op::Get(k) => {
+            assert_eq!(map.get(&k), model.get(&k));
+            assert_eq!(map.contains_key(&k), model.contains_key(&k));
+            assert_eq!(map.get_key_value(&k), model.get_key_value(&k));
+        }
+        Op::GetMut(k, v) => {
+            if let Some(x) = map.get_mut(&k) {
+                *x = v;
+            }
+            if let Some(x) = model.get_mut(&k) {
+                *x = v;
+            }
+        }
+        Op::EntryOrInsert(k, v) => {
+            let a = map.entry(k).and_modify(|x| *x ^= 1).or_insert(v);
+            let b = model.entry(k).and_modify(|x| *x ^= 1).or_insert(v);
+            assert_eq!(*a, *b);
+        }
+        Op::EntryRemove(k) => {
+            let a = match map.entry(k) {
+                Entry::Occupied(o) => Some(o.remove_entry()),
+                Entry::Vacant(v) => {
+                    assert_eq!(*v.key(), k);
+                    None
+                }
+            };
+            assert_eq!(a, model.remove_entry(&k));
+        }
+        Op::EntryInsert(k, v) => {
+            let e = map.entry(k).insert_entry(v);
+            assert_eq!((*e.key(), *e.get()), (k, v));
+            model.insert(k, v);
+        }
+        Op::Retain(m) => {
+            map.retain(|k, v| {
+                *v = v.wrapping_add(1);
+                k % m == 0
+            });
+            model.retain(|k, v| {
+                *v = v.wrapping_add(1);
+                k % m == 0
+            });
+        }
+        Op::ExtractIf(m, n) => {
+            // Take at most `n` matches: entries the iterator does not reach stay.
+            let a: Vec<_> = map.extract_if(|k, _| k % m == 1).take(n).collect();
+            for (k, v) in &a {
+                assert_eq!(k % m, 1);
+                assert_eq!(model.remove(k), Some(*v));
+            }
+        }
+        Op::Drain => assert_eq!(sorted(map.drain().collect()), sorted(model.drain().collect())),
+        Op::Clear => {
+            map.clear();
+            model.clear();
+        }
+        Op::Reserve(n) => {
+            map.reserve(n as usize);
+            assert!(map.capacity() >= map.len() + n as usize);
+        }
+        Op::ShrinkToFit => map.shrink_to_fit(),
+        Op::ShrinkTo(n) => {
+            map.shrink_to(n as usize);
+            assert!(map.capacity() >= (n as usize).max(map.len()).min(map.capacity()));
+        }
+        Op::InsertRange(s, n) => {
+            for k in s..s.saturating_add(n) {
+                assert_eq!(map.insert(k, k as u32), model.insert(k, k as u32));
+            }
+        }
+        Op::RemoveRange(s, n) => {
+            for k in s..s.saturating_add(n) {
+                assert_eq!(map.remove(&k), model.remove(&k));
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(1000))]
+
+    /// `leakless::HashMap` behaves exactly like `std`'s map, stays valid after every op, and
+    /// never holds a table much larger than its contents need once removals happened.
+    #[test]
+    fn hash_map_matches_std(ops in prop::collection::vec(op(), 1..60), floor in prop_oneof![Just(0usize), 0usize..200]) {
+        let mut map = HashMap::with_capacity(floor);
+        let mut model = Model::new();
+        for op in ops {
+            apply(&mut map, &mut model, op);
+            map.validate();
+            prop_assert_eq!(map.len(), model.len());
+            prop_assert_eq!(map.is_empty(), model.is_empty());
+        }
+        prop_assert_eq!(sorted(map.iter().map(|(k, v)| (*k, *v)).collect()), sorted(model.iter().map(|(k, v)| (*k, *v)).collect()));
+        prop_assert_eq!(map.keys().count(), model.len());
+        prop_assert_eq!(map.values().map(|v| *v as u64).sum::<u64>(), model.values().map(|v| *v as u64).sum::<u64>());
+        let std_like: HashMap<u16, u32> = model.clone().into_iter().collect();
+        prop_assert!(map == std_like);
+        prop_assert_eq!(sorted(map.into_iter().collect()), sorted(model.into_iter().collect()));
+    }
+
+    /// With `ShrinkPolicy::never()` the table is never reallocated smaller except on
+    /// explicit shrink requests, as in std.
+    #[test]
+    fn never_policy_keeps_capacity(ops in prop::collection::vec(op(), 1..40)) {
+        let mut map = HashMap::new().with_shrink_policy(ShrinkPolicy::never());
+        let mut model = Model::new();
+        for op in ops {
+            let explicit = matches!(op, Op::ShrinkToFit | Op::ShrinkTo(_));
+            let before = map.allocation_size();
+            apply(&mut map, &mut model, op);
+            map.validate();
+            if !explicit {
+                prop_assert!(map.allocation_size() >= before);
+            }
+        }
+    }
+
+    /// After any op sequence, a removal leaves the table at most 4× larger than needed
+    /// (plus small-table slack) unless a floor or an explicit `reserve` holds it.
+    #[test]
+    fn removals_give_memory_back(n in 1usize..3000, keep in 0usize..100) {
+        let mut map = HashMap::new();
+        for i in 0..n { map.insert(i, i); }
+        for i in keep..n { map.remove(&i); }
+        map.validate();
+        let live = map.len();
+        prop_assert!(map.capacity() <= (4 * live).max(16) * 2, "capacity {} for {} live", map.capacity(), live);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// FinalizingMap: the exit contract under injected panics.
+
+mod contract {
+    use super::*;
+    use std::cell::RefCell;
+
+    thread_local! {
+        /// Per value id: times dropped.
+        static DROPS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+        /// Value ids whose `Drop` panics.
+        static PANICKY_DROP: RefCell<Vec<bool>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// A value with an identity; counts its drops; may panic when dropped.
+    #[derive(Debug)]
+    pub(super) struct Token(pub(super) u32);
+
+    impl Token {
+        pub(super) fn new(panicky_drop: bool) -> Token {
+            let id = DROPS.with(|d| {
+                let mut d = d.borrow_mut();
+                d.push(0);
+                d.len() as u32 - 1
+            });
+            PANICKY_DROP.with(|p| p.borrow_mut().push(panicky_drop));
+            Token(id)
+        }
+    }
+
+    impl Drop for Token {
+        fn drop(&mut self) {
+            DROPS.with(|d| d.borrow_mut()[self.0 as usize] += 1);
+            if PANICKY_DROP.with(|p| p.borrow()[self.0 as usize]) && !std::thread::panicking() {
+                panic!("injected Drop panic of value {}", self.0);
+            }
+        }
+    }
+
+    pub(super) fn reset() {
+        DROPS.with(|d| d.borrow_mut().clear());
+        PANICKY_DROP.with(|p| p.borrow_mut().clear());
+    }
+
+    pub(super) fn drops() -> Vec<u32> {
+        DROPS.with(|d| d.borrow().clone())
+    }
+
+    #[derive(Clone, Debug)]
+    pub(super) enum FOp {
+        Insert(u8, bool),
+        Replace(u8, bool),
+        Remove(u8),
+        Discard(u8),
+        Retain(u8),
+        Clear,
+        Drain,
+        GetOrInsert(u8, bool),
+    }
+
+    pub(super) fn fop() -> impl Strategy<Value = FOp> {
+        let k = 0u8..16;
+        prop_oneof![
+            6 => (k.clone(), any::<bool>()).prop_map(|(k, p)| FOp::Insert(k, p)),
+            2 => (k.clone(), any::<bool>()).prop_map(|(k, p)| FOp::Replace(k, p)),
+            2 => k.clone().prop_map(FOp::Remove),
+            2 => k.clone().prop_map(FOp::Discard),
+            1 => (1u8..5).prop_map(FOp::Retain),
+            1 => Just(FOp::Clear),
+            1 => Just(FOp::Drain),
+            1 => (k, any::<bool>()).prop_map(|(k, p)| FOp::GetOrInsert(k, p)),
+        ]
+    }
+
+    /// What happened to each value id: handed back (by the test, who then drops it) or
+    /// finalized (with the cause).
+    #[derive(Default)]
+    pub(super) struct Exits {
+        pub(super) handed_back: Vec<u32>,
+        pub(super) finalized: Vec<(u32, u8, RemovalCause)>,
+    }
+}
+
+use contract::{fop, FOp, Token};
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+proptest! {
+    #![proptest_config(cases(500))]
+
+    /// Every value that enters a `FinalizingMap` leaves exactly once — handed back or
+    /// finalized, never both, never neither — with the right cause, and is dropped exactly
+    /// once, even when the finalizer or a value's `Drop` panics along the way.
+    #[test]
+    fn finalizing_map_exactly_once(
+        ops in prop::collection::vec(fop(), 1..50),
+        panic_every in prop_oneof![Just(0u32), 2u32..7],
+    ) {
+        contract::reset();
+        let exits = Rc::new(RefCell::new(contract::Exits::default()));
+        let calls = Rc::new(RefCell::new(0u32));
+        let (e, c) = (exits.clone(), calls.clone());
+        let mut map = FinalizingMap::with_hasher(
+            move |k: u8, v: Token, cause: RemovalCause| {
+                e.borrow_mut().finalized.push((v.0, k, cause));
+                let n = { let mut c = c.borrow_mut(); *c += 1; *c };
+                drop(v);
+                if panic_every != 0 && n % panic_every == 0 {
+                    panic!("injected finalizer panic");
+                }
+            },
+            ahash::RandomState::with_seeds(1, 2, 3, 4),
+        );
+        // Which value id each key holds, according to the test.
+        let mut model: Model<u8, u32> = Model::new();
+        let mut expect_cause: Vec<Option<RemovalCause>> = Vec::new();
+
+        for op in ops {
+            let r = catch_unwind(AssertUnwindSafe(|| match op.clone() {
+                FOp::Insert(k, p) => {
+                    let t = Token::new(p);
+                    let id = t.0;
+                    if let Some(old) = model.insert(k, id) { set(&mut expect_cause, old, RemovalCause::Replaced); }
+                    map.insert(k, t);
+                }
+                FOp::Replace(k, p) => {
+                    let t = Token::new(p);
+                    let id = t.0;
+                    let old = model.insert(k, id);
+                    let got = map.replace(k, t);
+                    assert_eq!(got.as_ref().map(|t| t.0), old);
+                    if let Some(t) = got { exits.borrow_mut().handed_back.push(t.0); drop(t); }
+                }
+                FOp::Remove(k) => {
+                    let got = map.remove(&k);
+                    assert_eq!(got.as_ref().map(|t| t.0), model.remove(&k));
+                    if let Some(t) = got { exits.borrow_mut().handed_back.push(t.0); drop(t); }
+                }
+                FOp::Discard(k) => {
+                    if let Some(old) = model.remove(&k) { set(&mut expect_cause, old, RemovalCause::Explicit); }
+                    map.discard(&k);
+                }
+                FOp::Retain(m) => {
+                    let gone: Vec<_> = model.iter().filter(|(k, _)| **k % m != 0).map(|(k, v)| (*k, *v)).collect();
+                    for (k, id) in gone { model.remove(&k); set(&mut expect_cause, id, RemovalCause::Explicit); }
+                    map.retain(|k, _| k % m == 0);
+                }
+                FOp::Clear => {
+                    for (_, id) in model.drain() { set(&mut expect_cause, id, RemovalCause::Cleared); }
+                    map.clear();
+                }
+                FOp::Drain => {
+                    model.clear();
+                    // Everything the iterator yields is handed back, then dropped by us.
+                    let got: Vec<(u8, Token)> = map.drain().collect();
+                    exits.borrow_mut().handed_back.extend(got.iter().map(|(_, t)| t.0));
+                    drop(got);
+                }
+                FOp::GetOrInsert(k, p) => {
+                    if !model.contains_key(&k) {
+                        let t = Token::new(p);
+                        model.insert(k, t.0);
+                        let id = t.0;
+                        let mut t = Some(t);
+                        assert_eq!(map.get_or_insert_with(k, || t.take().unwrap()).0, id);
+                    } else {
+                        assert_eq!(map.get_or_insert_with(k, || unreachable!()).0, model[&k]);
+                    }
+                }
+            }));
+            let _ = r; // a panic (injected) is fine; the map must stay consistent
+            map.validate();
+            let mut ids: Vec<u32> = map.values().map(|t| t.0).collect();
+            ids.sort();
+            let mut want: Vec<u32> = model.values().copied().collect();
+            want.sort();
+            prop_assert_eq!(ids, want, "the map holds exactly the values the model says");
+        }
+        let live: Vec<u32> = model.values().copied().collect();
+        for id in &live { set(&mut expect_cause, *id, RemovalCause::Dropped); }
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(map)));
+
+        let drops = contract::drops();
+        let exits = exits.borrow();
+        for (id, n) in drops.iter().enumerate() {
+            prop_assert_eq!(*n, 1, "value {} dropped {} times", id, n);
+            let handed = exits.handed_back.iter().filter(|&&x| x == id as u32).count();
+            let fin: Vec<_> = exits.finalized.iter().filter(|f| f.0 == id as u32).collect();
+            prop_assert_eq!(handed + fin.len(), 1, "value {} left {} + {} times", id, handed, fin.len());
+            if let Some(f) = fin.first() {
+                prop_assert_eq!(Some(f.2), expect_cause.get(id).copied().flatten(), "cause of value {}", id);
+            }
+        }
+    }
+}
+
+fn set(v: &mut Vec<Option<RemovalCause>>, id: u32, cause: RemovalCause) {
+    let id = id as usize;
+    if v.len() <= id {
+        v.resize(id + 1, None);
+    }
+    v[id] = Some(cause);
+}
