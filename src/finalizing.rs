@@ -124,6 +124,7 @@ impl<K, V, F: Finalizer<K, V>, S> FinalizingMap<K, V, F, S> {
     /// ```
     pub fn with_shrink_policy(mut self, policy: ShrinkPolicy) -> Self {
         self.map.raw.ctl.shrink = policy;
+        self.map.raw.ctl.invalidate();
         self
     }
 

@@ -59,10 +59,12 @@ pub struct Scenario {
     pub leakless: Row,
 }
 
+/// A scenario's entry point: runs it at the given scale.
+pub type RunFn = fn(usize) -> Scenario;
+
 /// Every scenario in the design's order: its id, its function, and the scale the
 /// report runs it at (tests run them smaller).
-pub const ALL: &[(&str, fn(usize) -> Scenario, usize)] =
-    &[("L1", l1_capacity::run, 1_000_000), ("L4", l4_finalize::run, 100_000)];
+pub const ALL: &[(&str, RunFn, usize)] = &[("L1", l1_capacity::run, 1_000_000), ("L4", l4_finalize::run, 100_000)];
 
 /// Records heap held at evenly spaced points of a workload of `total` steps.
 pub struct Sampler {

@@ -151,6 +151,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// ```
     pub fn with_shrink_policy(mut self, policy: ShrinkPolicy) -> Self {
         self.raw.ctl.shrink = policy;
+        self.raw.ctl.invalidate();
         self
     }
 

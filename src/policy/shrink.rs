@@ -78,6 +78,28 @@ impl ShrinkPolicy {
         let target = len.saturating_mul(2);
         Some(if target > floor { target } else { floor })
     }
+
+    /// The length below which [`shrink_target`](Self::shrink_target) may answer `Some`
+    /// for a table of `capacity` with a floor of `floor` (0 if it never does).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::ShrinkPolicy;
+    /// let p = ShrinkPolicy::default();
+    /// assert_eq!(p.shrink_threshold(1000, 0), 250);
+    /// assert!(p.shrink_target(249, 1000, 0).is_some());
+    /// assert!(p.shrink_target(250, 1000, 0).is_none());
+    /// assert_eq!(p.shrink_threshold(1000, 1000), 0);
+    /// ```
+    #[inline]
+    pub const fn shrink_threshold(&self, capacity: usize, floor: usize) -> usize {
+        if self.divisor == 0 || capacity <= floor {
+            0
+        } else {
+            capacity.div_ceil(self.divisor as usize)
+        }
+    }
 }
 
 impl Default for ShrinkPolicy {

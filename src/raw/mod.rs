@@ -32,9 +32,19 @@ pub(crate) struct Control {
     pub(crate) floor: usize,
     pub(crate) shrink: ShrinkPolicy,
     pub(crate) counters: Counters,
+    /// The bucket count `shrink_below` was computed for (0: not computed yet).
+    checked_buckets: usize,
+    /// A removal that leaves fewer entries than this may shrink a table of
+    /// `checked_buckets` buckets; at or above it, it certainly does not.
+    shrink_below: usize,
 }
 
 impl Control {
+    /// A control block with `floor` and the default policy.
+    pub(crate) fn with_floor(floor: usize) -> Self {
+        Self { floor, ..Self::default() }
+    }
+
     /// Record the removal of `n` elements for `cause` and shrink if the policy says so.
     #[inline]
     pub(crate) fn after_removal<T>(
@@ -48,27 +58,42 @@ impl Control {
         self.maybe_shrink(table, hasher);
     }
 
-    /// Shrink `table` if the policy says so. Cheap when it does not.
+    /// Shrink `table` if the policy says so. Two comparisons when it does not.
     #[inline]
     pub(crate) fn maybe_shrink<T>(&mut self, table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
-        // The bucket count decides, not `capacity()`: tombstones lower the latter
-        // without freeing anything.
-        if let Some(target) = self.shrink.shrink_target(table.len(), full_capacity(table.num_buckets()), self.floor) {
-            self.shrink_cold(table, target, hasher);
+        if table.len() < self.shrink_below || table.num_buckets() != self.checked_buckets {
+            self.shrink_slow(table, hasher);
         }
+    }
+
+    /// Forget the cached threshold (after the policy or the floor changed).
+    pub(crate) fn invalidate(&mut self) {
+        self.checked_buckets = 0;
+        self.shrink_below = 0;
     }
 
     #[cold]
     #[inline(never)]
-    fn shrink_cold<T>(&mut self, table: &mut HashTable<T>, target: usize, hasher: impl Fn(&T) -> u64) {
-        // Right after a shrink, rounding to a power of two can leave the table under the
-        // trigger while the target needs as many buckets as it has: then `shrink_to` is a
-        // cheap no-op, and only real reallocations are counted.
-        let before = table.num_buckets();
-        table.shrink_to(target, hasher);
-        if table.num_buckets() < before {
-            self.counters.shrinks += 1;
+    fn shrink_slow<T>(&mut self, table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
+        // The bucket count decides, not `capacity()`: tombstones lower the latter
+        // without freeing anything.
+        let buckets = table.num_buckets();
+        let len = table.len();
+        if let Some(target) = self.shrink.shrink_target(len, full_capacity(buckets), self.floor) {
+            table.shrink_to(target, hasher);
+            if table.num_buckets() < buckets {
+                self.counters.shrinks += 1;
+            } else {
+                // Rounding to a power of two (or the floor) kept the bucket count: try
+                // again only once the table has emptied much further.
+                self.checked_buckets = buckets;
+                self.shrink_below = len / 2;
+                return;
+            }
         }
+        let buckets = table.num_buckets();
+        self.checked_buckets = buckets;
+        self.shrink_below = self.shrink.shrink_threshold(full_capacity(buckets), self.floor);
     }
 }
 
@@ -99,7 +124,7 @@ impl<T> Default for RawTable<T> {
 impl<T> RawTable<T> {
     /// An empty table with room for `capacity` elements, which is also its floor.
     pub(crate) fn with_capacity(capacity: usize) -> Self {
-        Self { table: HashTable::with_capacity(capacity), ctl: Control { floor: capacity, ..Control::default() } }
+        Self { table: HashTable::with_capacity(capacity), ctl: Control::with_floor(capacity) }
     }
 
     #[inline]
@@ -178,6 +203,7 @@ impl<T> RawTable<T> {
     /// Explicitly shrink to `min_capacity` (or the length), lowering the floor to match.
     pub(crate) fn shrink_to(&mut self, min_capacity: usize, hasher: impl Fn(&T) -> u64) {
         self.ctl.floor = self.ctl.floor.min(min_capacity);
+        self.ctl.invalidate();
         let before = self.table.num_buckets();
         self.table.shrink_to(min_capacity, hasher);
         if self.table.num_buckets() < before {
