@@ -354,17 +354,18 @@ proptest! {
                     exits.borrow_mut().handed_back.extend(got.iter().map(|(_, t)| t.0));
                     drop(got);
                 }
-                FOp::GetOrInsert(k, p) => {
-                    if !model.contains_key(&k) {
+                FOp::GetOrInsert(k, p) => match model.entry(k) {
+                    std::collections::hash_map::Entry::Vacant(e) => {
                         let t = Token::new(p);
-                        model.insert(k, t.0);
                         let id = t.0;
+                        e.insert(id);
                         let mut t = Some(t);
                         assert_eq!(map.get_or_insert_with(k, || t.take().unwrap()).0, id);
-                    } else {
-                        assert_eq!(map.get_or_insert_with(k, || unreachable!()).0, model[&k]);
                     }
-                }
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        assert_eq!(map.get_or_insert_with(k, || unreachable!()).0, *e.get());
+                    }
+                },
             }));
             let _ = r; // a panic (injected) is fine; the map must stay consistent
             map.validate();
