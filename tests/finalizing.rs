@@ -1,0 +1,171 @@
+//! `FinalizingMap`: the exit contract, case by case.
+
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+use leakless::{FinalizingMap, RemovalCause};
+
+type Log = Rc<RefCell<Vec<(u32, String, RemovalCause)>>>;
+
+fn logged() -> (Log, impl FnMut(u32, String, RemovalCause)) {
+    let log: Log = Rc::default();
+    let l = log.clone();
+    (log, move |k, v, c| l.borrow_mut().push((k, v, c)))
+}
+
+#[test]
+fn every_cause() {
+    let (log, f) = logged();
+    let mut m = FinalizingMap::new(f);
+    m.insert(1, "a".into());
+    m.insert(1, "b".into()); // Replaced
+    m.insert(2, "c".into());
+    m.discard(&2); // Explicit
+    m.insert(3, "d".into());
+    m.insert(4, "e".into());
+    m.retain(|k, _| *k != 3); // Explicit
+    assert_eq!(m.remove(&4), Some("e".into())); // handed back
+    assert_eq!(m.replace(1, "f".into()), Some("b".into())); // handed back
+    m.insert(5, "g".into());
+    m.clear(); // Cleared: f, g
+    m.insert(6, "h".into());
+    drop(m); // Dropped
+    let mut got = log.borrow().clone();
+    got[3..5].sort(); // clear finalizes in table order
+    let want: Vec<(u32, String, RemovalCause)> = vec![
+        (1, "a".into(), RemovalCause::Replaced),
+        (2, "c".into(), RemovalCause::Explicit),
+        (3, "d".into(), RemovalCause::Explicit),
+        (1, "f".into(), RemovalCause::Cleared),
+        (5, "g".into(), RemovalCause::Cleared),
+        (6, "h".into(), RemovalCause::Dropped),
+    ];
+    assert_eq!(got, want);
+}
+
+#[test]
+fn handed_back_values_are_never_finalized() {
+    let (log, f) = logged();
+    let mut m = FinalizingMap::new(f);
+    for i in 0..100 {
+        m.insert(i, i.to_string());
+    }
+    assert_eq!(m.drain().count(), 100);
+    for i in 0..100 {
+        m.insert(i, i.to_string());
+    }
+    assert_eq!(m.remove_entry(&7), Some((7, "7".into())));
+    let rest: Vec<_> = m.into_iter().collect();
+    assert_eq!(rest.len(), 99);
+    assert!(log.borrow().is_empty());
+}
+
+#[test]
+fn the_replaced_entry_keeps_its_own_key() {
+    // Keys that are equal but distinguishable: the finalizer sees the old one.
+    #[derive(Debug, Clone)]
+    struct K(u32, &'static str);
+    impl PartialEq for K {
+        fn eq(&self, o: &K) -> bool {
+            self.0 == o.0
+        }
+    }
+    impl Eq for K {}
+    impl std::hash::Hash for K {
+        fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+            self.0.hash(h)
+        }
+    }
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let s = seen.clone();
+    let mut m = FinalizingMap::new(move |k: K, v: u8, _c| s.borrow_mut().push((k.1, v)));
+    m.insert(K(1, "old"), 1);
+    m.insert(K(1, "new"), 2);
+    assert_eq!(m.get_key_value(&K(1, "")).map(|(k, _)| k.1), Some("new"));
+    drop(m);
+    assert_eq!(*seen.borrow(), [("old", 1), ("new", 2)]);
+}
+
+#[test]
+fn a_panicking_finalizer_does_not_stop_clear() {
+    let count = Rc::new(RefCell::new(0));
+    let c = count.clone();
+    let mut m = FinalizingMap::new(move |k: u32, _v: u32, _c| {
+        *c.borrow_mut() += 1;
+        if k % 3 == 0 {
+            panic!("finalizer panic on {k}");
+        }
+    });
+    for i in 0..30 {
+        m.insert(i, i);
+    }
+    let r = catch_unwind(AssertUnwindSafe(|| m.clear()));
+    assert!(r.is_err(), "the first panic is re-raised");
+    assert_eq!(*count.borrow(), 30, "every value was still finalized");
+    assert!(m.is_empty());
+    m.validate();
+    m.insert(1, 1);
+    assert_eq!(m.len(), 1, "the map stays usable");
+    std::mem::forget(r);
+}
+
+#[test]
+fn a_panicking_finalizer_during_drop_finalizes_the_rest() {
+    let count = Rc::new(RefCell::new(0));
+    let c = count.clone();
+    let mut m = FinalizingMap::new(move |k: u32, _v: u32, _c| {
+        *c.borrow_mut() += 1;
+        if k == 5 {
+            panic!("finalizer panic on drop");
+        }
+    });
+    for i in 0..20 {
+        m.insert(i, i);
+    }
+    let r = catch_unwind(AssertUnwindSafe(move || drop(m)));
+    assert!(r.is_err());
+    assert_eq!(*count.borrow(), 20);
+}
+
+#[test]
+fn a_panicking_finalizer_on_overwrite_leaves_the_new_value_stored() {
+    let mut m = FinalizingMap::new(|_k: u32, _v: u32, c: RemovalCause| {
+        if c == RemovalCause::Replaced {
+            panic!("replaced")
+        }
+    });
+    m.insert(1, 1);
+    assert!(catch_unwind(AssertUnwindSafe(|| m.insert(1, 2))).is_err());
+    assert_eq!(m.get(&1), Some(&2));
+    m.validate();
+}
+
+#[test]
+fn retain_with_a_panicking_finalizer_finalizes_every_rejected_value() {
+    let count = Rc::new(RefCell::new(0));
+    let c = count.clone();
+    let mut m = FinalizingMap::new(move |_k: u32, _v: u32, _c| {
+        *c.borrow_mut() += 1;
+        panic!("always");
+    });
+    for i in 0..50 {
+        m.insert(i, i);
+    }
+    assert!(catch_unwind(AssertUnwindSafe(|| m.retain(|k, _| k % 2 == 0))).is_err());
+    assert_eq!(*count.borrow(), 25);
+    assert_eq!(m.len(), 25);
+    m.validate();
+    std::mem::forget(m); // its drop would panic again
+}
+
+#[test]
+fn stats_and_collect() {
+    let mut m: FinalizingMap<u32, u32> = (0..10).map(|i| (i, i)).collect();
+    m.extend([(1, 100)]);
+    m.discard(&2);
+    let s = m.stats();
+    assert_eq!(s.insertions, 10);
+    assert_eq!(s.removals(RemovalCause::Replaced), 1);
+    assert_eq!(format!("{:?}", FinalizingMap::<u8, u8>::default()), "{}");
+}

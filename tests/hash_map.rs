@@ -1,0 +1,223 @@
+//! `leakless::HashMap`: std parity beyond the model test, and what is different.
+
+use std::collections::HashMap as StdMap;
+use std::hash::BuildHasher;
+
+use leakless::hash_map::Entry;
+use leakless::{HashMap, RemovalCause, ShrinkPolicy, TryReserveError};
+
+fn n(x: usize) -> usize {
+    if cfg!(miri) {
+        x.min(200)
+    } else {
+        x
+    }
+}
+
+#[test]
+fn trait_impls_match_std() {
+    let m: HashMap<String, u32> = HashMap::from([("a".into(), 1), ("b".into(), 2)]);
+    let s: StdMap<String, u32> = StdMap::from([("a".into(), 1), ("b".into(), 2)]);
+    assert_eq!(m["a"], s["a"]);
+    assert_eq!(m.get("b"), s.get("b"));
+    let c = m.clone();
+    assert_eq!(c, m);
+    let mut d = c.clone();
+    d.insert("c".into(), 3);
+    assert_ne!(d, m);
+    assert_eq!(format!("{:?}", HashMap::from([(1, 2)])), format!("{:?}", StdMap::from([(1, 2)])));
+    let e: HashMap<u8, u8> = HashMap::default();
+    assert!(e.is_empty() && e.capacity() == 0);
+
+    let mut x: HashMap<u32, u32> = HashMap::new();
+    x.extend([(1, 1), (2, 2)]);
+    x.extend([(&3, &3)]);
+    assert_eq!(x.len(), 3);
+    let mut sum = 0;
+    for (k, v) in &x {
+        sum += k + v;
+    }
+    for (_, v) in &mut x {
+        *v += 1;
+    }
+    assert_eq!(sum, 12);
+    assert_eq!(x.values().sum::<u32>(), 9);
+    let mut keys: Vec<_> = x.clone().into_keys().collect();
+    keys.sort();
+    assert_eq!(keys, [1, 2, 3]);
+    let mut values: Vec<_> = x.into_values().collect();
+    values.sort();
+    assert_eq!(values, [2, 3, 4]);
+}
+
+#[test]
+#[should_panic(expected = "no entry found for key")]
+fn index_panics_on_a_missing_key() {
+    let m: HashMap<u8, u8> = HashMap::new();
+    let _ = m[&1];
+}
+
+#[test]
+fn entry_api() {
+    let mut m: HashMap<&str, Vec<u32>> = HashMap::new();
+    m.entry("a").or_default().push(1);
+    m.entry("a").or_insert_with(Vec::new).push(2);
+    m.entry("b").or_insert_with_key(|k| vec![k.len() as u32]);
+    assert_eq!(m["a"], [1, 2]);
+    assert_eq!(m["b"], [1]);
+    match m.entry("a") {
+        Entry::Occupied(mut o) => {
+            assert_eq!(o.key(), &"a");
+            o.get_mut().push(3);
+            assert_eq!(o.insert(vec![9]), [1, 2, 3]);
+        }
+        Entry::Vacant(_) => unreachable!(),
+    }
+    match m.entry("z") {
+        Entry::Vacant(v) => assert_eq!(v.into_key(), "z"),
+        Entry::Occupied(_) => unreachable!(),
+    }
+    assert!(!m.contains_key("z"), "a vacant entry that is not used inserts nothing");
+    assert_eq!(format!("{:?}", m.entry("a")), r#"Entry(OccupiedEntry { key: "a", value: [9] })"#);
+}
+
+#[test]
+fn get_disjoint_mut() {
+    let mut m = HashMap::from([(1, 10), (2, 20)]);
+    let [a, b] = m.get_disjoint_mut([&1, &2]);
+    std::mem::swap(a.unwrap(), b.unwrap());
+    assert_eq!((m[&1], m[&2]), (20, 10));
+}
+
+#[test]
+#[should_panic]
+fn get_disjoint_mut_panics_on_equal_keys() {
+    let mut m = HashMap::from([(1, 10)]);
+    let _ = m.get_disjoint_mut([&1, &1]);
+}
+
+#[test]
+fn try_reserve_reports_overflow() {
+    let mut m: HashMap<u64, u64> = HashMap::new();
+    assert_eq!(m.try_reserve(usize::MAX), Err(TryReserveError::CapacityOverflow));
+    assert_eq!(m.try_reserve(usize::MAX / 8), Err(TryReserveError::CapacityOverflow));
+    assert!(m.try_reserve(100).is_ok());
+    assert!(m.capacity() >= 100);
+    let e = m.try_reserve(usize::MAX).unwrap_err();
+    assert!(e.to_string().contains("capacity overflow"));
+}
+
+#[test]
+fn zero_capacity_is_fine() {
+    let mut m: HashMap<u8, u8> = HashMap::with_capacity(0);
+    assert_eq!(m.allocation_size(), 0);
+    assert_eq!(m.remove(&1), None);
+    m.clear();
+    m.shrink_to_fit();
+    m.insert(1, 1);
+    assert_eq!(m.remove(&1), Some(1));
+    assert_eq!(m.allocation_size(), 0, "an emptied map with no floor frees its table");
+}
+
+/// The default hasher is seeded per map: two maps with the same keys iterate in different
+/// orders (HashDoS resistance), while a fixed-seed hasher reproduces one order.
+#[test]
+fn default_hasher_is_randomized_per_map() {
+    let keys = 0..n(64) as u32;
+    let a: HashMap<u32, ()> = keys.clone().map(|k| (k, ())).collect();
+    let differs = (0..8).any(|_| {
+        let b: HashMap<u32, ()> = keys.clone().map(|k| (k, ())).collect();
+        a.keys().ne(b.keys())
+    });
+    assert!(differs, "nine maps iterated identically");
+    assert_ne!(a.hasher().hash_one(1u32), HashMap::<u32, ()>::new().hasher().hash_one(1u32));
+
+    let fixed = || HashMap::<u32, (), _>::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4));
+    let mut x = fixed();
+    let mut y = fixed();
+    x.extend(keys.clone().map(|k| (k, ())));
+    y.extend(keys.map(|k| (k, ())));
+    assert!(x.keys().eq(y.keys()), "a fixed-seed hasher replays identically");
+}
+
+#[test]
+fn stats_count_what_happened() {
+    let mut m = HashMap::new();
+    for i in 0..n(1000) as u64 {
+        m.insert(i, i);
+    }
+    m.insert(0, 1);
+    assert!(m.get(&1).is_some());
+    assert!(m.get(&u64::MAX).is_none());
+    assert!(m.contains_key(&2));
+    for i in 0..n(1000) as u64 {
+        m.remove(&i);
+    }
+    let s = m.stats();
+    assert_eq!(s.insertions, n(1000) as u64);
+    assert_eq!(s.removals(RemovalCause::Replaced), 1);
+    assert_eq!(s.removals(RemovalCause::Explicit), n(1000) as u64);
+    assert_eq!((s.hits, s.misses), (2, 1));
+    assert!(s.shrinks > 0);
+    assert!((s.hit_ratio() - 2.0 / 3.0).abs() < 1e-9);
+}
+
+#[test]
+fn shrink_policy_never_behaves_like_std() {
+    let mut m = HashMap::new().with_shrink_policy(ShrinkPolicy::never());
+    for i in 0..n(10_000) as u32 {
+        m.insert(i, i);
+    }
+    let bytes = m.allocation_size();
+    m.retain(|_, _| false);
+    assert_eq!(m.allocation_size(), bytes);
+    m.clear();
+    assert_eq!(m.allocation_size(), bytes);
+    m.shrink_to_fit();
+    assert_eq!(m.allocation_size(), 0, "an explicit request still shrinks");
+}
+
+#[test]
+fn shrink_to_lowers_the_floor() {
+    let mut m = HashMap::with_capacity(1000);
+    m.insert(1u32, 1u32);
+    m.shrink_to(10);
+    assert!(m.capacity() >= 10 && m.capacity() < 1000);
+    m.remove(&1);
+    m.clear();
+    assert!(m.capacity() < 1000);
+}
+
+#[test]
+fn extract_if_dropped_early_keeps_the_rest() {
+    let mut m: HashMap<u32, u32> = (0..n(1000) as u32).map(|i| (i, i)).collect();
+    let first: Vec<_> = m.extract_if(|_, _| true).take(10).collect();
+    assert_eq!(first.len(), 10);
+    assert_eq!(m.len(), n(1000) - 10);
+    for (k, _) in first {
+        assert!(!m.contains_key(&k));
+    }
+    m.validate();
+}
+
+#[test]
+fn drain_dropped_early_empties_the_map() {
+    let mut m: HashMap<u32, String> = (0..n(100) as u32).map(|i| (i, i.to_string())).collect();
+    let mut d = m.drain();
+    assert!(d.next().is_some());
+    drop(d);
+    assert!(m.is_empty());
+    m.insert(1, "x".into());
+    assert_eq!(m.len(), 1);
+    m.validate();
+}
+
+#[test]
+fn lookups_through_borrow() {
+    let mut m: HashMap<String, Vec<u8>> = HashMap::new();
+    m.insert("key".to_string(), vec![1]);
+    assert!(m.contains_key("key"));
+    m.get_mut("key").unwrap().push(2);
+    assert_eq!(m.get_key_value("key"), Some((&"key".to_string(), &vec![1, 2])));
+    assert_eq!(m.remove_entry("key"), Some(("key".to_string(), vec![1, 2])));
+}
