@@ -8,7 +8,7 @@ use hashbrown::hash_table::Entry as RawEntry;
 
 use crate::hash_map::{equivalent, hasher, make_hash, DefaultHashBuilder, HashMap, Iter, IterMut, Keys, Values};
 use crate::policy::{finalize_each, Finalizer, NoopFinalizer, PanicSlot, RemovalCause, ShrinkPolicy, Stats};
-use crate::raw::RawTable;
+use crate::raw::{Control, RawTable};
 use crate::TryReserveError;
 
 /// An unbounded map that hands every departing value to a finalizer, exactly once, with
@@ -390,6 +390,7 @@ impl<K: Eq + Hash, V, F: Finalizer<K, V>, S: BuildHasher> FinalizingMap<K, V, F,
     fn replace_entry(&mut self, key: K, value: V) -> Option<(K, V)> {
         let HashMap { raw, hash_builder } = &mut self.map;
         let hash = make_hash(hash_builder, &key);
+        Control::reserve_one(&mut raw.table, hasher(hash_builder));
         match raw.table.entry(hash, equivalent(&key), hasher(hash_builder)) {
             RawEntry::Occupied(mut o) => Some(core::mem::replace(o.get_mut(), (key, value))),
             RawEntry::Vacant(v) => {

@@ -11,7 +11,7 @@ use core::hash::{BuildHasher, Hash};
 
 use crate::error::TryReserveError;
 use crate::policy::{RemovalCause, ShrinkPolicy, Stats};
-use crate::raw::RawTable;
+use crate::raw::{Control, RawTable};
 
 pub use entry::{Entry, OccupiedEntry, VacantEntry};
 pub use iter::{Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut};
@@ -407,7 +407,9 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     /// assert!(m.capacity() >= 10);
     /// ```
     pub fn reserve(&mut self, additional: usize) {
-        self.raw.table.reserve(additional, hasher(&self.hash_builder));
+        if let Err(e) = self.try_reserve(additional) {
+            panic!("leakless::HashMap::reserve: {e}");
+        }
     }
 
     /// Reserve room for `additional` more entries.
@@ -470,6 +472,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     pub fn entry(&mut self, key: K) -> Entry<'_, K, V, S> {
         let hash = make_hash(&self.hash_builder, &key);
         let HashMap { raw, hash_builder } = self;
+        Control::reserve_one(&mut raw.table, hasher(hash_builder));
         match raw.table.entry(hash, equivalent(&key), hasher(hash_builder)) {
             hashbrown::hash_table::Entry::Occupied(inner) => {
                 Entry::Occupied(OccupiedEntry { inner, ctl: &mut raw.ctl, hash_builder })
@@ -612,6 +615,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     #[inline]
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         let hash = make_hash(&self.hash_builder, &key);
+        Control::reserve_one(&mut self.raw.table, hasher(&self.hash_builder));
         match self.raw.table.entry(hash, equivalent(&key), hasher(&self.hash_builder)) {
             hashbrown::hash_table::Entry::Occupied(mut o) => {
                 self.raw.ctl.counters.removed(RemovalCause::Replaced, 1);

@@ -66,6 +66,47 @@ impl Control {
         }
     }
 
+    /// Make room for one more element before an insert.
+    ///
+    /// `hashbrown` reclaims tombstones by rehashing in place when a table runs out of room
+    /// while at most half full, and if the user's `Hash` panics during that rehash it
+    /// drops the elements it has not placed yet: values silently lost. Growing through a
+    /// reallocation instead is panic-safe (the old table stays intact until the new one
+    /// is complete), so every growth goes through [`Control::reserve`], which always
+    /// reallocates. Cheap when there is room: one comparison.
+    #[inline]
+    pub(crate) fn reserve_one<T>(table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
+        if table.capacity() == table.len() {
+            Self::grow_cold(table, hasher);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_cold<T>(table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
+        // Infallible growth aborts on allocation failure (as std's does); overflow panics.
+        if let Err(e) = Self::reserve(table, 1, hasher) {
+            panic!("leakless: {e}");
+        }
+    }
+
+    /// Reserve room for `additional` elements, always by reallocating (never by an
+    /// in-place rehash; see [`Control::reserve_one`]).
+    pub(crate) fn reserve<T>(
+        table: &mut HashTable<T>,
+        additional: usize,
+        hasher: impl Fn(&T) -> u64,
+    ) -> Result<(), TryReserveError> {
+        if additional <= table.capacity() - table.len() {
+            return Ok(());
+        }
+        // hashbrown rehashes in place when `len + additional <= full / 2`: ask for enough
+        // that it reallocates instead.
+        let half = full_capacity(table.num_buckets()) / 2;
+        let needed = (half + 1).saturating_sub(table.len());
+        table.try_reserve(additional.max(needed), hasher).map_err(TryReserveError::from_hashbrown)
+    }
+
     /// Forget the cached threshold (after the policy or the floor changed).
     pub(crate) fn invalidate(&mut self) {
         self.checked_buckets = 0;
@@ -248,6 +289,44 @@ pub(crate) fn drop_each<T>(table: HashTable<T>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A table that ran out of room while at most half full (tombstones) must grow by
+    /// reallocating: a hasher that panics then loses nothing. hashbrown's in-place rehash
+    /// would drop the elements it had not placed yet.
+    #[test]
+    fn growth_with_a_panicking_hasher_loses_nothing() {
+        use core::cell::Cell;
+        // All elements in one probe sequence, so removals leave tombstones.
+        let armed = Cell::new(false);
+        let h = |x: &u64| {
+            if armed.get() {
+                panic!("hasher panic during growth");
+            }
+            *x & 1
+        };
+        let mut t: RawTable<u64> = RawTable::default();
+        t.ctl.shrink = ShrinkPolicy::never();
+        let mut i = 0;
+        while t.len() < 100 || t.table.capacity() > t.len() {
+            Control::reserve_one(&mut t.table, h);
+            t.table.insert_unique(h(&i), i, h);
+            i += 1;
+        }
+        let full = t.len() as u64;
+        for j in 0..full / 2 + 1 {
+            t.remove(h(&j), |x| *x == j, h).unwrap();
+        }
+        assert_eq!(t.table.capacity(), t.len(), "tombstones took all the room");
+        assert!(t.len() <= full_capacity(t.table.num_buckets()) / 2);
+        armed.set(true);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Control::reserve_one(&mut t.table, h)));
+        assert!(r.is_err());
+        armed.set(false);
+        for j in full / 2 + 1..full {
+            assert!(t.table.find(h(&j), |x| *x == j).is_some(), "element {j} lost");
+        }
+        t.validate(h, |a, b| a == b);
+    }
 
     #[test]
     fn shrinks_after_removals_and_respects_floor() {

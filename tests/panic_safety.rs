@@ -1,0 +1,290 @@
+//! Panic injection: keys whose `Hash`/`Eq` panic on the N-th call, values whose `Drop`
+//! panics on the N-th call, finalizers that panic on the N-th call — swept over N for a
+//! representative op sequence. Afterwards each map passes `validate()`, stays usable,
+//! lost no entry that the failing operation was not about, and every value ever created
+//! is dropped exactly once.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use leakless::{FinalizingMap, HashMap, RemovalCause};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Fault {
+    Hash,
+    Eq,
+    Drop,
+    Finalizer,
+}
+
+thread_local! {
+    static FAULT: Cell<Option<(Fault, u32)>> = const { Cell::new(None) };
+    static DROPS: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Count a call of `kind`; panic if it is the armed N-th one.
+fn tick(kind: Fault) {
+    FAULT.with(|f| {
+        if let Some((k, n)) = f.get() {
+            if k == kind {
+                if n <= 1 {
+                    f.set(None);
+                    panic!("injected {kind:?} panic");
+                }
+                f.set(Some((k, n - 1)));
+            }
+        }
+    });
+}
+
+fn disarm() {
+    FAULT.with(|f| f.set(None));
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Key(u32);
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        tick(Fault::Hash);
+        self.0.hash(h);
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, o: &Key) -> bool {
+        tick(Fault::Eq);
+        self.0 == o.0
+    }
+}
+
+impl Eq for Key {}
+
+#[derive(Debug)]
+struct Val(usize);
+
+impl Val {
+    fn new() -> Val {
+        DROPS.with(|d| {
+            let mut d = d.borrow_mut();
+            d.push(0);
+            Val(d.len() - 1)
+        })
+    }
+}
+
+impl Drop for Val {
+    fn drop(&mut self) {
+        DROPS.with(|d| d.borrow_mut()[self.0] += 1);
+        if !std::thread::panicking() {
+            tick(Fault::Drop);
+        }
+    }
+}
+
+/// The ops of the sequence; each says whether, if it panics, entries other than its own
+/// key may legitimately be gone.
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    Insert(u32),
+    Remove(u32),
+    Get(u32),
+    Entry(u32),
+    Retain(u32),
+    Clear,
+    Drain,
+}
+
+impl Op {
+    fn may_remove_others(self) -> bool {
+        matches!(self, Op::Retain(_) | Op::Clear | Op::Drain)
+    }
+}
+
+fn sequence() -> Vec<Op> {
+    let mut ops = Vec::new();
+    let n = if cfg!(miri) { 12 } else { 80 };
+    for i in 0..n {
+        ops.push(Op::Insert(i));
+    }
+    for i in 0..n / 2 {
+        ops.push(Op::Insert(i)); // overwrites
+        ops.push(Op::Remove(i * 2));
+        ops.push(Op::Get(i + 1));
+        ops.push(Op::Entry(i + n));
+    }
+    ops.push(Op::Retain(3));
+    for i in 0..n {
+        ops.push(Op::Insert(1000 + i));
+    }
+    ops.push(Op::Drain);
+    for i in 0..n / 2 {
+        ops.push(Op::Insert(i));
+    }
+    ops.push(Op::Clear);
+    for i in 0..n / 4 {
+        ops.push(Op::Insert(i));
+    }
+    ops
+}
+
+fn ids_by_key(pairs: impl Iterator<Item = (u32, usize)>) -> BTreeMap<u32, usize> {
+    pairs.collect()
+}
+
+/// Run the sequence on a map through `apply`, with `fault` armed at its `n`-th call.
+fn run<M>(
+    fault: Fault,
+    n: u32,
+    mut map: M,
+    mut apply: impl FnMut(&mut M, Op),
+    snapshot: impl Fn(&M) -> BTreeMap<u32, usize>,
+    validate: impl Fn(&M),
+) {
+    DROPS.with(|d| d.borrow_mut().clear());
+    FAULT.with(|f| f.set(Some((fault, n))));
+    for op in sequence() {
+        disarm_during(|| ());
+        let before = snapshot_disarmed(&map, &snapshot);
+        let armed = FAULT.with(|f| f.get());
+        FAULT.with(|f| f.set(armed));
+        let panicked = catch_unwind(AssertUnwindSafe(|| apply(&mut map, op))).is_err();
+        let armed = FAULT.with(|f| f.get());
+        disarm();
+        if panicked {
+            validate(&map);
+        }
+        if panicked && !op.may_remove_others() {
+            let after = snapshot(&map);
+            let own = match op {
+                Op::Insert(k) | Op::Remove(k) | Op::Get(k) | Op::Entry(k) => Some(k),
+                _ => None,
+            };
+            for (k, id) in &before {
+                if Some(*k) != own {
+                    assert_eq!(after.get(k), Some(id), "{fault:?}@{n}: {op:?} lost key {k}");
+                }
+            }
+        }
+        FAULT.with(|f| f.set(armed));
+    }
+    LEFT_AFTER_RUN.with(|l| l.set(FAULT.with(|f| f.get()).map_or(0, |(_, n)| n)));
+    disarm();
+    // The map stays usable.
+    apply(&mut map, Op::Insert(u32::MAX));
+    validate(&map);
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(map)));
+    DROPS.with(|d| {
+        for (id, &count) in d.borrow().iter().enumerate() {
+            assert_eq!(count, 1, "{fault:?}@{n}: value {id} dropped {count} times");
+        }
+    });
+}
+
+fn disarm_during(f: impl FnOnce()) {
+    let armed = FAULT.with(|x| x.get());
+    disarm();
+    f();
+    FAULT.with(|x| x.set(armed));
+}
+
+fn snapshot_disarmed<M>(map: &M, snapshot: &impl Fn(&M) -> BTreeMap<u32, usize>) -> BTreeMap<u32, usize> {
+    let armed = FAULT.with(|x| x.get());
+    disarm();
+    let s = snapshot(map);
+    FAULT.with(|x| x.set(armed));
+    s
+}
+
+/// Run `one(fault, n)` for every `n` up to `dense`, then for `dense` more values spread
+/// over the rest of the calls the sequence makes (counted by a dry run with `count`).
+fn sweep(dense: u32, faults: &[Fault], count: impl Fn(Fault) -> u32, mut one: impl FnMut(Fault, u32)) {
+    let dense = if cfg!(miri) { dense.min(4) } else { dense };
+    for &fault in faults {
+        let total = count(fault);
+        let stride = (total / dense.max(1)).max(1);
+        let points = (1..=dense.min(total)).chain((dense + 1..=total).step_by(stride as usize));
+        for n in points {
+            one(fault, n);
+        }
+    }
+}
+
+/// How many calls of `fault` the sequence makes on a fresh map (`run` with the fault
+/// armed far beyond the end).
+fn calls(fault: Fault, go: impl FnOnce(Fault, u32)) -> u32 {
+    const FAR: u32 = u32::MAX / 2;
+    go(fault, FAR);
+    FAR - LEFT_AFTER_RUN.with(Cell::get)
+}
+
+thread_local! {
+    /// The armed countdown left when `run` finished its sequence (for `calls`).
+    static LEFT_AFTER_RUN: Cell<u32> = const { Cell::new(0) };
+}
+
+fn hasher() -> ahash::RandomState {
+    ahash::RandomState::with_seeds(7, 7, 7, 7)
+}
+
+#[test]
+fn hash_map_survives_panicking_user_code() {
+    let go = |fault, n| {
+        run(
+            fault,
+            n,
+            HashMap::<Key, Val, _>::with_hasher(hasher()),
+            |m, op| match op {
+                Op::Insert(k) => drop(m.insert(Key(k), Val::new())),
+                Op::Remove(k) => drop(m.remove(&Key(k))),
+                Op::Get(k) => drop(m.get(&Key(k))),
+                Op::Entry(k) => drop(m.entry(Key(k)).or_insert_with(Val::new)),
+                Op::Retain(d) => m.retain(|k, _| k.0 % d != 0),
+                Op::Clear => m.clear(),
+                Op::Drain => drop(m.drain().collect::<Vec<_>>()),
+            },
+            |m| ids_by_key(m.iter().map(|(k, v)| (k.0, v.0))),
+            |m| m.validate(),
+        )
+    };
+    sweep(150, &[Fault::Hash, Fault::Eq, Fault::Drop], |f| calls(f, go), go);
+}
+
+#[test]
+fn finalizing_map_survives_panicking_user_code() {
+    let go = |fault, n| {
+        let finalized: std::rc::Rc<RefCell<Vec<usize>>> = Default::default();
+        let f = finalized.clone();
+        run(
+            fault,
+            n,
+            FinalizingMap::with_hasher(
+                move |_k: Key, v: Val, _c: RemovalCause| {
+                    f.borrow_mut().push(v.0);
+                    drop(v);
+                    tick(Fault::Finalizer);
+                },
+                hasher(),
+            ),
+            |m, op| match op {
+                Op::Insert(k) => drop(m.insert(Key(k), Val::new())),
+                Op::Remove(k) => drop(m.remove(&Key(k))),
+                Op::Get(k) => drop(m.get(&Key(k))),
+                Op::Entry(k) => drop(m.get_or_insert_with(Key(k), Val::new)),
+                Op::Retain(d) => m.retain(|k, _| k.0 % d != 0),
+                Op::Clear => m.clear(),
+                Op::Drain => drop(m.drain().collect::<Vec<_>>()),
+            },
+            |m| ids_by_key(m.iter().map(|(k, v)| (k.0, v.0))),
+            |m| m.validate(),
+        );
+        let f = finalized.borrow();
+        let mut unique = f.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), f.len(), "{fault:?}@{n}: a value was finalized twice");
+    };
+    sweep(150, &[Fault::Hash, Fault::Eq, Fault::Drop, Fault::Finalizer], |f| calls(f, go), go);
+}
