@@ -1,7 +1,6 @@
 //! `leakless::HashMap`: std parity beyond the model test, and what is different.
 
 use std::collections::HashMap as StdMap;
-use std::hash::BuildHasher;
 
 use leakless::hash_map::Entry;
 use leakless::{HashMap, RemovalCause, ShrinkPolicy, TryReserveError};
@@ -61,7 +60,7 @@ fn index_panics_on_a_missing_key() {
 fn entry_api() {
     let mut m: HashMap<&str, Vec<u32>> = HashMap::new();
     m.entry("a").or_default().push(1);
-    m.entry("a").or_insert_with(Vec::new).push(2);
+    m.entry("a").or_insert_with(|| vec![7]).push(2);
     m.entry("b").or_insert_with_key(|k| vec![k.len() as u32]);
     assert_eq!(m["a"], [1, 2]);
     assert_eq!(m["b"], [1]);
