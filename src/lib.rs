@@ -24,17 +24,45 @@
 //! // std would still hold `peak` bytes here.
 //! assert!(sessions.allocation_size() <= peak / 100);
 //! ```
+//!
+//! # Choosing a hasher
+//!
+//! Every map takes a `BuildHasher` type parameter `S`. The default,
+//! [`DefaultHashBuilder`] (`ahash::RandomState`), is fast and seeded at random for each
+//! map, so an attacker who controls keys cannot predict collisions (HashDoS) and two
+//! maps with the same keys iterate in different orders. Any other `BuildHasher` works
+//! through `with_hasher`: `std::hash::RandomState`, `foldhash`, or [`FixedState`].
+//!
+//! # Reproducible runs (fuzzing, failing tests)
+//!
+//! Build maps with [`FixedState`] and a run replays identically: the maps keep no global
+//! state and start no threads. With the `arbitrary` feature, every map type implements
+//! `arbitrary::Arbitrary`, so a fuzz target can take a map as input:
+//!
+//! ```
+//! use leakless::{FixedState, HashMap};
+//! let m: HashMap<u64, String, FixedState> = HashMap::with_hasher(FixedState::with_seed(42));
+//! assert!(m.is_empty());
+//! ```
+//!
+//! # Cargo features
+//!
+//! - `arbitrary`: `arbitrary::Arbitrary` for the map types.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(rust_2018_idioms)]
 
+#[cfg(feature = "arbitrary")]
+mod arbitrary;
 mod error;
 mod finalizing;
+mod hasher;
 pub mod hash_map;
 pub mod policy;
 mod raw;
 
 pub use error::TryReserveError;
 pub use finalizing::FinalizingMap;
+pub use hasher::FixedState;
 pub use hash_map::{DefaultHashBuilder, HashMap};
 pub use policy::{
     Capacity, EvictionPolicy, Finalizer, MetaArena, NoopFinalizer, RemovalCause, ShrinkPolicy, Stats, Unbounded,
