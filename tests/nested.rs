@@ -282,10 +282,12 @@ fn panic_inside_guard_still_prunes() {
     assert!(r.is_err());
     m.validate();
     assert!(m.get_inner(&3).is_none());
-    let r = catch_unwind(AssertUnwindSafe(|| m.with_inner_mut(&2, |inner| {
-        inner.insert(5, 5);
-        panic!("inside with_inner_mut, after growing the inner map");
-    })));
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        m.with_inner_mut(&2, |inner| {
+            inner.insert(5, 5);
+            panic!("inside with_inner_mut, after growing the inner map");
+        })
+    }));
     assert!(r.is_err());
     m.validate();
     assert_eq!(m.len(), 2, "the growth before the panic is counted");

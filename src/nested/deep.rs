@@ -62,10 +62,7 @@ where
         M: InnerLookup<Q3>,
         Q3: ?Sized,
     {
-        let found = self
-            .get_inner(k1)
-            .and_then(|mid| mid.get_inner(k2))
-            .and_then(|inner| InnerLookup::get(inner, k3));
+        let found = self.get_inner(k1).and_then(|mid| mid.get_inner(k2)).and_then(|inner| InnerLookup::get(inner, k3));
         self.counters.lookup(found.is_some());
         found
     }

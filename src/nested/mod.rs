@@ -147,7 +147,11 @@ impl<K1, M, S> NestedMap<K1, M, S> {
     /// assert!(m.outer().capacity() >= 10);
     /// ```
     pub fn with_capacity_and_hasher(capacity: usize, hash_builder: S) -> Self {
-        Self { outer: HashMap::with_capacity_and_hasher(capacity, hash_builder), leaves: 0, counters: Counters::default() }
+        Self {
+            outer: HashMap::with_capacity_and_hasher(capacity, hash_builder),
+            leaves: 0,
+            counters: Counters::default(),
+        }
     }
 
     /// The same map with a different [`ShrinkPolicy`] for the outer table (inner maps

@@ -68,4 +68,3 @@ impl<'a, K1, M: InnerMap + 'a, S> IntoIterator for &'a NestedMap<K1, M, S> {
         Iter { outer: self.outer.iter(), front: None, remaining: self.leaves }
     }
 }
-
