@@ -17,6 +17,8 @@ use leakless::{HashMap, NestedMap};
 type A = ahash::RandomState;
 type Nested = NestedMap<u64, HashMap<u64, u64, A>, A>;
 type StdNested = StdMap<u64, StdMap<u64, u64, A>, A>;
+/// `NestedMap` over std inner maps: its own cost, without the inner tables shrinking.
+type NestedStdInner = NestedMap<u64, StdMap<u64, u64, A>, A>;
 type Flat = StdMap<(u64, u64), u64, A>;
 
 const N: u64 = 100_000;
@@ -47,6 +49,14 @@ fn build_nested(keys: &[(u64, u64)]) -> Nested {
     m
 }
 
+fn build_nested_std_inner(keys: &[(u64, u64)]) -> NestedStdInner {
+    let mut m = NestedStdInner::default();
+    for &(a, b) in keys {
+        m.insert(a, b, b);
+    }
+    m
+}
+
 fn build_std_nested(keys: &[(u64, u64)]) -> StdNested {
     let mut m = StdNested::default();
     for &(a, b) in keys {
@@ -68,6 +78,7 @@ fn insert(c: &mut Criterion) {
     let mut g = c.benchmark_group("nested/insert");
     g.throughput(Throughput::Elements(N));
     g.bench_function("leakless::NestedMap", |b| b.iter(|| build_nested(black_box(&keys))));
+    g.bench_function("leakless::NestedMap, std inner", |b| b.iter(|| build_nested_std_inner(black_box(&keys))));
     g.bench_function("std nested", |b| b.iter(|| build_std_nested(black_box(&keys))));
     g.bench_function("std flat (K1, K2)", |b| b.iter(|| build_flat(black_box(&keys))));
     g.finish();
@@ -76,10 +87,14 @@ fn insert(c: &mut Criterion) {
 fn get(c: &mut Criterion) {
     let keys = keys();
     let (nested, std_nested, flat) = (build_nested(&keys), build_std_nested(&keys), build_flat(&keys));
+    let nested_std_inner = build_nested_std_inner(&keys);
     let mut g = c.benchmark_group("nested/get");
     g.throughput(Throughput::Elements(N));
     g.bench_function("leakless::NestedMap", |b| {
         b.iter(|| keys.iter().map(|(a, k)| nested.get(a, k).copied().unwrap_or(0)).sum::<u64>())
+    });
+    g.bench_function("leakless::NestedMap, std inner", |b| {
+        b.iter(|| keys.iter().map(|(a, k)| nested_std_inner.get(a, k).copied().unwrap_or(0)).sum::<u64>())
     });
     g.bench_function("std nested", |b| {
         b.iter(|| keys.iter().map(|(a, k)| std_nested.get(a).and_then(|m| m.get(k)).copied().unwrap_or(0)).sum::<u64>())
@@ -111,11 +126,24 @@ fn get(c: &mut Criterion) {
 fn remove(c: &mut Criterion) {
     let keys = keys();
     let (nested, std_nested, flat) = (build_nested(&keys), build_std_nested(&keys), build_flat(&keys));
+    let nested_std_inner = build_nested_std_inner(&keys);
     let mut g = c.benchmark_group("nested/remove");
     g.throughput(Throughput::Elements(N));
     g.bench_function("leakless::NestedMap", |b| {
         b.iter_batched(
             || nested.clone(),
+            |mut m| {
+                for (a, k) in &keys {
+                    black_box(m.remove(a, k));
+                }
+                m
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("leakless::NestedMap, std inner", |b| {
+        b.iter_batched(
+            || nested_std_inner.clone(),
             |mut m| {
                 for (a, k) in &keys {
                     black_box(m.remove(a, k));
