@@ -6,7 +6,7 @@ use core::hash::{BuildHasher, Hash};
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 
-use crate::{FinalizingMap, Finalizer, HashMap};
+use crate::{Finalizer, FinalizingMap, HashMap};
 
 impl<'a, K, V, S> Arbitrary<'a> for HashMap<K, V, S>
 where

@@ -8,6 +8,7 @@
 //! | leak | ordinary map | `leakless` |
 //! |------|--------------|------------|
 //! | L1 capacity never returned | `std`/`hashbrown` keep every bucket after `remove`/`clear` | [`HashMap`] shrinks with hysteresis |
+//! | L2 ghost inner maps | `HashMap<K1, HashMap<K2, V>>` keeps an empty inner map for every outer key ever touched; `entry(k1).or_default()` creates one on a read | [`NestedMap`] removes an inner collection the moment it empties, at any depth; reads never allocate |
 //! | L4 cleanup skipped on overwrite/removal | a value holding a resource is dropped without its release step | [`FinalizingMap`] finalizes every departing value exactly once, with its cause |
 //!
 //! # Quick start
@@ -55,15 +56,17 @@
 mod arbitrary;
 mod error;
 mod finalizing;
-mod hasher;
 pub mod hash_map;
+mod hasher;
+pub mod nested;
 pub mod policy;
 mod raw;
 
 pub use error::TryReserveError;
 pub use finalizing::FinalizingMap;
-pub use hasher::FixedState;
 pub use hash_map::{DefaultHashBuilder, HashMap};
+pub use hasher::FixedState;
+pub use nested::NestedMap;
 pub use policy::{
     Capacity, EvictionPolicy, Finalizer, MetaArena, NoopFinalizer, RemovalCause, ShrinkPolicy, Stats, Unbounded,
     UnitWeigher, Weigher,

@@ -12,6 +12,8 @@ mod alloc;
 mod finalizing;
 #[path = "leaks/hash_map.rs"]
 mod hash_map;
+#[path = "leaks/nested.rs"]
+mod nested;
 
 #[global_allocator]
 static ALLOC: alloc::CountingAlloc = alloc::CountingAlloc;

@@ -8,6 +8,7 @@
 
 pub mod alloc;
 pub mod l1_capacity;
+pub mod l2_nested;
 pub mod l4_finalize;
 
 use alloc::Window;
@@ -64,7 +65,8 @@ pub type RunFn = fn(usize) -> Scenario;
 
 /// Every scenario in the design's order: its id, its function, and the scale the
 /// report runs it at (tests run them smaller).
-pub const ALL: &[(&str, RunFn, usize)] = &[("L1", l1_capacity::run, 1_000_000), ("L4", l4_finalize::run, 100_000)];
+pub const ALL: &[(&str, RunFn, usize)] =
+    &[("L1", l1_capacity::run, 1_000_000), ("L2", l2_nested::run, 1_000_000), ("L4", l4_finalize::run, 100_000)];
 
 /// Records heap held at evenly spaced points of a workload of `total` steps.
 pub struct Sampler {

@@ -1,0 +1,459 @@
+//! The traits an inner collection of a [`NestedMap`] implements, and their impls for
+//! `leakless`'s and `std`'s collections.
+
+use core::borrow::Borrow;
+use core::hash::{BuildHasher, Hash};
+use std::collections::{btree_map, hash_map as std_hash_map, BTreeMap, BTreeSet, HashSet, VecDeque};
+
+use super::NestedMap;
+use crate::hash_map::{self, HashMap};
+
+/// A collection that can live inside a [`NestedMap`]: it says how many entries it holds
+/// and whether it is empty, so the nested map can count leaves and prune it when it
+/// empties.
+///
+/// Implemented for [`HashMap`](crate::HashMap), [`NestedMap`] itself (its `len` is its
+/// leaf count, so nesting works at any depth) and `std`'s `HashMap`, `HashSet`,
+/// `BTreeMap`, `BTreeSet`, `Vec` and `VecDeque`. Implementing it for another collection
+/// takes one method.
+///
+/// # Contract
+///
+/// `len` and `is_empty` must agree (`is_empty() == (len() == 0)`) and must not panic:
+/// they run in the [`InnerMut`](super::InnerMut) guard's `Drop`, possibly while a panic
+/// unwinds. A wrong `len` cannot cause undefined behaviour, only a wrong
+/// [`NestedMap::len`] (which [`NestedMap::validate`] reports).
+///
+/// # Examples
+///
+/// ```
+/// use leakless::nested::InnerCollection;
+/// use leakless::NestedMap;
+///
+/// /// A bag of at most eight bytes.
+/// #[derive(Default)]
+/// struct Bag(Vec<u8>);
+///
+/// impl InnerCollection for Bag {
+///     fn len(&self) -> usize {
+///         self.0.len()
+///     }
+/// }
+///
+/// let mut m: NestedMap<&str, Bag> = NestedMap::new();
+/// m.inner_mut("a").0.push(1);
+/// assert_eq!(m.len(), 1);
+/// m.with_inner_mut("a", |bag| bag.0.clear());
+/// assert_eq!(m.outer_len(), 0, "the empty bag was pruned");
+/// ```
+pub trait InnerCollection {
+    /// The number of entries (leaves) it holds.
+    fn len(&self) -> usize;
+
+    /// `true` if it holds nothing; such a collection is removed from the outer map.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Heap bytes it holds now (an estimate for `std`'s collections); 0 if unknown.
+    fn allocation_size(&self) -> usize {
+        0
+    }
+
+    /// Check its own invariants, panicking if one is broken (called by
+    /// [`NestedMap::validate`]). Does nothing by default.
+    fn validate(&self) {}
+}
+
+/// An inner collection that is a map: what [`NestedMap`]'s two-level helpers
+/// (`insert(k1, k2, v)`, `iter()`, `retain`, ...) need. Lookups by a borrowed key are in
+/// [`InnerLookup`].
+///
+/// Implemented for [`HashMap`](crate::HashMap) and `std`'s `HashMap` and `BTreeMap`.
+///
+/// # Examples
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use leakless::NestedMap;
+///
+/// let mut m: NestedMap<u32, BTreeMap<u32, &str>> = NestedMap::new();
+/// m.insert(1, 20, "b");
+/// m.insert(1, 10, "a");
+/// let inner: Vec<_> = m.iter_inner(&1).collect();
+/// assert_eq!(inner, [(&10, &"a"), (&20, &"b")], "a BTreeMap iterates in order");
+/// ```
+pub trait InnerMap: InnerCollection {
+    /// The inner key type.
+    type Key;
+    /// The value type.
+    type Value;
+    /// The iterator of [`iter`](InnerMap::iter).
+    type Iter<'a>: Iterator<Item = (&'a Self::Key, &'a Self::Value)>
+    where
+        Self: 'a;
+
+    /// Insert `value` under `key`, returning the previous value.
+    fn insert(&mut self, key: Self::Key, value: Self::Value) -> Option<Self::Value>;
+
+    /// An iterator over the entries.
+    fn iter(&self) -> Self::Iter<'_>;
+
+    /// Keep only the entries for which `f` returns `true`.
+    fn retain<F: FnMut(&Self::Key, &mut Self::Value) -> bool>(&mut self, f: F);
+}
+
+/// Lookups in an [`InnerMap`] by a borrowed form `Q` of its key, as `std`'s `get` takes
+/// any `&Q` with `K: Borrow<Q>`.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::NestedMap;
+///
+/// let mut m: NestedMap<String, leakless::HashMap<String, u32>> = NestedMap::new();
+/// m.insert("user".to_string(), "alice".to_string(), 1);
+/// assert_eq!(m.get("user", "alice"), Some(&1), "looked up by &str, no owned keys");
+/// ```
+pub trait InnerLookup<Q: ?Sized>: InnerMap {
+    /// The value for `key`.
+    fn get(&self, key: &Q) -> Option<&Self::Value>;
+
+    /// The value for `key`, mutably.
+    fn get_mut(&mut self, key: &Q) -> Option<&mut Self::Value>;
+
+    /// Remove `key`, returning its value.
+    fn remove(&mut self, key: &Q) -> Option<Self::Value>;
+
+    /// `true` if `key` is present.
+    fn contains_key(&self, key: &Q) -> bool {
+        self.get(key).is_some()
+    }
+}
+
+// ---- leakless ----
+
+impl<K: Eq + Hash, V, S: BuildHasher> InnerCollection for HashMap<K, V, S> {
+    #[inline]
+    fn len(&self) -> usize {
+        HashMap::len(self)
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        HashMap::is_empty(self)
+    }
+
+    fn allocation_size(&self) -> usize {
+        HashMap::allocation_size(self)
+    }
+
+    fn validate(&self) {
+        HashMap::validate(self)
+    }
+}
+
+impl<K: Eq + Hash, V, S: BuildHasher> InnerMap for HashMap<K, V, S> {
+    type Key = K;
+    type Value = V;
+    type Iter<'a>
+        = hash_map::Iter<'a, K, V>
+    where
+        Self: 'a;
+
+    #[inline]
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        HashMap::insert(self, key, value)
+    }
+
+    fn iter(&self) -> Self::Iter<'_> {
+        HashMap::iter(self)
+    }
+
+    fn retain<F: FnMut(&K, &mut V) -> bool>(&mut self, f: F) {
+        HashMap::retain(self, f)
+    }
+}
+
+impl<K, V, S, Q> InnerLookup<Q> for HashMap<K, V, S>
+where
+    K: Eq + Hash + Borrow<Q>,
+    Q: Eq + Hash + ?Sized,
+    S: BuildHasher,
+{
+    #[inline]
+    fn get(&self, key: &Q) -> Option<&V> {
+        HashMap::get(self, key)
+    }
+
+    #[inline]
+    fn get_mut(&mut self, key: &Q) -> Option<&mut V> {
+        HashMap::get_mut(self, key)
+    }
+
+    #[inline]
+    fn remove(&mut self, key: &Q) -> Option<V> {
+        HashMap::remove(self, key)
+    }
+
+    #[inline]
+    fn contains_key(&self, key: &Q) -> bool {
+        HashMap::contains_key(self, key)
+    }
+}
+
+impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> InnerCollection for NestedMap<K1, M, S> {
+    /// The leaf count, so a nested map of nested maps counts leaves at every depth.
+    #[inline]
+    fn len(&self) -> usize {
+        NestedMap::len(self)
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        NestedMap::is_empty(self)
+    }
+
+    fn allocation_size(&self) -> usize {
+        NestedMap::allocation_size(self)
+    }
+
+    fn validate(&self) {
+        NestedMap::validate(self)
+    }
+}
+
+// ---- std ----
+
+/// Bytes of a `hashbrown` table (std's map) of `T` with room for `capacity`: the bucket
+/// array plus one control byte per bucket and a group of trailing control bytes.
+fn std_table_bytes<T>(capacity: usize) -> usize {
+    if capacity == 0 {
+        return 0;
+    }
+    let buckets =
+        if capacity < 8 { (capacity + 1).next_power_of_two() } else { (capacity / 7 * 8).next_power_of_two() };
+    const GROUP: usize = 16;
+    let data = (buckets * core::mem::size_of::<T>()).next_multiple_of(core::mem::align_of::<T>().max(GROUP));
+    data + buckets + GROUP
+}
+
+impl<K, V, S> InnerCollection for std_hash_map::HashMap<K, V, S> {
+    #[inline]
+    fn len(&self) -> usize {
+        std_hash_map::HashMap::len(self)
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        std_hash_map::HashMap::is_empty(self)
+    }
+
+    /// An estimate from the capacity (std does not report its allocation).
+    fn allocation_size(&self) -> usize {
+        std_table_bytes::<(K, V)>(self.capacity())
+    }
+}
+
+impl<K: Eq + Hash, V, S: BuildHasher> InnerMap for std_hash_map::HashMap<K, V, S> {
+    type Key = K;
+    type Value = V;
+    type Iter<'a>
+        = std_hash_map::Iter<'a, K, V>
+    where
+        Self: 'a;
+
+    #[inline]
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        std_hash_map::HashMap::insert(self, key, value)
+    }
+
+    fn iter(&self) -> Self::Iter<'_> {
+        std_hash_map::HashMap::iter(self)
+    }
+
+    fn retain<F: FnMut(&K, &mut V) -> bool>(&mut self, f: F) {
+        std_hash_map::HashMap::retain(self, f)
+    }
+}
+
+impl<K, V, S, Q> InnerLookup<Q> for std_hash_map::HashMap<K, V, S>
+where
+    K: Eq + Hash + Borrow<Q>,
+    Q: Eq + Hash + ?Sized,
+    S: BuildHasher,
+{
+    #[inline]
+    fn get(&self, key: &Q) -> Option<&V> {
+        std_hash_map::HashMap::get(self, key)
+    }
+
+    #[inline]
+    fn get_mut(&mut self, key: &Q) -> Option<&mut V> {
+        std_hash_map::HashMap::get_mut(self, key)
+    }
+
+    #[inline]
+    fn remove(&mut self, key: &Q) -> Option<V> {
+        std_hash_map::HashMap::remove(self, key)
+    }
+
+    #[inline]
+    fn contains_key(&self, key: &Q) -> bool {
+        std_hash_map::HashMap::contains_key(self, key)
+    }
+}
+
+impl<T, S> InnerCollection for HashSet<T, S> {
+    #[inline]
+    fn len(&self) -> usize {
+        HashSet::len(self)
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        HashSet::is_empty(self)
+    }
+
+    /// An estimate from the capacity (std does not report its allocation).
+    fn allocation_size(&self) -> usize {
+        std_table_bytes::<T>(self.capacity())
+    }
+}
+
+/// A lower bound for a B-tree of `len` entries of `T` (std does not report its nodes,
+/// which also hold spare slots and links).
+fn btree_bytes<T>(len: usize) -> usize {
+    len * core::mem::size_of::<T>()
+}
+
+impl<K, V> InnerCollection for BTreeMap<K, V> {
+    #[inline]
+    fn len(&self) -> usize {
+        BTreeMap::len(self)
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        BTreeMap::is_empty(self)
+    }
+
+    /// A lower bound: the entries' own bytes (std does not report its nodes).
+    fn allocation_size(&self) -> usize {
+        btree_bytes::<(K, V)>(self.len())
+    }
+}
+
+impl<K: Ord, V> InnerMap for BTreeMap<K, V> {
+    type Key = K;
+    type Value = V;
+    type Iter<'a>
+        = btree_map::Iter<'a, K, V>
+    where
+        Self: 'a;
+
+    #[inline]
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        BTreeMap::insert(self, key, value)
+    }
+
+    fn iter(&self) -> Self::Iter<'_> {
+        BTreeMap::iter(self)
+    }
+
+    fn retain<F: FnMut(&K, &mut V) -> bool>(&mut self, f: F) {
+        BTreeMap::retain(self, f)
+    }
+}
+
+impl<K, V, Q> InnerLookup<Q> for BTreeMap<K, V>
+where
+    K: Ord + Borrow<Q>,
+    Q: Ord + ?Sized,
+{
+    #[inline]
+    fn get(&self, key: &Q) -> Option<&V> {
+        BTreeMap::get(self, key)
+    }
+
+    #[inline]
+    fn get_mut(&mut self, key: &Q) -> Option<&mut V> {
+        BTreeMap::get_mut(self, key)
+    }
+
+    #[inline]
+    fn remove(&mut self, key: &Q) -> Option<V> {
+        BTreeMap::remove(self, key)
+    }
+
+    #[inline]
+    fn contains_key(&self, key: &Q) -> bool {
+        BTreeMap::contains_key(self, key)
+    }
+}
+
+impl<T> InnerCollection for BTreeSet<T> {
+    #[inline]
+    fn len(&self) -> usize {
+        BTreeSet::len(self)
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        BTreeSet::is_empty(self)
+    }
+
+    /// A lower bound: the elements' own bytes (std does not report its nodes).
+    fn allocation_size(&self) -> usize {
+        btree_bytes::<T>(self.len())
+    }
+}
+
+impl<T> InnerCollection for Vec<T> {
+    #[inline]
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        Vec::is_empty(self)
+    }
+
+    fn allocation_size(&self) -> usize {
+        self.capacity() * core::mem::size_of::<T>()
+    }
+}
+
+impl<T> InnerCollection for VecDeque<T> {
+    #[inline]
+    fn len(&self) -> usize {
+        VecDeque::len(self)
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        VecDeque::is_empty(self)
+    }
+
+    fn allocation_size(&self) -> usize {
+        self.capacity() * core::mem::size_of::<T>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn std_table_estimate_matches_hashbrown() {
+        // hashbrown (std's table) reports its real allocation: the estimate must match it.
+        for n in [1usize, 3, 7, 8, 14, 15, 100, 1000, 5000] {
+            let mut t: hashbrown::HashMap<u64, u64> = hashbrown::HashMap::new();
+            for i in 0..n as u64 {
+                t.insert(i, i);
+            }
+            assert_eq!(std_table_bytes::<(u64, u64)>(t.capacity()), t.allocation_size(), "n = {n}");
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! [`InnerMut`]: mutable access to one inner collection, pruned when it is left empty.
+
+use core::fmt;
+use core::hash::{BuildHasher, Hash};
+use core::ops::{Deref, DerefMut};
+
+use hashbrown::hash_table::OccupiedEntry;
+
+use super::InnerCollection;
+use crate::hash_map::hasher;
+use crate::policy::{Counters, RemovalCause};
+use crate::raw::Control;
+
+/// Mutable access to the inner collection of one outer key of a
+/// [`NestedMap`](super::NestedMap), from [`inner_mut`](super::NestedMap::inner_mut) or
+/// [`get_inner_mut`](super::NestedMap::get_inner_mut).
+///
+/// It dereferences to the inner collection. When it is dropped — at the end of its
+/// scope, or while a panic in the code using it unwinds — it brings the nested map's
+/// leaf count up to date and, if the inner collection is empty, removes it from the
+/// outer map (counted in [`Stats::pruned`](crate::Stats::pruned)). Forgetting the guard
+/// (`mem::forget`) is safe but skips both: [`NestedMap::validate`](super::NestedMap::validate)
+/// would then report the stale count.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::NestedMap;
+///
+/// let mut m: NestedMap<&str, Vec<u32>> = NestedMap::new();
+/// {
+///     let mut queue = m.inner_mut("jobs");
+///     queue.push(1);
+///     queue.push(2);
+/// }
+/// assert_eq!(m.len(), 2);
+/// if let Some(mut queue) = m.get_inner_mut("jobs") {
+///     queue.clear();
+/// } // the guard is dropped here: "jobs" is empty, so it is pruned
+/// assert_eq!(m.outer_len(), 0);
+/// assert_eq!(m.stats().pruned, 1);
+/// ```
+pub struct InnerMut<'a, K1: Hash, M: InnerCollection, S: BuildHasher> {
+    /// `Some` until the guard is dropped.
+    pub(super) entry: Option<OccupiedEntry<'a, (K1, M)>>,
+    pub(super) ctl: &'a mut Control,
+    pub(super) hash_builder: &'a S,
+    pub(super) leaves: &'a mut usize,
+    pub(super) counters: &'a mut Counters,
+    /// The inner collection's `len()` when the guard was made.
+    pub(super) before: usize,
+    /// Whether pruning may shrink the outer table (not while `retain` walks its buckets).
+    pub(super) may_shrink: bool,
+}
+
+impl<'a, K1: Hash, M: InnerCollection, S: BuildHasher> InnerMut<'a, K1, M, S> {
+    /// The outer key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// assert_eq!(*m.inner_mut(7).key(), 7);
+    /// ```
+    pub fn key(&self) -> &K1 {
+        &self.entry().get().0
+    }
+
+    /// The outer key and the inner collection at once.
+    pub(super) fn key_and_inner(&mut self) -> (&K1, &mut M) {
+        let (k, m) = self.entry_mut().get_mut();
+        (k, m)
+    }
+
+    #[inline]
+    fn entry(&self) -> &OccupiedEntry<'a, (K1, M)> {
+        self.entry.as_ref().expect("InnerMut: the entry is present until drop")
+    }
+
+    #[inline]
+    fn entry_mut(&mut self) -> &mut OccupiedEntry<'a, (K1, M)> {
+        self.entry.as_mut().expect("InnerMut: the entry is present until drop")
+    }
+}
+
+impl<K1: Hash, M: InnerCollection, S: BuildHasher> Deref for InnerMut<'_, K1, M, S> {
+    type Target = M;
+
+    #[inline]
+    fn deref(&self) -> &M {
+        &self.entry().get().1
+    }
+}
+
+impl<K1: Hash, M: InnerCollection, S: BuildHasher> DerefMut for InnerMut<'_, K1, M, S> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut M {
+        &mut self.entry_mut().get_mut().1
+    }
+}
+
+impl<K1: Hash, M: InnerCollection, S: BuildHasher> Drop for InnerMut<'_, K1, M, S> {
+    fn drop(&mut self) {
+        let Some(entry) = self.entry.take() else { return };
+        let inner = &entry.get().1;
+        let after = inner.len();
+        // Cannot underflow while the leaf count is right; wrapping keeps a wrong
+        // user-supplied `len` from panicking in a destructor (validate() reports it).
+        *self.leaves = self.leaves.wrapping_sub(self.before).wrapping_add(after);
+        if after > self.before {
+            self.counters.insertions += (after - self.before) as u64;
+        } else if after < self.before {
+            self.counters.removed(RemovalCause::Explicit, (self.before - after) as u64);
+        }
+        if !inner.is_empty() {
+            return;
+        }
+        let (pruned, vacant) = entry.remove();
+        self.counters.pruned += 1;
+        // Shrinking rehashes with the user's `Hash`; never risk a second panic (an abort)
+        // while one unwinds. The next removal shrinks instead.
+        if self.may_shrink && !std::thread::panicking() {
+            self.ctl.maybe_shrink(vacant.into_table(), hasher(self.hash_builder));
+        }
+        drop(pruned);
+    }
+}
+
+impl<K1, M, S> fmt::Debug for InnerMut<'_, K1, M, S>
+where
+    K1: Hash + fmt::Debug,
+    M: InnerCollection + fmt::Debug,
+    S: BuildHasher,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InnerMut").field("key", self.key()).field("inner", &**self).finish()
+    }
+}

@@ -1,0 +1,685 @@
+//! [`NestedMap`]: a map of collections that removes an inner collection the moment it
+//! becomes empty, and never allocates on a read (leak L2).
+//!
+//! Invariants (checked by [`NestedMap::validate`]):
+//! - no inner collection in the outer map is empty;
+//! - the leaf count ([`NestedMap::len`]) equals the sum of the inner collections' `len()`;
+//! - the outer table is a valid [`HashMap`] (and each inner collection validates itself).
+//!
+//! Every mutable path to an inner collection goes through an [`InnerMut`] guard, whose
+//! `Drop` restores the first two invariants (also while a panic unwinds). The module
+//! contains no `unsafe` code: the guard holds `hashbrown`'s safe occupied-entry handle.
+
+mod collection;
+mod deep;
+mod guard;
+mod iter;
+mod traits;
+
+use core::borrow::Borrow;
+use core::hash::{BuildHasher, Hash};
+
+use crate::hash_map::{self, equivalent, hasher, make_hash, DefaultHashBuilder, HashMap};
+use crate::policy::{Counters, RemovalCause, ShrinkPolicy, Stats};
+
+pub use collection::{InnerCollection, InnerLookup, InnerMap};
+pub use guard::InnerMut;
+pub use iter::{InnerIter, Iter};
+
+/// A two-level [`NestedMap`] whose inner maps are `leakless` [`HashMap`]s (so inner maps
+/// give capacity back too): the usual choice for `HashMap<K1, HashMap<K2, V>>`.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::nested::NestedHashMap;
+///
+/// let mut m: NestedHashMap<u32, u32, &str> = NestedHashMap::new();
+/// m.insert(1, 2, "x");
+/// assert_eq!(m.get(&1, &2), Some(&"x"));
+/// ```
+pub type NestedHashMap<K1, K2, V, S = DefaultHashBuilder> = NestedMap<K1, HashMap<K2, V, S>, S>;
+
+/// A map from outer keys to inner collections (maps, sets, vectors — anything that is an
+/// [`InnerCollection`]) that removes an inner collection as soon as it becomes empty.
+///
+/// # The leak it fixes
+///
+/// `std::collections::HashMap<K1, HashMap<K2, V>>` keeps an empty inner map (and its
+/// table) for every outer key ever used, and the usual `entry(k1).or_default()` creates
+/// one even to read. Here:
+///
+/// - every mutation of an inner collection goes through a guard ([`InnerMut`], or the
+///   closure of [`with_inner_mut`](NestedMap::with_inner_mut)) that prunes it if it is
+///   empty at the end — also if the code using it panics. Because a `NestedMap` is itself
+///   an [`InnerCollection`], this works at any depth:
+///   `NestedMap<A, NestedMap<B, HashMap<C, V>>>` prunes `B` levels and `A` levels as
+///   they empty;
+/// - reads take `&self` and look up borrowed keys: a missed [`get`](NestedMap::get)
+///   neither allocates nor inserts;
+/// - the outer table is a `leakless` [`HashMap`], so it shrinks as outer keys go, and
+///   with the default inner map ([`NestedHashMap`]) inner tables shrink too.
+///
+/// [`len`](NestedMap::len) counts leaf entries in O(1); [`outer_len`](NestedMap::outer_len)
+/// counts outer keys. When the inner collection is a map ([`InnerMap`]), two-level
+/// helpers (`insert(k1, k2, v)`, `get(&k1, &k2)`, `remove(&k1, &k2)`, `iter()`,
+/// `retain`, ...) work on leaves directly; depth three has `insert3`, `get3`, `remove3`, ....
+///
+/// # Examples
+///
+/// ```
+/// use leakless::{HashMap, NestedMap};
+///
+/// let mut follows: NestedMap<u64, HashMap<u64, u32>> = NestedMap::new();
+/// for group in 0..100 {
+///     for member in 0..100 {
+///         follows.insert(group, member, 1);
+///     }
+/// }
+/// assert_eq!((follows.outer_len(), follows.len()), (100, 10_000));
+/// assert_eq!(follows.get(&7, &7), Some(&1));
+/// assert_eq!(follows.get(&1000, &7), None); // a miss: nothing is created
+/// for group in 0..100 {
+///     for member in 0..100 {
+///         follows.remove(&group, &member);
+///     }
+/// }
+/// assert_eq!(follows.outer_len(), 0, "every emptied inner map was pruned");
+/// assert_eq!(follows.stats().pruned, 100);
+/// ```
+pub struct NestedMap<K1, M, S = DefaultHashBuilder> {
+    outer: HashMap<K1, M, S>,
+    /// The sum of the inner collections' `len()`.
+    leaves: usize,
+    /// Leaf-level counters (the outer table's own are unused except for `shrinks`).
+    counters: Counters,
+}
+
+impl<K1, M> NestedMap<K1, M, DefaultHashBuilder> {
+    /// An empty map. It does not allocate until the first insert.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// assert_eq!(m.allocation_size(), 0);
+    /// ```
+    pub fn new() -> Self {
+        Self::with_hasher(DefaultHashBuilder::new())
+    }
+
+    /// An empty map with room for `capacity` outer keys, which is also the floor below
+    /// which the outer table never shrinks automatically.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::with_capacity(100);
+    /// assert!(m.outer().capacity() >= 100);
+    /// ```
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_capacity_and_hasher(capacity, DefaultHashBuilder::new())
+    }
+}
+
+impl<K1, M, S> NestedMap<K1, M, S> {
+    /// An empty map hashing outer keys with `hash_builder`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// let mut m = leakless::NestedMap::<u8, Vec<u8>, _>::with_hasher(RandomState::new());
+    /// m.inner_mut(1).push(2);
+    /// assert_eq!(m.len(), 1);
+    /// ```
+    pub fn with_hasher(hash_builder: S) -> Self {
+        Self { outer: HashMap::with_hasher(hash_builder), leaves: 0, counters: Counters::default() }
+    }
+
+    /// An empty map with room (and a floor) of `capacity` outer keys, using `hash_builder`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// let m = leakless::NestedMap::<u8, Vec<u8>, _>::with_capacity_and_hasher(10, RandomState::new());
+    /// assert!(m.outer().capacity() >= 10);
+    /// ```
+    pub fn with_capacity_and_hasher(capacity: usize, hash_builder: S) -> Self {
+        Self {
+            outer: HashMap::with_capacity_and_hasher(capacity, hash_builder),
+            leaves: 0,
+            counters: Counters::default(),
+        }
+    }
+
+    /// The same map with a different [`ShrinkPolicy`] for the outer table (inner maps
+    /// keep their own).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{NestedMap, ShrinkPolicy};
+    /// let m: NestedMap<u8, Vec<u8>> = NestedMap::new().with_shrink_policy(ShrinkPolicy::never());
+    /// assert_eq!(m.outer().shrink_policy(), ShrinkPolicy::never());
+    /// ```
+    pub fn with_shrink_policy(mut self, policy: ShrinkPolicy) -> Self {
+        self.outer = self.outer.with_shrink_policy(policy);
+        self
+    }
+
+    /// The number of leaf entries: the sum of the inner collections' lengths (at any
+    /// depth, since a nested map's length is its leaf count). O(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// m.inner_mut(1).extend([1, 2, 3]);
+    /// m.inner_mut(2).push(4);
+    /// assert_eq!(m.len(), 4);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.leaves
+    }
+
+    /// `true` if the map holds no leaves (and so, once pruned, no outer keys).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// assert!(m.is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.outer.is_empty()
+    }
+
+    /// The number of outer keys (each has a non-empty inner collection).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// m.inner_mut(1).extend([1, 2, 3]);
+    /// assert_eq!(m.outer_len(), 1);
+    /// ```
+    #[inline]
+    pub fn outer_len(&self) -> usize {
+        self.outer.len()
+    }
+
+    /// The outer map, read-only: every inner collection in it is non-empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// m.inner_mut(1).push(2);
+    /// assert_eq!(m.outer().keys().collect::<Vec<_>>(), [&1]);
+    /// ```
+    pub fn outer(&self) -> &HashMap<K1, M, S> {
+        &self.outer
+    }
+
+    /// An iterator over the outer keys and their (non-empty) inner collections.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// m.inner_mut(1).push(2);
+    /// assert_eq!(m.inners().collect::<Vec<_>>(), [(&1, &vec![2])]);
+    /// ```
+    pub fn inners(&self) -> hash_map::Iter<'_, K1, M> {
+        self.outer.iter()
+    }
+
+    /// The outer map's hasher.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::hash::BuildHasher;
+    /// let m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// let _ = m.hasher().hash_one(1u8);
+    /// ```
+    pub fn hasher(&self) -> &S {
+        self.outer.hasher()
+    }
+
+    /// Counters of what the map has done, at the leaf level:
+    ///
+    /// - `hits`/`misses`: two-level lookups (`get`, `get_mut`, `contains`, `get3`, ...);
+    /// - `insertions`: leaves added; removals by cause: leaves removed (`Explicit` for
+    ///   `remove`, `retain`, `remove_inner` and net shrinkage through a guard, `Replaced`
+    ///   for overwrites by `insert`, `Cleared` for `clear`). Changes made through an
+    ///   [`InnerMut`] guard are counted by their net effect on the inner `len()`;
+    /// - `pruned`: inner collections removed because they became empty;
+    /// - `shrinks`: times the outer table gave memory back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::nested::NestedHashMap<u8, u8, u8> = Default::default();
+    /// m.insert(1, 1, 1);
+    /// m.insert(1, 1, 2);
+    /// assert_eq!(m.get(&1, &1), Some(&2));
+    /// assert_eq!(m.get(&1, &9), None);
+    /// m.remove(&1, &1);
+    /// let s = m.stats();
+    /// assert_eq!((s.insertions, s.hits, s.misses, s.pruned), (1, 1, 1, 1));
+    /// assert_eq!(s.removals(leakless::RemovalCause::Replaced), 1);
+    /// assert_eq!(s.removals(leakless::RemovalCause::Explicit), 1);
+    /// ```
+    pub fn stats(&self) -> Stats {
+        let mut stats = self.counters.snapshot();
+        stats.shrinks = self.outer.raw.ctl.counters.shrinks;
+        stats
+    }
+}
+
+impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
+    /// The inner collection of `k1`, if present (then it is not empty).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::NestedMap<String, Vec<u8>> = leakless::NestedMap::new();
+    /// m.inner_mut("a".to_string()).push(1);
+    /// assert_eq!(m.get_inner("a"), Some(&vec![1]));
+    /// assert_eq!(m.get_inner("b"), None);
+    /// ```
+    #[inline]
+    pub fn get_inner<Q>(&self, k1: &Q) -> Option<&M>
+    where
+        K1: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.outer.is_empty() {
+            return None;
+        }
+        let hash = make_hash(&self.outer.hash_builder, k1);
+        self.outer.raw.table.find(hash, equivalent(k1)).map(|(_, m)| m)
+    }
+
+    /// A guard giving mutable access to the inner collection of `k1`, if present. When
+    /// the guard is dropped, the inner collection is removed if it is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// m.inner_mut(1).push(10);
+    /// assert!(m.get_inner_mut(&2).is_none());
+    /// assert_eq!(m.get_inner_mut(&1).unwrap().pop(), Some(10));
+    /// assert_eq!(m.outer_len(), 0, "pruned when the guard was dropped");
+    /// ```
+    pub fn get_inner_mut<Q>(&mut self, k1: &Q) -> Option<InnerMut<'_, K1, M, S>>
+    where
+        K1: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.outer.is_empty() {
+            return None;
+        }
+        let hash = make_hash(&self.outer.hash_builder, k1);
+        let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
+        let entry = raw.table.find_entry(hash, equivalent(k1)).ok()?;
+        let before = entry.get().1.len();
+        Some(InnerMut {
+            entry: Some(entry),
+            ctl: &mut raw.ctl,
+            hash_builder,
+            leaves,
+            counters,
+            before,
+            may_shrink: true,
+        })
+    }
+
+    /// A guard giving mutable access to the inner collection of `k1`, created empty
+    /// (`M::default()`) if absent. When the guard is dropped, the inner collection is
+    /// removed if it is (still) empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::collections::BTreeSet;
+    /// let mut tags: leakless::NestedMap<&str, BTreeSet<&str>> = leakless::NestedMap::new();
+    /// tags.inner_mut("post-1").insert("rust");
+    /// tags.inner_mut("post-1").insert("maps");
+    /// assert_eq!(tags.len(), 2);
+    /// let _ = tags.inner_mut("post-2"); // created, left empty, pruned
+    /// assert_eq!(tags.outer_len(), 1);
+    /// ```
+    pub fn inner_mut(&mut self, k1: K1) -> InnerMut<'_, K1, M, S>
+    where
+        M: Default,
+    {
+        let hash = make_hash(&self.outer.hash_builder, &k1);
+        let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
+        let entry = match raw.table.entry(hash, equivalent(&k1), hasher(hash_builder)) {
+            hashbrown::hash_table::Entry::Occupied(o) => o,
+            hashbrown::hash_table::Entry::Vacant(v) => v.insert((k1, M::default())),
+        };
+        let before = entry.get().1.len();
+        InnerMut { entry: Some(entry), ctl: &mut raw.ctl, hash_builder, leaves, counters, before, may_shrink: true }
+    }
+
+    /// Run `f` on the inner collection of `k1`, if present, and remove it if `f` leaves
+    /// it empty (also if `f` panics). Returns `f`'s result, or `None` if `k1` is absent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// m.inner_mut(1).extend([1, 2]);
+    /// assert_eq!(m.with_inner_mut(&1, |v| v.pop()), Some(Some(2)));
+    /// assert_eq!(m.with_inner_mut(&1, |v| v.pop()), Some(Some(1)));
+    /// assert_eq!(m.with_inner_mut(&1, |v| v.pop()), None, "1 was pruned");
+    /// ```
+    pub fn with_inner_mut<Q, R>(&mut self, k1: &Q, f: impl FnOnce(&mut M) -> R) -> Option<R>
+    where
+        K1: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let mut guard = self.get_inner_mut(k1)?;
+        Some(f(&mut guard))
+    }
+
+    /// Remove the inner collection of `k1` and return it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// m.inner_mut(1).extend([1, 2]);
+    /// assert_eq!(m.remove_inner(&1), Some(vec![1, 2]));
+    /// assert_eq!(m.len(), 0);
+    /// ```
+    pub fn remove_inner<Q>(&mut self, k1: &Q) -> Option<M>
+    where
+        K1: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.outer.is_empty() {
+            return None;
+        }
+        let hash = make_hash(&self.outer.hash_builder, k1);
+        let (_, inner) = self.outer.raw.remove(hash, equivalent(k1), hasher(&self.outer.hash_builder))?;
+        let n = inner.len();
+        self.leaves = self.leaves.wrapping_sub(n);
+        self.counters.removed(RemovalCause::Explicit, n as u64);
+        Some(inner)
+    }
+
+    /// Remove everything, giving the outer table back down to its floor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// m.inner_mut(1).push(1);
+    /// m.clear();
+    /// assert!(m.is_empty());
+    /// assert_eq!(m.allocation_size(), 0);
+    /// ```
+    pub fn clear(&mut self) {
+        self.counters.removed(RemovalCause::Cleared, self.leaves as u64);
+        self.leaves = 0;
+        self.outer.clear();
+    }
+
+    /// Heap bytes the map holds now: the outer table plus every inner collection's
+    /// [`allocation_size`](InnerCollection::allocation_size) (not what keys and values
+    /// own). O(outer keys).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::nested::NestedHashMap<u64, u64, u64> = Default::default();
+    /// m.insert(1, 2, 3);
+    /// assert!(m.allocation_size() > m.outer().allocation_size());
+    /// m.remove(&1, &2);
+    /// assert_eq!(m.allocation_size(), 0);
+    /// ```
+    pub fn allocation_size(&self) -> usize {
+        self.outer.allocation_size() + self.outer.values().map(InnerCollection::allocation_size).sum::<usize>()
+    }
+
+    /// Check the map's invariants (see the [module docs](self)), panicking with a
+    /// description of the first one broken. O(outer capacity + what the inner
+    /// collections' own checks cost). Meant for tests and fuzz targets.
+    ///
+    /// # Panics
+    ///
+    /// Panics if an invariant is broken: an empty inner collection, a leaf count that
+    /// disagrees with the inner lengths, or a broken outer or inner table.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// m.inner_mut(1).push(1);
+    /// m.validate();
+    /// ```
+    pub fn validate(&self) {
+        self.outer.validate();
+        let mut sum = 0usize;
+        for (_, inner) in self.outer.iter() {
+            assert!(!inner.is_empty(), "validate: an empty inner collection was not pruned");
+            assert!(inner.len() > 0, "validate: an inner collection's len() is 0 but is_empty() is false");
+            inner.validate();
+            sum += inner.len();
+        }
+        assert_eq!(sum, self.leaves, "validate: the leaf count disagrees with the sum of the inner lengths");
+    }
+}
+
+impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
+    /// Run `f` on every inner collection, each through a guard (so each is counted and
+    /// pruned as it is left, also if `f` panics), then shrink the outer table if due.
+    pub(super) fn each_inner_mut(&mut self, mut f: impl FnMut(&K1, &mut M)) {
+        let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
+        for index in 0..raw.table.num_buckets() {
+            let Ok(entry) = raw.table.get_bucket_entry(index) else { continue };
+            let before = entry.get().1.len();
+            let mut guard = InnerMut {
+                entry: Some(entry),
+                ctl: &mut raw.ctl,
+                hash_builder,
+                leaves: &mut *leaves,
+                counters: &mut *counters,
+                before,
+                // Shrinking would move the buckets this loop walks: shrink once, below.
+                may_shrink: false,
+            };
+            let (k1, inner) = guard.key_and_inner();
+            f(k1, inner);
+        }
+        raw.ctl.maybe_shrink(&mut raw.table, hasher(hash_builder));
+    }
+}
+
+impl<K1: Eq + Hash, M: InnerMap, S: BuildHasher> NestedMap<K1, M, S> {
+    /// Insert `value` under `(k1, k2)`, creating the inner map of `k1` if needed;
+    /// returns the previous value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::nested::NestedHashMap<&str, u32, u32> = Default::default();
+    /// assert_eq!(m.insert("a", 1, 10), None);
+    /// assert_eq!(m.insert("a", 1, 11), Some(10));
+    /// assert_eq!(m.len(), 1);
+    /// ```
+    #[inline]
+    pub fn insert(&mut self, k1: K1, k2: M::Key, value: M::Value) -> Option<M::Value>
+    where
+        M: Default,
+    {
+        let mut guard = self.inner_mut(k1);
+        let old = InnerMap::insert(&mut *guard, k2, value);
+        if old.is_some() {
+            guard.counters.removed(RemovalCause::Replaced, 1);
+        }
+        old
+    }
+
+    /// The value under `(k1, k2)`. Takes `&self`, borrowed keys, and never allocates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::nested::NestedHashMap<String, String, u32> = Default::default();
+    /// m.insert("a".into(), "b".into(), 1);
+    /// assert_eq!(m.get("a", "b"), Some(&1));
+    /// assert_eq!(m.get("a", "c"), None);
+    /// assert_eq!(m.get("z", "b"), None);
+    /// ```
+    #[inline]
+    pub fn get<Q1, Q2>(&self, k1: &Q1, k2: &Q2) -> Option<&M::Value>
+    where
+        K1: Borrow<Q1>,
+        Q1: Hash + Eq + ?Sized,
+        M: InnerLookup<Q2>,
+        Q2: ?Sized,
+    {
+        let found = self.get_inner(k1).and_then(|inner| InnerLookup::get(inner, k2));
+        self.counters.lookup(found.is_some());
+        found
+    }
+
+    /// The value under `(k1, k2)`, mutably (changing a value cannot empty an inner map,
+    /// so no guard is needed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::nested::NestedHashMap<u8, u8, u32> = Default::default();
+    /// m.insert(1, 2, 10);
+    /// *m.get_mut(&1, &2).unwrap() += 1;
+    /// assert_eq!(m.get(&1, &2), Some(&11));
+    /// ```
+    #[inline]
+    pub fn get_mut<Q1, Q2>(&mut self, k1: &Q1, k2: &Q2) -> Option<&mut M::Value>
+    where
+        K1: Borrow<Q1>,
+        Q1: Hash + Eq + ?Sized,
+        M: InnerLookup<Q2>,
+        Q2: ?Sized,
+    {
+        let found = if self.outer.is_empty() {
+            None
+        } else {
+            let hash = make_hash(&self.outer.hash_builder, k1);
+            let inner = self.outer.raw.table.find_mut(hash, equivalent(k1)).map(|(_, m)| m);
+            inner.and_then(|inner| InnerLookup::get_mut(inner, k2))
+        };
+        self.counters.lookup(found.is_some());
+        found
+    }
+
+    /// `true` if `(k1, k2)` is present.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::nested::NestedHashMap<u8, u8, u8> = Default::default();
+    /// m.insert(1, 2, 3);
+    /// assert!(m.contains(&1, &2));
+    /// assert!(!m.contains(&1, &3));
+    /// ```
+    #[inline]
+    pub fn contains<Q1, Q2>(&self, k1: &Q1, k2: &Q2) -> bool
+    where
+        K1: Borrow<Q1>,
+        Q1: Hash + Eq + ?Sized,
+        M: InnerLookup<Q2>,
+        Q2: ?Sized,
+    {
+        let found = self.get_inner(k1).is_some_and(|inner| InnerLookup::contains_key(inner, k2));
+        self.counters.lookup(found);
+        found
+    }
+
+    /// Remove `(k1, k2)`, returning its value; the inner map of `k1` is removed if this
+    /// empties it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::nested::NestedHashMap<u8, u8, u8> = Default::default();
+    /// m.insert(1, 2, 3);
+    /// assert_eq!(m.remove(&1, &2), Some(3));
+    /// assert_eq!(m.remove(&1, &2), None);
+    /// assert_eq!(m.outer_len(), 0);
+    /// ```
+    #[inline]
+    pub fn remove<Q1, Q2>(&mut self, k1: &Q1, k2: &Q2) -> Option<M::Value>
+    where
+        K1: Borrow<Q1>,
+        Q1: Hash + Eq + ?Sized,
+        M: InnerLookup<Q2>,
+        Q2: ?Sized,
+    {
+        let mut guard = self.get_inner_mut(k1)?;
+        InnerLookup::remove(&mut *guard, k2)
+    }
+
+    /// An iterator over every leaf `(&K1, &K2, &V)`, in arbitrary order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: leakless::nested::NestedHashMap<u8, u8, u8> = [(1, 2, 3), (4, 5, 6)].into_iter().collect();
+    /// let mut v: Vec<_> = m.iter().collect();
+    /// v.sort();
+    /// assert_eq!(v, [(&1, &2, &3), (&4, &5, &6)]);
+    /// ```
+    pub fn iter(&self) -> Iter<'_, K1, M> {
+        Iter { outer: self.outer.iter(), front: None, remaining: self.leaves }
+    }
+
+    /// An iterator over the entries `(&K2, &V)` of the inner map of `k1` (empty if `k1`
+    /// is absent).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: leakless::nested::NestedHashMap<u8, u8, u8> = [(1, 2, 3)].into_iter().collect();
+    /// assert_eq!(m.iter_inner(&1).collect::<Vec<_>>(), [(&2, &3)]);
+    /// ```
+    pub fn iter_inner<Q>(&self, k1: &Q) -> InnerIter<'_, M>
+    where
+        K1: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        InnerIter { inner: self.get_inner(k1).map(InnerMap::iter) }
+    }
+
+    /// Keep only the leaves for which `f` returns `true`; inner maps left empty are
+    /// removed, then the outer table shrinks if due. If `f` panics, the leaves removed so
+    /// far stay removed and the map stays consistent (pruned, counted).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::nested::NestedHashMap<u32, u32, u32> =
+    ///     (0..10).flat_map(|g| (0..10).map(move |i| (g, i, g * i))).collect();
+    /// m.retain(|g, _, _| g % 2 == 0);
+    /// assert_eq!((m.outer_len(), m.len()), (5, 50));
+    /// m.retain(|_, i, _| *i > 100);
+    /// assert_eq!(m.outer_len(), 0);
+    /// ```
+    pub fn retain<F>(&mut self, mut f: F)
+    where
+        F: FnMut(&K1, &M::Key, &mut M::Value) -> bool,
+    {
+        self.each_inner_mut(|k1, inner| inner.retain(|k2, v| f(k1, k2, v)));
+    }
+}

@@ -1,0 +1,420 @@
+//! `NestedMap` against flat models: two levels (with `leakless::HashMap`, std `HashMap`
+//! and `BTreeMap` inner maps) against `std::collections::HashMap<(K1, K2), V>`, three
+//! levels against `HashMap<(K1, K2, K3), V>`. After every op: `validate()`, no empty inner
+//! collection at any level, `len()` and `outer_len()` equal the model's. Plus guards
+//! under panics, and the other inner collections (sets, vectors).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap as StdMap, HashSet, VecDeque};
+use std::fmt::Debug;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use leakless::nested::{InnerCollection, InnerLookup, InnerMap};
+use leakless::{HashMap, NestedMap, RemovalCause};
+use proptest::prelude::*;
+
+type Fixed = ahash::RandomState;
+
+fn fixed() -> Fixed {
+    ahash::RandomState::with_seeds(1, 2, 3, 4)
+}
+
+fn config() -> ProptestConfig {
+    ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 })
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Insert(u8, u8, u32),
+    Remove(u8, u8),
+    Get(u8, u8),
+    GetMut(u8, u8, u32),
+    RemoveInner(u8),
+    /// Through a guard: remove every inner key below the bound, insert one above it.
+    Guard(u8, u8),
+    /// Through the closure: remove every entry of the inner map.
+    EmptyInner(u8),
+    Retain(u8),
+    Clear,
+    Check,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    // Small key spaces, so inner maps fill, empty and come back often.
+    let k = || 0u8..8;
+    prop_oneof![
+        6 => (k(), k(), any::<u32>()).prop_map(|(a, b, v)| Op::Insert(a, b, v)),
+        5 => (k(), k()).prop_map(|(a, b)| Op::Remove(a, b)),
+        2 => (0u8..10, 0u8..10).prop_map(|(a, b)| Op::Get(a, b)),
+        1 => (k(), k(), any::<u32>()).prop_map(|(a, b, v)| Op::GetMut(a, b, v)),
+        1 => k().prop_map(Op::RemoveInner),
+        1 => (k(), k()).prop_map(|(a, b)| Op::Guard(a, b)),
+        1 => k().prop_map(Op::EmptyInner),
+        1 => (1u8..5).prop_map(Op::Retain),
+        1 => Just(Op::Clear),
+        1 => Just(Op::Check),
+    ]
+}
+
+/// Replay `ops` on a two-level map with inner map `M` and on the flat model.
+fn two_level<M>(ops: Vec<Op>)
+where
+    M: InnerMap<Key = u8, Value = u32> + InnerLookup<u8> + Default + Clone + PartialEq + Debug,
+{
+    let mut map: NestedMap<u8, M, Fixed> = NestedMap::with_hasher(fixed());
+    let mut model: StdMap<(u8, u8), u32> = StdMap::new();
+    for op in ops {
+        match op {
+            Op::Insert(a, b, v) => assert_eq!(map.insert(a, b, v), model.insert((a, b), v)),
+            Op::Remove(a, b) => assert_eq!(map.remove(&a, &b), model.remove(&(a, b))),
+            Op::Get(a, b) => {
+                let (bytes, outer, debug) = (map.allocation_size(), map.outer_len(), format!("{map:?}"));
+                assert_eq!(map.get(&a, &b), model.get(&(a, b)));
+                assert_eq!(map.contains(&a, &b), model.contains_key(&(a, b)));
+                // A read, hit or miss, changes nothing.
+                assert_eq!((map.allocation_size(), map.outer_len(), format!("{map:?}")), (bytes, outer, debug));
+            }
+            Op::GetMut(a, b, v) => {
+                let x = map.get_mut(&a, &b).map(|x| std::mem::replace(x, v));
+                let y = model.get_mut(&(a, b)).map(|x| std::mem::replace(x, v));
+                assert_eq!(x, y);
+            }
+            Op::RemoveInner(a) => {
+                let inner = map.remove_inner(&a);
+                let mut got: Vec<_> = inner.iter().flat_map(|m| m.iter().map(|(k, v)| (*k, *v))).collect();
+                let mut want: Vec<_> = model.iter().filter(|((x, _), _)| *x == a).map(|((_, b), v)| (*b, *v)).collect();
+                model.retain(|(x, _), _| *x != a);
+                got.sort();
+                want.sort();
+                assert_eq!(got, want);
+                assert_eq!(inner.is_some(), !want.is_empty());
+            }
+            Op::Guard(a, bound) => {
+                let mut g = map.inner_mut(a);
+                g.retain(|k, _| *k >= bound);
+                model.retain(|(x, k), _| *x != a || *k >= bound);
+                if bound % 2 == 0 {
+                    InnerMap::insert(&mut *g, bound + 100, u32::from(bound));
+                    model.insert((a, bound + 100), u32::from(bound));
+                }
+            }
+            Op::EmptyInner(a) => {
+                let had = model.keys().any(|(x, _)| *x == a);
+                let r = map.with_inner_mut(&a, |m| m.retain(|_, _| false));
+                assert_eq!(r.is_some(), had);
+                model.retain(|(x, _), _| *x != a);
+            }
+            Op::Retain(m) => {
+                map.retain(|a, b, v| (u32::from(*a) + u32::from(*b) + *v) % u32::from(m) != 0);
+                model.retain(|(a, b), v| (u32::from(*a) + u32::from(*b) + *v) % u32::from(m) != 0);
+            }
+            Op::Clear => {
+                map.clear();
+                model.clear();
+                assert_eq!(map.allocation_size(), 0);
+            }
+            Op::Check => {
+                let mut got: Vec<_> = map.iter().map(|(a, b, v)| ((*a, *b), *v)).collect();
+                let mut want: Vec<_> = model.iter().map(|(k, v)| (*k, *v)).collect();
+                got.sort();
+                want.sort();
+                assert_eq!(got, want);
+                assert_eq!(map.iter().len(), model.len());
+                for a in 0..8 {
+                    let mut got: Vec<_> = map.iter_inner(&a).map(|(b, v)| (*b, *v)).collect();
+                    let mut want: Vec<_> =
+                        model.iter().filter(|((x, _), _)| *x == a).map(|((_, b), v)| (*b, *v)).collect();
+                    got.sort();
+                    want.sort();
+                    assert_eq!(got, want);
+                }
+                let copy = map.clone();
+                copy.validate();
+                assert!(copy == map);
+            }
+        }
+        map.validate();
+        assert!(map.inners().all(|(_, m)| !InnerCollection::is_empty(m)), "an empty inner map survived");
+        assert_eq!(map.len(), model.len());
+        let outer: HashSet<u8> = model.keys().map(|(a, _)| *a).collect();
+        assert_eq!(map.outer_len(), outer.len());
+        assert_eq!(map.is_empty(), model.is_empty());
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn model_leakless_inner(ops in proptest::collection::vec(op(), 1..200)) {
+        two_level::<HashMap<u8, u32, Fixed>>(ops);
+    }
+
+    #[test]
+    fn model_std_hash_inner(ops in proptest::collection::vec(op(), 1..200)) {
+        two_level::<StdMap<u8, u32, Fixed>>(ops);
+    }
+
+    #[test]
+    fn model_btree_inner(ops in proptest::collection::vec(op(), 1..200)) {
+        two_level::<BTreeMap<u8, u32>>(ops);
+    }
+
+    #[test]
+    fn model_depth_three(ops in proptest::collection::vec(op3(), 1..200)) {
+        depth_three(ops);
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Op3 {
+    Insert(u8, u8, u8, u32),
+    Remove(u8, u8, u8),
+    Get(u8, u8, u8),
+    GetMut(u8, u8, u8, u32),
+    /// Through the outer guard: remove the whole `(a, b)` inner map.
+    RemoveMid(u8, u8),
+    /// Through both guards: remove every leaf of `(a, b)` whose key is below the bound.
+    Guards(u8, u8, u8),
+    Retain(u8),
+    Clear,
+    Check,
+}
+
+fn op3() -> impl Strategy<Value = Op3> {
+    let k = || 0u8..4;
+    prop_oneof![
+        6 => (k(), k(), k(), any::<u32>()).prop_map(|(a, b, c, v)| Op3::Insert(a, b, c, v)),
+        5 => (k(), k(), k()).prop_map(|(a, b, c)| Op3::Remove(a, b, c)),
+        2 => (0u8..6, 0u8..6, 0u8..6).prop_map(|(a, b, c)| Op3::Get(a, b, c)),
+        1 => (k(), k(), k(), any::<u32>()).prop_map(|(a, b, c, v)| Op3::GetMut(a, b, c, v)),
+        1 => (k(), k()).prop_map(|(a, b)| Op3::RemoveMid(a, b)),
+        1 => (k(), k(), k()).prop_map(|(a, b, c)| Op3::Guards(a, b, c)),
+        1 => (1u8..5).prop_map(Op3::Retain),
+        1 => Just(Op3::Clear),
+        1 => Just(Op3::Check),
+    ]
+}
+
+type Three = NestedMap<u8, NestedMap<u8, HashMap<u8, u32, Fixed>, Fixed>, Fixed>;
+
+fn depth_three(ops: Vec<Op3>) {
+    let mut map: Three = NestedMap::with_hasher(fixed());
+    let mut model: StdMap<(u8, u8, u8), u32> = StdMap::new();
+    for op in ops {
+        match op {
+            Op3::Insert(a, b, c, v) => assert_eq!(map.insert3(a, b, c, v), model.insert((a, b, c), v)),
+            Op3::Remove(a, b, c) => assert_eq!(map.remove3(&a, &b, &c), model.remove(&(a, b, c))),
+            Op3::Get(a, b, c) => {
+                let bytes = map.allocation_size();
+                assert_eq!(map.get3(&a, &b, &c), model.get(&(a, b, c)));
+                assert_eq!(map.contains3(&a, &b, &c), model.contains_key(&(a, b, c)));
+                assert_eq!(map.allocation_size(), bytes);
+            }
+            Op3::GetMut(a, b, c, v) => {
+                let x = map.get3_mut(&a, &b, &c).map(|x| std::mem::replace(x, v));
+                let y = model.get_mut(&(a, b, c)).map(|x| std::mem::replace(x, v));
+                assert_eq!(x, y);
+            }
+            Op3::RemoveMid(a, b) => {
+                let got = map.get_inner_mut(&a).and_then(|mut mid| mid.remove_inner(&b)).map(|m| m.len());
+                let n = model.keys().filter(|(x, y, _)| (*x, *y) == (a, b)).count();
+                model.retain(|(x, y, _), _| (*x, *y) != (a, b));
+                assert_eq!(got, (n > 0).then_some(n));
+            }
+            Op3::Guards(a, b, bound) => {
+                if let Some(mut mid) = map.get_inner_mut(&a) {
+                    if let Some(mut inner) = mid.get_inner_mut(&b) {
+                        inner.retain(|c, _| *c >= bound);
+                    }
+                }
+                model.retain(|(x, y, c), _| (*x, *y) != (a, b) || *c >= bound);
+            }
+            Op3::Retain(m) => {
+                map.retain3(|a, b, c, v| (u32::from(*a) + u32::from(*b) + u32::from(*c) + *v) % u32::from(m) != 0);
+                model.retain(|(a, b, c), v| (u32::from(*a) + u32::from(*b) + u32::from(*c) + *v) % u32::from(m) != 0);
+            }
+            Op3::Clear => {
+                map.clear();
+                model.clear();
+            }
+            Op3::Check => {
+                let mut got: Vec<_> = map.iter3().map(|(a, b, c, v)| ((*a, *b, *c), *v)).collect();
+                let mut want: Vec<_> = model.iter().map(|(k, v)| (*k, *v)).collect();
+                got.sort();
+                want.sort();
+                assert_eq!(got, want);
+            }
+        }
+        map.validate();
+        for (_, mid) in map.inners() {
+            assert!(!mid.is_empty(), "an empty middle map survived");
+            assert!(mid.inners().all(|(_, inner)| !inner.is_empty()), "an empty inner map survived");
+        }
+        assert_eq!(map.len(), model.len());
+        assert_eq!(map.outer_len(), model.keys().map(|(a, _, _)| *a).collect::<HashSet<_>>().len());
+        let mids: usize = map.inners().map(|(_, mid)| mid.outer_len()).sum();
+        assert_eq!(mids, model.keys().map(|(a, b, _)| (*a, *b)).collect::<HashSet<_>>().len());
+    }
+}
+
+#[test]
+fn panic_inside_guard_still_prunes() {
+    let mut m: NestedMap<u32, HashMap<u32, u32>> = NestedMap::new();
+    m.insert(1, 1, 1);
+    m.insert(2, 1, 1);
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let mut g = m.get_inner_mut(&1).unwrap();
+        g.clear();
+        panic!("user code fails after emptying the inner map");
+    }));
+    assert!(r.is_err());
+    m.validate();
+    assert_eq!((m.outer_len(), m.len()), (1, 1), "1 was pruned during unwinding");
+    assert_eq!(m.stats().pruned, 1);
+
+    // The closure form, on a map created by the guard itself.
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let mut g = m.inner_mut(3);
+        g.insert(7, 7);
+        g.remove(&7);
+        panic!("again");
+    }));
+    assert!(r.is_err());
+    m.validate();
+    assert!(m.get_inner(&3).is_none());
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        m.with_inner_mut(&2, |inner| {
+            inner.insert(5, 5);
+            panic!("inside with_inner_mut, after growing the inner map");
+        })
+    }));
+    assert!(r.is_err());
+    m.validate();
+    assert_eq!(m.len(), 2, "the growth before the panic is counted");
+}
+
+#[test]
+fn panic_inside_nested_guards_prunes_both_levels() {
+    let mut m: NestedMap<u8, NestedMap<u8, HashMap<u8, u8>>> = NestedMap::new();
+    m.insert3(1, 2, 3, 4);
+    m.insert3(9, 9, 9, 9);
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let mut mid = m.get_inner_mut(&1).unwrap();
+        let mut inner = mid.get_inner_mut(&2).unwrap();
+        inner.remove(&3);
+        panic!("two guards unwind");
+    }));
+    assert!(r.is_err());
+    m.validate();
+    assert_eq!((m.outer_len(), m.len()), (1, 1));
+    assert_eq!(m.stats().pruned, 1, "the outer level pruned 1");
+}
+
+#[test]
+fn panic_inside_retain_keeps_the_map_consistent() {
+    let mut m: NestedMap<u32, HashMap<u32, u32>> = (0..50).flat_map(|a| (0..4).map(move |b| (a, b, b))).collect();
+    let mut calls = 0;
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        m.retain(|_, _, _| {
+            calls += 1;
+            assert!(calls < 100, "the predicate panics on its 100th call");
+            false
+        })
+    }));
+    assert!(r.is_err());
+    m.validate();
+    assert_eq!(m.len(), 200 - 99, "the 99 removals before the panic stay removed");
+    assert!(m.outer_len() <= 50 - 24);
+}
+
+#[test]
+fn other_inner_collections_prune() {
+    let mut sets: NestedMap<u8, HashSet<u8>> = NestedMap::new();
+    sets.inner_mut(1).insert(1);
+    sets.inner_mut(1).insert(2);
+    sets.with_inner_mut(&1, |s| s.remove(&1));
+    assert_eq!((sets.outer_len(), sets.len()), (1, 1));
+    sets.with_inner_mut(&1, |s| s.remove(&2));
+    assert_eq!(sets.outer_len(), 0);
+    sets.validate();
+
+    let mut ordered: NestedMap<u8, BTreeSet<u8>> = NestedMap::new();
+    ordered.inner_mut(1).extend([3, 1, 2]);
+    assert_eq!(ordered.get_inner(&1).unwrap().iter().copied().collect::<Vec<_>>(), [1, 2, 3]);
+    ordered.get_inner_mut(&1).unwrap().clear();
+    assert_eq!(ordered.outer_len(), 0);
+
+    let mut queues: NestedMap<&str, VecDeque<u32>> = NestedMap::new();
+    queues.inner_mut("a").push_back(1);
+    queues.inner_mut("a").push_back(2);
+    assert_eq!(queues.with_inner_mut("a", |q| q.pop_front()), Some(Some(1)));
+    assert_eq!(queues.with_inner_mut("a", |q| q.pop_front()), Some(Some(2)));
+    assert!(queues.is_empty());
+    assert_eq!(queues.outer_len(), 0);
+    let s = queues.stats();
+    assert_eq!((s.insertions, s.removals(RemovalCause::Explicit), s.pruned), (2, 2, 1));
+
+    let mut vecs: NestedMap<u8, Vec<u8>> = NestedMap::new();
+    for i in 0..100 {
+        vecs.inner_mut(i % 10).push(i);
+    }
+    assert_eq!((vecs.outer_len(), vecs.len()), (10, 100));
+    assert!(vecs.allocation_size() >= 100);
+    for i in 0..10 {
+        vecs.with_inner_mut(&i, Vec::clear);
+    }
+    assert_eq!(vecs.outer_len(), 0);
+    vecs.validate();
+}
+
+#[test]
+fn guard_made_by_inner_mut_is_pruned_if_left_empty() {
+    let mut m: NestedMap<u8, HashMap<u8, u8>> = NestedMap::new();
+    {
+        let g = m.inner_mut(1);
+        assert!(g.is_empty());
+    }
+    assert_eq!(m.outer_len(), 0);
+    assert_eq!(m.stats().pruned, 1);
+    assert_eq!(m.stats().insertions, 0);
+    m.validate();
+}
+
+#[test]
+fn borrowed_lookups_and_traits() {
+    let mut m: NestedMap<String, HashMap<String, u32>> = NestedMap::new();
+    m.extend([("a".to_string(), "x".to_string(), 1), ("a".to_string(), "y".to_string(), 2)]);
+    assert_eq!(m.get("a", "x"), Some(&1));
+    assert!(m.contains("a", "y"));
+    assert_eq!(m.remove("a", "x"), Some(1));
+    assert_eq!(m.remove("a", "y"), Some(2));
+    assert!(m.is_empty());
+    assert_eq!(m.outer_len(), 0);
+
+    let d: NestedMap<u8, HashMap<u8, u8>> = [(1, 2, 3)].into_iter().collect();
+    assert_eq!(format!("{d:?}"), "{1: {2: 3}}");
+    let c = d.clone();
+    assert!(c == d);
+    assert_eq!((&c).into_iter().count(), 1);
+}
+
+#[test]
+fn outer_and_inner_tables_shrink() {
+    let mut m: NestedMap<u64, HashMap<u64, u64>> = NestedMap::new();
+    for a in 0..100 {
+        for b in 0..100 {
+            m.insert(a, b, b);
+        }
+    }
+    let inner_bytes = |m: &NestedMap<u64, HashMap<u64, u64>>| m.allocation_size() - m.outer().allocation_size();
+    let peak = inner_bytes(&m);
+    // Leave one leaf per group: the inner tables give their memory back.
+    m.retain(|_, b, _| *b == 0);
+    assert_eq!((m.outer_len(), m.len()), (100, 100));
+    assert!(inner_bytes(&m) < peak / 20, "{} of {peak}", inner_bytes(&m));
+    m.retain(|_, _, _| false);
+    assert_eq!(m.allocation_size(), 0);
+    assert!(m.stats().shrinks > 0);
+    assert_eq!(m.stats().pruned, 100);
+    m.validate();
+}
