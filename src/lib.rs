@@ -8,6 +8,7 @@
 //! | leak | ordinary map | `leakless` |
 //! |------|--------------|------------|
 //! | L1 capacity never returned | `std`/`hashbrown` keep every bucket after `remove`/`clear` | [`HashMap`] shrinks with hysteresis |
+//! | L3 unbounded growth | a cache keyed by request ids grows until the process dies | [`LruMap`] holds at most its [`Capacity`] (entries or weight), exact LRU or [`WTinyLfu`] |
 //! | L4 cleanup skipped on overwrite/removal | a value holding a resource is dropped without its release step | [`FinalizingMap`] finalizes every departing value exactly once, with its cause |
 //!
 //! # Quick start
@@ -30,15 +31,17 @@
 mod error;
 mod finalizing;
 pub mod hash_map;
+pub mod lru;
 pub mod policy;
 mod raw;
 
 pub use error::TryReserveError;
 pub use finalizing::FinalizingMap;
 pub use hash_map::{DefaultHashBuilder, HashMap};
+pub use lru::{LruBuilder, LruMap};
 pub use policy::{
-    Capacity, EvictionPolicy, Finalizer, MetaArena, NoopFinalizer, RemovalCause, ShrinkPolicy, Stats, Unbounded,
-    UnitWeigher, Weigher,
+    Capacity, EvictionPolicy, Finalizer, Lru, MetaArena, NoopFinalizer, RemovalCause, ShrinkPolicy, Stats, Unbounded,
+    UnitWeigher, WTinyLfu, Weigher,
 };
 
 #[doc = include_str!("../README.md")]

@@ -76,6 +76,42 @@ pub trait EvictionPolicy {
 
     /// Every entry was removed at once.
     fn clear(&mut self);
+
+    /// The entry [`victim`](EvictionPolicy::victim) would return now, without changing
+    /// anything (for `peek_lru`). The default, for policies that cannot tell without
+    /// reorganizing, is `None`.
+    fn peek_victim<A: MetaArena<Self::Meta>>(&self, arena: &A) -> Option<u32> {
+        let _ = arena;
+        None
+    }
+
+    /// The first entry of the policy's order, from the entry it would keep longest to
+    /// the next victim (for exact LRU: most to least recently used), or `None` if the
+    /// map is empty or the policy keeps no order (the map then iterates in storage
+    /// order).
+    fn first<A: MetaArena<Self::Meta>>(&self, arena: &A) -> Option<u32> {
+        let _ = arena;
+        None
+    }
+
+    /// The entry after `index` in the order of [`first`](EvictionPolicy::first), or `None`
+    /// after the last one.
+    fn next<A: MetaArena<Self::Meta>>(&self, arena: &A, index: u32) -> Option<u32> {
+        let _ = (arena, index);
+        None
+    }
+
+    /// Heap bytes the policy holds itself (a frequency sketch, a ghost queue), not
+    /// counting the per-entry metadata the core stores.
+    fn allocation_size(&self) -> usize {
+        0
+    }
+
+    /// Check the policy's invariants for a map holding `len` entries, panicking with a
+    /// description of the first one broken (called by the maps' `validate()`).
+    fn validate<A: MetaArena<Self::Meta>>(&self, arena: &A, len: usize) {
+        let _ = (arena, len);
+    }
 }
 
 /// The policy of unbounded maps: no metadata, no bookkeeping, never a victim.
