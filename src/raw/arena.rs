@@ -128,8 +128,7 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
     pub(crate) fn insert(&mut self, hash: u64, item: T, hasher: impl Fn(&T) -> u64) -> u32 {
         let i = self.nodes.0.len() as u32;
         // The index first: if the user's hasher panics while it grows, nothing changed.
-        let nodes = &self.nodes.0;
-        self.index.reserve(1, |&j| hasher(&nodes[j as usize].item));
+        self.index_room(&hasher);
         self.reserve_one();
         self.nodes.0.push(Node { item, meta: P::Meta::default() });
         let nodes = &self.nodes.0;
@@ -144,6 +143,9 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
     #[inline]
     pub(crate) fn replace(&mut self, index: u32, hash: u64, item: T, hasher: impl Fn(&T) -> u64) -> T {
         let old_hash = hasher(&self.nodes.0[index as usize].item);
+        // Room first, while the index and the arena agree (a removal leaves a tombstone
+        // that does not give the insert below any room).
+        self.index_room(&hasher);
         self.policy.on_remove(&mut self.nodes, index);
         if let Ok(e) = self.index.find_entry(old_hash, |&j| j == index) {
             e.remove();
@@ -156,6 +158,39 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         self.policy.on_insert(&mut self.nodes, index, hash);
         self.ctl.counters.insertions += 1;
         old
+    }
+
+    /// Make room in the index for one more slot number (the index must hold every node).
+    ///
+    /// A `hashbrown` table turns removed buckets into tombstones that only a rehash
+    /// reclaims, and when tombstones exhaust its room at over half load it *doubles*.
+    /// A full cache evicts and inserts forever, so that would double its index for
+    /// nothing. Instead, when the index has no room left but would still have at least
+    /// 1/16 of its capacity free without tombstones, it is rebuilt at the same size from
+    /// the arena (amortized: at least capacity/16 inserts between rebuilds).
+    #[inline]
+    fn index_room(&mut self, hasher: &impl Fn(&T) -> u64) {
+        if self.index.capacity() == self.index.len() {
+            self.index_room_cold(hasher);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn index_room_cold(&mut self, hasher: &impl Fn(&T) -> u64) {
+        let buckets = self.index.num_buckets();
+        let full = if buckets < 8 { buckets.saturating_sub(1) } else { buckets / 8 * 7 };
+        let live = self.nodes.0.len() + 1;
+        let nodes = &self.nodes.0;
+        if buckets > 0 && live + full / 16 <= full {
+            let mut fresh = HashTable::with_capacity(full);
+            for (i, n) in nodes.iter().enumerate() {
+                fresh.insert_unique(hasher(&n.item), i as u32, |_| unreachable!("sized to fit"));
+            }
+            self.index = fresh;
+        } else {
+            self.index.reserve(1, |&j| hasher(&nodes[j as usize].item));
+        }
     }
 
     /// Remove the entry at `index`, moving the last node into its slot; the item. Does
