@@ -9,7 +9,8 @@ const PROTECTED: u8 = 2;
 
 /// Window TinyLFU: a scan- and loop-resistant eviction policy.
 ///
-/// New entries enter a small LRU *window* (1 % of the entries). When the window
+/// New entries enter a small LRU *window* (1 % of the entries at first; a hill climber
+/// then moves its share between 1 % and 80 % toward a better hit ratio, as Caffeine does). When the window
 /// overflows, its least recently used entry (the candidate) competes with the main
 /// region's victim: the one a frequency sketch has seen more often stays. The main
 /// region is a segmented LRU (80 % *protected* for entries used again, 20 %
@@ -46,6 +47,54 @@ pub struct WTinyLfu {
     lists: [List; 3],
     len: usize,
     sketch: Sketch,
+    climber: Climber,
+}
+
+/// Caffeine's hill climber: every `10 × len` requests, compare the hit ratio with the
+/// previous sample and keep moving the window's share the same way if it improved,
+/// the other way if not, in steps that decay (and restart on a large change).
+#[derive(Clone, Debug)]
+struct Climber {
+    /// The window's share of the entries.
+    window: f64,
+    step: f64,
+    hits: u32,
+    misses: u32,
+    previous: f64,
+}
+
+const STEP: f64 = 0.0625;
+const DECAY: f64 = 0.98;
+const RESTART: f64 = 0.05;
+const MAX_WINDOW: f64 = 0.8;
+const MIN_WINDOW: f64 = 0.01;
+
+impl Default for Climber {
+    fn default() -> Self {
+        Self { window: MIN_WINDOW, step: -STEP, hits: 0, misses: 0, previous: 0.0 }
+    }
+}
+
+impl Climber {
+    #[inline]
+    fn record(&mut self, hit: bool, len: usize) {
+        if hit {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        let total = self.hits + self.misses;
+        if total as usize >= (10 * len).max(256) {
+            let rate = f64::from(self.hits) / f64::from(total);
+            let change = rate - self.previous;
+            let amount = if change >= 0.0 { self.step } else { -self.step };
+            self.step = if change.abs() >= RESTART { STEP.copysign(amount) } else { amount * DECAY };
+            self.window = (self.window + amount).clamp(MIN_WINDOW, MAX_WINDOW);
+            self.previous = rate;
+            self.hits = 0;
+            self.misses = 0;
+        }
+    }
 }
 
 /// The per-entry metadata of [`WTinyLfu`]: links in its region's LRU list, a 32-bit hash
@@ -79,14 +128,14 @@ impl Default for List {
 
 impl Default for WTinyLfu {
     fn default() -> Self {
-        Self { lists: [List::default(); 3], len: 0, sketch: Sketch::default() }
+        Self { lists: [List::default(); 3], len: 0, sketch: Sketch::default(), climber: Climber::default() }
     }
 }
 
 impl WTinyLfu {
     #[inline]
     fn window_target(&self) -> usize {
-        (self.len / 100).max(1)
+        ((self.len as f64 * self.climber.window) as usize).max(1)
     }
 
     #[inline]
@@ -171,6 +220,7 @@ impl EvictionPolicy for WTinyLfu {
         let fp = (hash >> 32) as u32 ^ hash as u32;
         a.meta_mut(index).hash = fp;
         self.len += 1;
+        self.climber.record(false, self.len);
         self.sketch.ensure(self.len);
         self.sketch.increment(fp);
         self.push_front(a, index, WINDOW);
@@ -183,6 +233,7 @@ impl EvictionPolicy for WTinyLfu {
     fn on_access<A: MetaArena<TinyLfuMeta>>(&mut self, a: &mut A, index: u32) {
         let m = *a.meta(index);
         self.sketch.increment(m.hash);
+        self.climber.record(true, self.len);
         match m.list {
             PROBATION => {
                 self.move_front(a, index, PROTECTED);
