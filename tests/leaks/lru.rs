@@ -25,14 +25,19 @@ fn exact_lru_bytes_per_entry() {
     for i in n as u64..3 * n as u64 {
         m.insert(i, i);
     }
-    let per_entry = w.held() as f64 / n as f64;
+    let held = w.held();
+    let per_entry = held as f64 / n as f64;
     println!(
         "exact LRU: {per_entry:.2} bytes per (u64, u64) entry at {n} entries after {} churn inserts (peak {} B)",
         2 * n,
         w.peak(),
     );
     assert_eq!(m.len(), n);
-    assert!(w.held().abs_diff(m.allocation_size()) <= 256, "allocation_size() is the map's heap");
+    assert!(
+        held.abs_diff(m.allocation_size()) <= 256,
+        "allocation_size() {} is the map's heap ({held} B held)",
+        m.allocation_size(),
+    );
     if !cfg!(miri) {
         assert!(per_entry <= 32.0, "{per_entry:.2} bytes per entry");
     }
@@ -44,9 +49,14 @@ fn wtinylfu_bytes_per_entry() {
     let n = crate::scale(N);
     let w = Window::open();
     let m = filled(WTinyLfu::default(), n);
-    let per_entry = w.held() as f64 / n as f64;
+    let held = w.held();
+    let per_entry = held as f64 / n as f64;
     println!("W-TinyLFU: {per_entry:.2} bytes per (u64, u64) entry at {n} entries");
-    assert!(w.held().abs_diff(m.allocation_size()) <= 256, "allocation_size() is the map's heap");
+    assert!(
+        held.abs_diff(m.allocation_size()) <= 256,
+        "allocation_size() {} is the map's heap ({held} B held)",
+        m.allocation_size(),
+    );
     if !cfg!(miri) {
         assert!(per_entry <= 52.0, "{per_entry:.2} bytes per entry");
     }
