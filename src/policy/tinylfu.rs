@@ -200,9 +200,6 @@ impl WTinyLfu {
         if main == NIL {
             return (Some(candidate), None);
         }
-        if (window.len as usize) < self.window_target() {
-            return (Some(main), None);
-        }
         let cf = self.sketch.frequency(a.meta(candidate).hash);
         let vf = self.sketch.frequency(a.meta(main).hash);
         if cf > vf {
@@ -224,9 +221,16 @@ impl EvictionPolicy for WTinyLfu {
         self.sketch.ensure(self.len);
         self.sketch.increment(fp);
         self.push_front(a, index, WINDOW);
-        while self.lists[WINDOW as usize].len as usize > self.window_target() {
+        let target = self.window_target();
+        while self.lists[WINDOW as usize].len as usize > target {
             let t = self.lists[WINDOW as usize].tail;
             self.move_front(a, t, PROBATION);
+        }
+        // A window the climber made larger grows from the main region, one entry per
+        // insert (the least recently used probation entry gets a second chance).
+        if (self.lists[WINDOW as usize].len as usize) < target && self.lists[PROBATION as usize].len > 0 {
+            let t = self.lists[PROBATION as usize].tail;
+            self.move_front(a, t, WINDOW);
         }
     }
 
@@ -337,13 +341,20 @@ struct Sketch {
 const SEEDS: [u64; 4] = [0xc3a5_c85c_97cb_3127, 0xb492_b66f_be98_f273, 0x9ae1_6a3b_2f90_404f, 0xcbf2_9ce4_8422_2325];
 
 impl Sketch {
-    /// Grow to at least `len` words (a power of two), forgetting what was counted.
+    /// Grow to at least `len` words (a power of two), keeping every count: a key's
+    /// word in the larger table has the same low index bits, and each copy of the old
+    /// table holds the old counters at those positions.
     #[inline]
     fn ensure(&mut self, len: usize) {
         if len > self.table.len() {
-            self.table = vec![0; len.max(16).next_power_of_two()];
-            self.additions = 0;
+            self.grow(len.max(16).next_power_of_two());
         }
+    }
+
+    #[cold]
+    fn grow(&mut self, words: usize) {
+        let old = core::mem::take(&mut self.table);
+        self.table = if old.is_empty() { vec![0; words] } else { old.iter().copied().cycle().take(words).collect() };
     }
 
     /// Shrink when `len` fell below a quarter of the table.
