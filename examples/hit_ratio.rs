@@ -15,8 +15,11 @@ use std::path::{Path, PathBuf};
 
 use leakless::{LruMap, WTinyLfu};
 
+/// Turns a decompressed trace into its keys.
+type Parser = fn(&[u8]) -> Vec<u64>;
+
 /// A trace's name, its file, its parser, and the capacities it is replayed at.
-const TRACES: &[(&str, &str, fn(&[u8]) -> Vec<u64>, &[usize])] = &[
+const TRACES: &[(&str, &str, Parser, &[usize])] = &[
     ("OLTP", "OLTP.lis.zst", parse_arc, &[250, 500, 1000, 2000]),
     ("lirs loop", "lirs_loop.trace.gz", parse_lines, &[256, 512, 1024]),
     ("lirs multi1", "lirs_multi1.trace.gz", parse_lines, &[250, 500, 1000]),

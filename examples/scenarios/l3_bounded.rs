@@ -35,9 +35,7 @@ pub fn run(n: usize) -> Scenario {
         let mut cache: StdMap<u64, Response> = StdMap::new();
         for i in 0..n {
             let id = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            if cache.get(&id).is_none() {
-                cache.insert(id, respond(id));
-            }
+            cache.entry(id).or_insert_with(|| respond(id));
             s.tick(i, &w);
         }
         let row = Row {

@@ -62,6 +62,7 @@ pub struct Scenario {
 
 /// Every scenario in the design's order: its id, its function, and the scale the
 /// report runs it at (tests run them smaller).
+#[allow(clippy::type_complexity)]
 pub const ALL: &[(&str, fn(usize) -> Scenario, usize)] =
     &[("L1", l1_capacity::run, 1_000_000), ("L3", l3_bounded::run, 2_000_000), ("L4", l4_finalize::run, 100_000)];
 

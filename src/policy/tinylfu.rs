@@ -42,7 +42,7 @@ const PROTECTED: u8 = 2;
 /// }
 /// assert!((0..50).filter(|k| m.contains_key(k)).count() >= 45, "the hot set survived the scan");
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct WTinyLfu {
     lists: [List; 3],
     len: usize,
@@ -123,12 +123,6 @@ struct List {
 impl Default for List {
     fn default() -> Self {
         Self { head: NIL, tail: NIL, len: 0 }
-    }
-}
-
-impl Default for WTinyLfu {
-    fn default() -> Self {
-        Self { lists: [List::default(); 3], len: 0, sketch: Sketch::default(), climber: Climber::default() }
     }
 }
 
