@@ -9,6 +9,7 @@
 //! |------|--------------|------------|
 //! | L1 capacity never returned | `std`/`hashbrown` keep every bucket after `remove`/`clear` | [`HashMap`] shrinks with hysteresis |
 //! | L2 ghost inner maps | `HashMap<K1, HashMap<K2, V>>` keeps an empty inner map for every outer key ever touched; `entry(k1).or_default()` creates one on a read | [`NestedMap`] removes an inner collection the moment it empties, at any depth; reads never allocate |
+//! | L3 unbounded growth | a cache keyed by request ids grows until the process dies | [`LruMap`] holds at most its [`Capacity`] (entries or weight), exact LRU or [`WTinyLfu`] |
 //! | L4 cleanup skipped on overwrite/removal | a value holding a resource is dropped without its release step | [`FinalizingMap`] finalizes every departing value exactly once, with its cause |
 //!
 //! # Quick start
@@ -58,6 +59,7 @@ mod error;
 mod finalizing;
 pub mod hash_map;
 mod hasher;
+pub mod lru;
 pub mod nested;
 pub mod policy;
 mod raw;
@@ -66,10 +68,11 @@ pub use error::TryReserveError;
 pub use finalizing::FinalizingMap;
 pub use hash_map::{DefaultHashBuilder, HashMap};
 pub use hasher::FixedState;
+pub use lru::{LruBuilder, LruMap};
 pub use nested::NestedMap;
 pub use policy::{
-    Capacity, EvictionPolicy, Finalizer, MetaArena, NoopFinalizer, RemovalCause, ShrinkPolicy, Stats, Unbounded,
-    UnitWeigher, Weigher,
+    Capacity, EvictionPolicy, Finalizer, Lru, MetaArena, NoopFinalizer, RemovalCause, ShrinkPolicy, Stats, Unbounded,
+    UnitWeigher, WTinyLfu, Weigher,
 };
 
 #[doc = include_str!("../README.md")]

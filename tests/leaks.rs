@@ -12,6 +12,8 @@ mod alloc;
 mod finalizing;
 #[path = "leaks/hash_map.rs"]
 mod hash_map;
+#[path = "leaks/lru.rs"]
+mod lru;
 #[path = "leaks/nested.rs"]
 mod nested;
 

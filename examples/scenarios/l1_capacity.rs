@@ -1,7 +1,7 @@
 //! L1: capacity never returned. Insert `n` u64 pairs, then remove every one.
 
 use super::alloc::Window;
-use super::{Row, Sampler, Scenario};
+use super::{Row, Rule, Sampler, Scenario};
 
 fn workload<M>(
     name: &'static str,
@@ -53,6 +53,7 @@ pub fn run(n: usize) -> Scenario {
         |m| m.len(),
     );
     Scenario {
+        rule: Rule::OwnPeak,
         id: "L1",
         leak: "capacity never returned",
         workload: format!("insert {n} u64 pairs, remove all"),

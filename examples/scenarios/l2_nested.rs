@@ -7,7 +7,7 @@ use std::collections::HashMap as StdMap;
 use leakless::{HashMap, NestedMap};
 
 use super::alloc::Window;
-use super::{Row, Sampler, Scenario};
+use super::{Row, Rule, Sampler, Scenario};
 
 /// Leaves per group.
 const PER_GROUP: usize = 100;
@@ -67,6 +67,7 @@ pub fn run(n: usize) -> Scenario {
         NestedMap::outer_len,
     );
     Scenario {
+        rule: Rule::OwnPeak,
         id: "L2",
         leak: "ghost inner maps",
         workload: format!(

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use leakless::FinalizingMap;
 
 use super::alloc::Window;
-use super::{Row, Sampler, Scenario};
+use super::{Row, Rule, Sampler, Scenario};
 
 const ROUNDS: usize = 4;
 
@@ -106,6 +106,7 @@ pub fn run(n: usize) -> Scenario {
     };
 
     Scenario {
+        rule: Rule::OwnPeak,
         id: "L4",
         leak: "cleanup skipped on overwrite",
         workload: format!("{n} task handles, each key overwritten {ROUNDS}x, half removed, map dropped"),

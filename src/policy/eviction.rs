@@ -30,6 +30,25 @@ pub trait MetaArena<M> {
 /// and reached through a [`MetaArena`]. The core calls the hooks below; the policy never
 /// owns keys or values, so a policy cannot lose or duplicate one.
 ///
+/// # The protocol
+///
+/// - [`on_insert`](EvictionPolicy::on_insert) after a new entry is stored at its slot
+///   (its metadata is `Meta::default()` until then);
+/// - [`on_access`](EvictionPolicy::on_access) on every promoting read;
+/// - when the map needs room for one more entry (or is over its bound) it calls
+///   [`victim`](EvictionPolicy::victim), which may reorganize the policy's own state
+///   (e.g. admit a candidate), then removes that entry, calling
+///   [`on_remove`](EvictionPolicy::on_remove) for it like for any other removal;
+///   a map evicts *before* storing a new entry, so `victim` never returns it;
+/// - after a removal, a dense core may move its last entry into the freed slot:
+///   [`on_move`](EvictionPolicy::on_move) follows, with the moved metadata already in
+///   place;
+/// - a policy that counts hits and misses sees hits as `on_access` and misses as
+///   `on_insert`.
+///
+/// The provided methods (`peek_victim`, `first`/`next`, `allocation_size`, `validate`)
+/// have neutral defaults, so a policy only implements what it can answer.
+///
 /// The unbounded maps use [`Unbounded`], whose metadata is `()` and whose hooks are
 /// empty, so they pay nothing for this machinery: not a byte per entry, not an
 /// instruction per operation.
@@ -76,6 +95,42 @@ pub trait EvictionPolicy {
 
     /// Every entry was removed at once.
     fn clear(&mut self);
+
+    /// The entry [`victim`](EvictionPolicy::victim) would return now, without changing
+    /// anything (for `peek_lru`). The default, for policies that cannot tell without
+    /// reorganizing, is `None`.
+    fn peek_victim<A: MetaArena<Self::Meta>>(&self, arena: &A) -> Option<u32> {
+        let _ = arena;
+        None
+    }
+
+    /// The first entry of the policy's order, from the entry it would keep longest to
+    /// the next victim (for exact LRU: most to least recently used), or `None` if the
+    /// map is empty or the policy keeps no order (the map then iterates in storage
+    /// order).
+    fn first<A: MetaArena<Self::Meta>>(&self, arena: &A) -> Option<u32> {
+        let _ = arena;
+        None
+    }
+
+    /// The entry after `index` in the order of [`first`](EvictionPolicy::first), or `None`
+    /// after the last one.
+    fn next<A: MetaArena<Self::Meta>>(&self, arena: &A, index: u32) -> Option<u32> {
+        let _ = (arena, index);
+        None
+    }
+
+    /// Heap bytes the policy holds itself (a frequency sketch, a ghost queue), not
+    /// counting the per-entry metadata the core stores.
+    fn allocation_size(&self) -> usize {
+        0
+    }
+
+    /// Check the policy's invariants for a map holding `len` entries, panicking with a
+    /// description of the first one broken (called by the maps' `validate()`).
+    fn validate<A: MetaArena<Self::Meta>>(&self, arena: &A, len: usize) {
+        let _ = (arena, len);
+    }
 }
 
 /// The policy of unbounded maps: no metadata, no bookkeeping, never a victim.

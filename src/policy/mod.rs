@@ -6,7 +6,8 @@
 //! - [`Capacity`]: the bound of a map, in entries and/or total weight (or unbounded);
 //! - [`Weigher`]: the weight of one entry ([`UnitWeigher`] counts every entry as 1);
 //! - [`EvictionPolicy`]: per-entry metadata and victim selection ([`Unbounded`] keeps
-//!   none and never evicts, at zero cost);
+//!   none and never evicts, at zero cost; [`Lru`] is exact LRU, [`WTinyLfu`] resists
+//!   scans and loops);
 //! - [`ShrinkPolicy`]: when a table shrinks (with hysteresis, so it never thrashes);
 //! - [`RemovalCause`] and [`Finalizer`]: the one exit contract: every value that enters a
 //!   map leaves it exactly once, handed back to the caller or passed to the finalizer
@@ -16,15 +17,19 @@
 mod capacity;
 mod eviction;
 mod finalizer;
+mod lru;
 mod shrink;
 mod stats;
+mod tinylfu;
 mod weigher;
 
 pub use capacity::Capacity;
 pub use eviction::{EvictionPolicy, MetaArena, Unbounded};
 pub use finalizer::{Finalizer, NoopFinalizer, RemovalCause};
+pub use lru::{Lru, LruLinks};
 pub use shrink::ShrinkPolicy;
 pub use stats::Stats;
+pub use tinylfu::{TinyLfuMeta, WTinyLfu};
 pub use weigher::{UnitWeigher, Weigher};
 
 pub(crate) use finalizer::{finalize_each, PanicSlot};

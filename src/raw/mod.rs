@@ -20,6 +20,8 @@
 //!
 //! The core contains no `unsafe` code: it relies on `hashbrown`'s safe bucket API.
 
+pub(crate) mod arena;
+
 use hashbrown::HashTable;
 
 use crate::error::TryReserveError;

@@ -1,0 +1,75 @@
+//! Mixed get / insert-on-miss over Zipf(0.9) keys drawn from 1M, capacity 10k:
+//! `LruMap` (exact LRU and W-TinyLFU) against `lru`, `hashlink`, `schnellru` and
+//! `quick_cache::unsync`, each with its default hasher.
+//!
+//! ```text
+//! cargo bench --bench lru -- --warm-up-time 1 --measurement-time 3
+//! ```
+
+use std::hint::black_box;
+use std::num::NonZeroUsize;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rand::{RngExt, SeedableRng};
+use rand_distr::Zipf;
+
+const CAPACITY: usize = 10_000;
+const UNIVERSE: f64 = 1_000_000.0;
+const REQUESTS: usize = 1 << 20;
+
+fn keys() -> Vec<u64> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    let zipf = Zipf::new(UNIVERSE, 0.9).unwrap();
+    (0..REQUESTS).map(|_| rng.sample(zipf) as u64).collect()
+}
+
+/// Replay `keys` once through a cache: get, and insert on a miss. Returns the hits.
+macro_rules! replay {
+    ($cache:expr, $keys:expr, |$c:ident, $k:ident| get: $get:expr, insert: $insert:expr) => {{
+        let $c = &mut $cache;
+        let mut hits = 0usize;
+        for &$k in $keys {
+            if $get {
+                hits += 1;
+            } else {
+                $insert;
+            }
+        }
+        hits
+    }};
+}
+
+fn bench(c: &mut Criterion) {
+    let keys = keys();
+    let mut g = c.benchmark_group("lru_zipf0.9_1M_cap10k");
+    g.throughput(Throughput::Elements(REQUESTS as u64));
+
+    g.bench_function(BenchmarkId::from_parameter("leakless::LruMap"), |b| {
+        let mut m = leakless::LruMap::new(CAPACITY);
+        b.iter(|| black_box(replay!(m, &keys, |c, k| get: c.get(&k).is_some(), insert: c.insert(k, k))));
+    });
+    g.bench_function(BenchmarkId::from_parameter("leakless::LruMap<WTinyLfu>"), |b| {
+        let mut m = leakless::LruMap::builder().max_entries(CAPACITY).policy(leakless::WTinyLfu::default()).build();
+        b.iter(|| black_box(replay!(m, &keys, |c, k| get: c.get(&k).is_some(), insert: c.insert(k, k))));
+    });
+    g.bench_function(BenchmarkId::from_parameter("lru::LruCache"), |b| {
+        let mut m = lru::LruCache::new(NonZeroUsize::new(CAPACITY).unwrap());
+        b.iter(|| black_box(replay!(m, &keys, |c, k| get: c.get(&k).is_some(), insert: c.put(k, k))));
+    });
+    g.bench_function(BenchmarkId::from_parameter("hashlink::LruCache"), |b| {
+        let mut m = hashlink::LruCache::new(CAPACITY);
+        b.iter(|| black_box(replay!(m, &keys, |c, k| get: c.get(&k).is_some(), insert: c.insert(k, k))));
+    });
+    g.bench_function(BenchmarkId::from_parameter("schnellru::LruMap"), |b| {
+        let mut m = schnellru::LruMap::new(schnellru::ByLength::new(CAPACITY as u32));
+        b.iter(|| black_box(replay!(m, &keys, |c, k| get: c.get(&k).is_some(), insert: c.insert(k, k))));
+    });
+    g.bench_function(BenchmarkId::from_parameter("quick_cache::unsync::Cache"), |b| {
+        let mut m = quick_cache::unsync::Cache::new(CAPACITY);
+        b.iter(|| black_box(replay!(m, &keys, |c, k| get: c.get(&k).is_some(), insert: c.insert(k, k))));
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,175 @@
+//! Hit ratios on real traces: `LruMap` (exact LRU and W-TinyLFU) against `lru`,
+//! `quick_cache::unsync` and `mini_moka::unsync`, side by side.
+//!
+//! ```text
+//! cargo run --release --example hit_ratio [TRACES_DIR]
+//! ```
+//!
+//! The traces directory is the first argument, else `$LEAKLESS_TRACES`, else
+//! `../shared/traces` relative to the crate root (formats in its README). Each trace is
+//! replayed at several capacities: for every request, `get`; on a miss, `insert`.
+
+use std::io::{BufRead, BufReader, Read};
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+
+use leakless::{LruMap, WTinyLfu};
+
+/// Turns a decompressed trace into its keys.
+type Parser = fn(&[u8]) -> Vec<u64>;
+
+/// A trace's name, its file, its parser, and the capacities it is replayed at.
+const TRACES: &[(&str, &str, Parser, &[usize])] = &[
+    ("OLTP", "OLTP.lis.zst", parse_arc, &[250, 500, 1000, 2000]),
+    ("lirs loop", "lirs_loop.trace.gz", parse_lines, &[256, 512, 1024]),
+    ("lirs multi1", "lirs_multi1.trace.gz", parse_lines, &[250, 500, 1000]),
+    ("cache2k web07", "cache2k_web07.trace.xz", parse_be_u32, &[500, 1000, 2000, 4000]),
+];
+
+const COLUMNS: [&str; 5] = ["LruMap (LRU)", "LruMap (W-TinyLFU)", "lru", "quick_cache", "mini_moka"];
+/// The columns that are peers (not this crate).
+const PEERS: std::ops::Range<usize> = 2..5;
+
+fn decompress(path: &Path) -> Vec<u8> {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = Vec::new();
+    let name = path.to_string_lossy();
+    if name.ends_with(".zst") {
+        zstd::stream::read::Decoder::new(file).unwrap().read_to_end(&mut out).unwrap();
+    } else if name.ends_with(".gz") {
+        flate2::read::GzDecoder::new(file).read_to_end(&mut out).unwrap();
+    } else if name.ends_with(".xz") {
+        lzma_rs::xz_decompress(&mut BufReader::new(file), &mut out).unwrap();
+    } else {
+        BufReader::new(file).read_to_end(&mut out).unwrap();
+    }
+    out
+}
+
+/// ARC format: `start_block n_blocks ignore request_no` per line, requesting
+/// `start .. start + n`.
+fn parse_arc(data: &[u8]) -> Vec<u64> {
+    let mut keys = Vec::new();
+    for line in data.lines() {
+        let line = line.unwrap();
+        let mut f = line.split_whitespace().map(|x| x.parse::<u64>().unwrap());
+        if let (Some(start), Some(n)) = (f.next(), f.next()) {
+            keys.extend(start..start + n);
+        }
+    }
+    keys
+}
+
+/// One integer key per line.
+fn parse_lines(data: &[u8]) -> Vec<u64> {
+    data.lines().filter_map(|l| l.unwrap().trim().parse::<u64>().ok()).collect()
+}
+
+/// Big-endian `u32` keys.
+fn parse_be_u32(data: &[u8]) -> Vec<u64> {
+    data.chunks_exact(4).map(|c| u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]]))).collect()
+}
+
+/// Hits of each column on `keys` at `cap`.
+fn replay(keys: &[u64], cap: usize) -> [usize; 5] {
+    let mut hits = [0usize; 5];
+    let mut ours = LruMap::new(cap);
+    for &k in keys {
+        if ours.get(&k).is_some() {
+            hits[0] += 1;
+        } else {
+            ours.insert(k, ());
+        }
+    }
+    let mut tlfu = LruMap::builder().max_entries(cap).policy(WTinyLfu::default()).build();
+    for &k in keys {
+        if tlfu.get(&k).is_some() {
+            hits[1] += 1;
+        } else {
+            tlfu.insert(k, ());
+        }
+    }
+    let mut lru = lru::LruCache::new(NonZeroUsize::new(cap).unwrap());
+    for &k in keys {
+        if lru.get(&k).is_some() {
+            hits[2] += 1;
+        } else {
+            lru.put(k, ());
+        }
+    }
+    let mut qc = quick_cache::unsync::Cache::new(cap);
+    for &k in keys {
+        if qc.get(&k).is_some() {
+            hits[3] += 1;
+        } else {
+            qc.insert(k, ());
+        }
+    }
+    let mut mm = mini_moka::unsync::Cache::new(cap as u64);
+    for &k in keys {
+        if mm.get(&k).is_some() {
+            hits[4] += 1;
+        } else {
+            mm.insert(k, ());
+        }
+    }
+    hits
+}
+
+fn traces_dir() -> PathBuf {
+    if let Some(d) = std::env::args_os().nth(1) {
+        return d.into();
+    }
+    if let Some(d) = std::env::var_os("LEAKLESS_TRACES") {
+        return d.into();
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces")
+}
+
+fn main() {
+    let dir = traces_dir();
+    println!("traces from {}\n", dir.display());
+    print!("| {:<14} | {:>8} |", "trace", "capacity");
+    for c in COLUMNS {
+        print!(" {c:>18} |");
+    }
+    println!();
+    println!("|{}|{}|{}", "-".repeat(16), "-".repeat(10), "--------------------|".repeat(COLUMNS.len()));
+    let mut rows: Vec<[f64; 5]> = Vec::new();
+    let mut lru_matches = true;
+    for &(name, file, parse, caps) in TRACES {
+        let keys = parse(&decompress(&dir.join(file)));
+        for &cap in caps {
+            let hits = replay(&keys, cap);
+            lru_matches &= hits[0] == hits[2];
+            let pct = hits.map(|h| 100.0 * h as f64 / keys.len() as f64);
+            print!("| {name:<14} | {cap:>8} |");
+            for p in pct {
+                print!(" {:>17.2}% |", p);
+            }
+            println!();
+            rows.push(pct);
+        }
+    }
+    let n = rows.len() as f64;
+    let mean: Vec<f64> = (0..COLUMNS.len()).map(|c| rows.iter().map(|r| r[c]).sum::<f64>() / n).collect();
+    print!("| {:<14} | {:>8} |", "mean", "");
+    for m in &mean {
+        print!(" {:>17.2}% |", m);
+    }
+    println!("\n");
+    let best_peer_mean = PEERS.map(|c| mean[c]).fold(f64::MIN, f64::max);
+    let worst_gap = rows.iter().map(|r| PEERS.map(|c| r[c]).fold(f64::MIN, f64::max) - r[1]).fold(f64::MIN, f64::max);
+    println!("exact LRU equals `lru` hit for hit on every row: {}", if lru_matches { "yes" } else { "NO" });
+    println!(
+        "W-TinyLFU mean {:.2}% vs best peer mean {:.2}%: {}",
+        mean[1],
+        best_peer_mean,
+        if mean[1] >= best_peer_mean { "ok" } else { "BELOW" }
+    );
+    println!(
+        "W-TinyLFU's largest shortfall against the best peer of a row: {:.2} points ({})",
+        worst_gap.max(0.0),
+        if worst_gap <= 2.0 { "ok, at most 2" } else { "MORE than 2" }
+    );
+}

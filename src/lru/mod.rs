@@ -1,0 +1,1093 @@
+//! [`LruMap`]: a map bounded by entries or total weight, evicting the least recently used
+//! entry (or by another [`EvictionPolicy`]) (L3).
+
+mod builder;
+mod iter;
+
+use core::borrow::Borrow;
+use core::fmt;
+use core::hash::{BuildHasher, Hash};
+use core::mem;
+
+use crate::hash_map::DefaultHashBuilder;
+use crate::policy::{
+    finalize_each, Capacity, EvictionPolicy, Finalizer, Lru, NoopFinalizer, PanicSlot, RemovalCause, Stats,
+    UnitWeigher, Weigher,
+};
+use crate::raw::arena::Arena;
+use crate::TryReserveError;
+
+pub use builder::LruBuilder;
+pub use iter::{IntoIter, Iter, IterMut, Keys, Values};
+
+/// A [`Weigher`] as an [`LruMap`] stores it: how much room each entry's recorded weight
+/// takes.
+///
+/// A map records an entry's weight when the entry is stored and subtracts that same
+/// figure when it leaves (so a value mutated through `get_mut` cannot corrupt the total).
+/// [`UnitWeigher`] needs no record (`Stored = ()`, every entry weighs 1), which keeps an
+/// entry-bounded map at its smallest; every closure `Fn(&K, &V) -> u64` records a `u64`.
+/// For a weigher type of your own, implement this with `Stored = u64`.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::{Capacity, LruMap};
+///
+/// let mut m = LruMap::builder().max_weight(10).weigher(|_k: &u32, v: &String| v.len() as u64).build();
+/// m.insert(1, "four".to_string());
+/// m.insert(2, "sixsix".to_string());
+/// assert_eq!(m.weight(), 10);
+/// m.insert(3, "x".to_string()); // 11 > 10: evicts 1
+/// assert!(!m.contains_key(&1));
+/// ```
+pub trait EntryWeigher<K, V>: Weigher<K, V> {
+    /// What the map stores per entry to remember its weight.
+    type Stored: Copy;
+
+    /// The record of `weight`.
+    fn store(weight: u64) -> Self::Stored;
+
+    /// The weight recorded by `stored`.
+    fn load(stored: Self::Stored) -> u64;
+}
+
+impl<K, V> EntryWeigher<K, V> for UnitWeigher {
+    type Stored = ();
+
+    #[inline(always)]
+    fn store(_: u64) {}
+
+    #[inline(always)]
+    fn load(_: ()) -> u64 {
+        1
+    }
+}
+
+impl<K, V, F: Fn(&K, &V) -> u64> EntryWeigher<K, V> for F {
+    type Stored = u64;
+
+    #[inline(always)]
+    fn store(weight: u64) -> u64 {
+        weight
+    }
+
+    #[inline(always)]
+    fn load(stored: u64) -> u64 {
+        stored
+    }
+}
+
+/// One stored entry.
+#[derive(Clone)]
+pub(crate) struct Slot<K, V, X> {
+    pub(crate) key: K,
+    pub(crate) value: V,
+    pub(crate) weight: X,
+}
+
+type Core<K, V, P, X> = Arena<Slot<K, V, X>, P>;
+
+#[inline(always)]
+fn hasher<K: Hash, V, X, S: BuildHasher>(s: &S) -> impl Fn(&Slot<K, V, X>) -> u64 + '_ {
+    move |e| s.hash_one(&e.key)
+}
+
+/// Hand `(k, v)` to the finalizer with `cause` (or just drop it), catching a panic into
+/// `slot`. Costs nothing for [`NoopFinalizer`] and types without drop glue.
+#[inline(always)]
+fn dispose<K, V, F: Finalizer<K, V>>(finalizer: &mut F, slot: &mut PanicSlot, k: K, v: V, cause: RemovalCause) {
+    if finalizer.is_noop() {
+        if mem::needs_drop::<(K, V)>() {
+            slot.run(|| drop((k, v)));
+        }
+    } else {
+        slot.run(|| finalizer.finalize(k, v, cause));
+    }
+}
+
+/// A map that holds at most its [`Capacity`] — a number of entries, a total weight, or
+/// both — and makes room by evicting the least recently used entry (L3: a cache keyed by
+/// request or session ids can no longer grow until the process dies).
+///
+/// - [`get`](Self::get), [`get_mut`](Self::get_mut), [`insert`](Self::insert) and
+///   [`get_or_insert_with`](Self::get_or_insert_with) mark an entry as used;
+///   [`peek`](Self::peek), [`peek_mut`](Self::peek_mut) and
+///   [`contains_key`](Self::contains_key) do not. Everything is O(1).
+/// - **Eviction order** is exactly that of the [`lru`](https://docs.rs/lru) crate with
+///   the default [`Lru`] policy. The type parameter `P` selects another
+///   [`EvictionPolicy`]: [`WTinyLfu`](crate::WTinyLfu) resists scans and loops (see its
+///   docs for hit ratios on real traces).
+/// - **Weight**: bound the total weight with [`Capacity::weight`] and a weigher from the
+///   [builder](Self::builder); evictions continue until the total fits.
+/// - **Memory**: entries live in a dense arena indexed by a `hashbrown` table of `u32`
+///   slots, about 30.6 bytes per `(u64, u64)` entry with exact LRU. The arena never
+///   grows past the entry bound, and both arena and table shrink after removals,
+///   [`clear`](Self::clear) and a lower [`set_limit`](Self::set_limit).
+///
+/// # Where values go
+///
+/// | how a value leaves | where it goes |
+/// |---|---|
+/// | [`remove`](Self::remove), [`pop_lru`](Self::pop_lru), the old value from [`insert`](Self::insert), an evicted entry from [`push`](Self::push), `into_iter` | handed back to the caller |
+/// | evicted to stay within the limit (insert, [`set_limit`](Self::set_limit)) | finalizer, [`RemovalCause::Evicted`] |
+/// | **rejected**: a new value that alone weighs more than the whole limit (or any value when the limit is `Capacity::entries(0)`) | not stored; finalizer, [`RemovalCause::Rejected`] (an old value under the same key still leaves as above) |
+/// | rejected by [`retain`](Self::retain) | finalizer, [`RemovalCause::Explicit`] |
+/// | [`clear`](Self::clear) | finalizer, [`RemovalCause::Cleared`] |
+/// | still in the map when it is dropped | finalizer, [`RemovalCause::Dropped`] |
+///
+/// Without a finalizer (the default [`NoopFinalizer`]) those values are dropped. Each
+/// value leaves exactly once; a panicking finalizer or `Drop` finds the map consistent,
+/// does not stop the other values of the same operation, and is re-raised at its end.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::LruMap;
+///
+/// let mut sessions = LruMap::new(2);
+/// sessions.insert("a", 1);
+/// sessions.insert("b", 2);
+/// assert_eq!(sessions.get(&"a"), Some(&1)); // "a" is now the most recently used
+/// sessions.insert("c", 3); // evicts "b"
+/// assert_eq!(sessions.keys().copied().collect::<Vec<_>>(), ["c", "a"]);
+/// assert_eq!(sessions.stats().evictions(), 1);
+/// ```
+pub struct LruMap<K, V, S = DefaultHashBuilder, P = Lru, W = UnitWeigher, F = NoopFinalizer>
+where
+    P: EvictionPolicy,
+    W: EntryWeigher<K, V>,
+    F: Finalizer<K, V>,
+{
+    core: Core<K, V, P, W::Stored>,
+    hash_builder: S,
+    limit: Capacity,
+    weight: u64,
+    weigher: W,
+    finalizer: F,
+}
+
+/// What a store did.
+struct Put<K, V> {
+    /// The slot of the new entry, if it was stored and nothing moved it since.
+    index: Option<u32>,
+    /// The pair handed back: the old value of the same key, or the first victim.
+    out: Option<(K, V)>,
+}
+
+impl<K, V> LruMap<K, V> {
+    /// An empty map holding at most `max_entries` entries, with exact LRU eviction. It
+    /// does not allocate until the first insert.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(1);
+    /// m.insert(1, "a");
+    /// m.insert(2, "b");
+    /// assert_eq!(m.len(), 1);
+    /// assert_eq!(m.peek(&2), Some(&"b"));
+    /// ```
+    pub fn new(max_entries: usize) -> Self {
+        Self::with_limit(Capacity::entries(max_entries))
+    }
+
+    /// An empty map bounded by `limit`, with exact LRU eviction. A weight limit without
+    /// a weigher counts every entry as weight 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{Capacity, LruMap};
+    /// let mut m = LruMap::with_limit(Capacity::entries(0));
+    /// m.insert(1, 1); // rejected: the map admits nothing
+    /// assert!(m.is_empty());
+    /// ```
+    pub fn with_limit(limit: Capacity) -> Self {
+        LruBuilder::new().limit(limit).build()
+    }
+
+    /// A builder for a map with any limit, hasher, policy, weigher and finalizer:
+    /// `LruMap::builder().max_entries(10_000).max_weight(w).weigher(f).finalizer(f).hasher(s).build()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{LruMap, RemovalCause, WTinyLfu};
+    ///
+    /// let mut evicted = Vec::new();
+    /// let mut m = LruMap::builder()
+    ///     .max_entries(1)
+    ///     .policy(WTinyLfu::default())
+    ///     .finalizer(|k: u32, _v: u32, cause| evicted.push((k, cause)))
+    ///     .build();
+    /// m.insert(1, 10);
+    /// m.insert(2, 20);
+    /// drop(m);
+    /// assert_eq!(evicted.len(), 2); // one evicted, one dropped with the map
+    /// ```
+    pub fn builder() -> LruBuilder<K, V> {
+        LruBuilder::new()
+    }
+}
+
+impl<K, V, F: Finalizer<K, V>> LruMap<K, V, DefaultHashBuilder, Lru, UnitWeigher, F> {
+    /// An empty map bounded by `limit` whose departing values go to `finalizer` (see
+    /// [Where values go](LruMap#where-values-go)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{Capacity, LruMap, RemovalCause};
+    ///
+    /// let mut log = Vec::new();
+    /// let mut m = LruMap::with_finalizer(Capacity::entries(1), |k: u8, v: u8, c| log.push((k, v, c)));
+    /// m.insert(1, 1);
+    /// m.insert(2, 2);
+    /// drop(m);
+    /// assert_eq!(log, [(1, 1, RemovalCause::Evicted), (2, 2, RemovalCause::Dropped)]);
+    /// ```
+    pub fn with_finalizer(limit: Capacity, finalizer: F) -> Self {
+        LruBuilder::new().limit(limit).finalizer(finalizer).build()
+    }
+}
+
+impl<K, V, S, P, W, F> LruMap<K, V, S, P, W, F>
+where
+    P: EvictionPolicy,
+    W: EntryWeigher<K, V>,
+    F: Finalizer<K, V>,
+{
+    pub(crate) fn from_parts(limit: Capacity, hash_builder: S, policy: P, weigher: W, finalizer: F) -> Self {
+        let core = Arena::new(policy, limit.max_entries().unwrap_or(usize::MAX));
+        Self { core, hash_builder, limit, weight: 0, weigher, finalizer }
+    }
+
+    /// The number of entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(10);
+    /// m.insert(1, 1);
+    /// assert_eq!(m.len(), 1);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.core.len()
+    }
+
+    /// `true` if the map holds no entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(leakless::LruMap::<u8, u8>::new(10).is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.core.len() == 0
+    }
+
+    /// The total weight of the entries (their number, with the default weigher).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(10);
+    /// m.insert(1, 1);
+    /// m.insert(2, 2);
+    /// assert_eq!(m.weight(), 2);
+    /// ```
+    pub fn weight(&self) -> u64 {
+        self.weight
+    }
+
+    /// The map's bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{Capacity, LruMap};
+    /// assert_eq!(LruMap::<u8, u8>::new(10).limit(), Capacity::entries(10));
+    /// ```
+    pub fn limit(&self) -> Capacity {
+        self.limit
+    }
+
+    /// The hasher.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::LruMap::<u8, u8>::new(1);
+    /// let _: &ahash::RandomState = m.hasher();
+    /// ```
+    pub fn hasher(&self) -> &S {
+        &self.hash_builder
+    }
+
+    /// The eviction policy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::LruMap::<u8, u8>::new(1);
+    /// let _: &leakless::Lru = m.policy();
+    /// ```
+    pub fn policy(&self) -> &P {
+        &self.core.policy
+    }
+
+    /// The finalizer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::LruMap::<u8, u8>::new(1);
+    /// let _: &leakless::NoopFinalizer = m.finalizer();
+    /// ```
+    pub fn finalizer(&self) -> &F {
+        &self.finalizer
+    }
+
+    /// Heap bytes the map holds now: its arena, its index and its policy's own state,
+    /// not what keys and values own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(100_000);
+    /// for i in 0..100_000u64 {
+    ///     m.insert(i, i);
+    /// }
+    /// assert!(m.allocation_size() <= 32 * 100_000);
+    /// ```
+    pub fn allocation_size(&self) -> usize {
+        self.core.allocation_size()
+    }
+
+    /// Counters: lookups (hits, misses), insertions, removals by cause (evictions are
+    /// [`RemovalCause::Evicted`]), shrinks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(1);
+    /// m.insert(1, 1);
+    /// m.insert(2, 2);
+    /// assert_eq!(m.get(&1), None);
+    /// let s = m.stats();
+    /// assert_eq!((s.misses, s.insertions, s.evictions()), (1, 2, 1));
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.core.ctl.counters.snapshot()
+    }
+
+    /// An iterator over `(&K, &V)` from the most to the least recently used (for other
+    /// policies: from the entry the policy would keep longest to its next victim).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(3);
+    /// m.extend([(1, 'a'), (2, 'b'), (3, 'c')]);
+    /// m.get(&1);
+    /// assert_eq!(m.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [1, 3, 2]);
+    /// ```
+    pub fn iter(&self) -> Iter<'_, K, V, P, W::Stored> {
+        Iter::new(&self.core)
+    }
+
+    /// An iterator over `(&K, &mut V)` in the order of [`iter`](Self::iter). It does not
+    /// promote. It allocates a temporary list of the entries' slots.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(3);
+    /// m.extend([(1, 1), (2, 2)]);
+    /// m.iter_mut().for_each(|(_, v)| *v *= 10);
+    /// assert_eq!(m.peek(&2), Some(&20));
+    /// ```
+    pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
+        IterMut::new(&mut self.core)
+    }
+
+    /// An iterator over the keys, in the order of [`iter`](Self::iter).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(3);
+    /// m.extend([(1, 'a'), (2, 'b')]);
+    /// assert_eq!(m.keys().collect::<Vec<_>>(), [&2, &1]);
+    /// ```
+    pub fn keys(&self) -> Keys<'_, K, V, P, W::Stored> {
+        Keys { inner: self.iter() }
+    }
+
+    /// An iterator over the values, in the order of [`iter`](Self::iter).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(3);
+    /// m.extend([(1, 'a'), (2, 'b')]);
+    /// assert_eq!(m.values().collect::<Vec<_>>(), [&'b', &'a']);
+    /// ```
+    pub fn values(&self) -> Values<'_, K, V, P, W::Stored> {
+        Values { inner: self.iter() }
+    }
+
+    /// The entry that would be evicted next, without changing anything (the least
+    /// recently used entry, with [`Lru`]). `None` if the map is empty (or its policy
+    /// cannot tell without reorganizing).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(3);
+    /// m.extend([(1, 'a'), (2, 'b')]);
+    /// assert_eq!(m.peek_lru(), Some((&1, &'a')));
+    /// ```
+    pub fn peek_lru(&self) -> Option<(&K, &V)> {
+        let i = self.core.policy.peek_victim(&self.core.nodes)?;
+        let e = self.core.item(i);
+        Some((&e.key, &e.value))
+    }
+
+    /// Finalize every entry with [`RemovalCause::Cleared`] and give all memory back.
+    ///
+    /// # Panics
+    ///
+    /// Re-raises the first panic of the finalizer (or of a `Drop`), after every entry
+    /// has left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(1000);
+    /// m.extend((0..1000).map(|i| (i, i)));
+    /// m.clear();
+    /// assert!(m.is_empty());
+    /// assert_eq!(m.allocation_size(), 0);
+    /// ```
+    pub fn clear(&mut self) {
+        let nodes = self.core.take_all();
+        self.weight = 0;
+        self.core.ctl.counters.removed(RemovalCause::Cleared, nodes.len() as u64);
+        if self.finalizer.is_noop() {
+            let mut slot = PanicSlot::default();
+            if mem::needs_drop::<(K, V)>() {
+                for n in nodes {
+                    slot.run(|| drop(n));
+                }
+            }
+            slot.resume();
+        } else {
+            finalize_each(
+                &mut self.finalizer,
+                nodes.into_iter().map(|n| (n.item.key, n.item.value)),
+                RemovalCause::Cleared,
+            );
+        }
+    }
+}
+
+impl<K, V, S, P, W, F> LruMap<K, V, S, P, W, F>
+where
+    K: Eq + Hash,
+    S: BuildHasher,
+    P: EvictionPolicy,
+    W: EntryWeigher<K, V>,
+    F: Finalizer<K, V>,
+{
+    #[inline]
+    fn find<Q: ?Sized + Hash + Eq>(&self, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+    {
+        if self.core.len() == 0 {
+            return None;
+        }
+        let hash = self.hash_builder.hash_one(key);
+        self.core.find(hash, |e| e.key.borrow() == key)
+    }
+
+    /// The value for `key`, marking the entry as the most recently used.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(2);
+    /// m.insert(1, "a");
+    /// m.insert(2, "b");
+    /// assert_eq!(m.get(&1), Some(&"a"));
+    /// m.insert(3, "c"); // evicts 2, not 1
+    /// assert_eq!(m.get(&2), None);
+    /// ```
+    #[inline]
+    pub fn get<Q: ?Sized + Hash + Eq>(&mut self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
+        let found = self.find(key);
+        self.core.ctl.counters.lookup(found.is_some());
+        let i = found?;
+        self.core.touch(i);
+        Some(&self.core.item(i).value)
+    }
+
+    /// The value for `key`, mutably, marking the entry as the most recently used. Its
+    /// recorded weight does not change.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(2);
+    /// m.insert(1, 1);
+    /// *m.get_mut(&1).unwrap() += 1;
+    /// assert_eq!(m.peek(&1), Some(&2));
+    /// ```
+    #[inline]
+    pub fn get_mut<Q: ?Sized + Hash + Eq>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        let found = self.find(key);
+        self.core.ctl.counters.lookup(found.is_some());
+        let i = found?;
+        self.core.touch(i);
+        Some(&mut self.core.item_mut(i).value)
+    }
+
+    /// The value for `key`, without marking it as used.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(2);
+    /// m.insert(1, "a");
+    /// m.insert(2, "b");
+    /// assert_eq!(m.peek(&1), Some(&"a"));
+    /// m.insert(3, "c"); // 1 is still the least recently used
+    /// assert_eq!(m.peek(&1), None);
+    /// ```
+    #[inline]
+    pub fn peek<Q: ?Sized + Hash + Eq>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
+        let found = self.find(key);
+        self.core.ctl.counters.lookup(found.is_some());
+        Some(&self.core.item(found?).value)
+    }
+
+    /// The value for `key`, mutably, without marking it as used.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(2);
+    /// m.insert(1, 1);
+    /// *m.peek_mut(&1).unwrap() = 5;
+    /// assert_eq!(m.peek(&1), Some(&5));
+    /// ```
+    #[inline]
+    pub fn peek_mut<Q: ?Sized + Hash + Eq>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        let found = self.find(key);
+        self.core.ctl.counters.lookup(found.is_some());
+        Some(&mut self.core.item_mut(found?).value)
+    }
+
+    /// `true` if the map holds `key` (does not mark it as used, does not count as a
+    /// lookup in [`stats`](Self::stats)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(2);
+    /// m.insert(1, 1);
+    /// assert!(m.contains_key(&1));
+    /// assert!(!m.contains_key(&2));
+    /// ```
+    #[inline]
+    pub fn contains_key<Q: ?Sized + Hash + Eq>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).is_some()
+    }
+
+    /// Insert `value` under `key` as the most recently used entry, evicting what no
+    /// longer fits (to the finalizer, [`RemovalCause::Evicted`]). Returns the old value
+    /// of `key`, like `std`'s `insert` (the stored key is kept).
+    ///
+    /// A value that alone weighs more than the whole limit is **rejected**: not stored,
+    /// finalized with [`RemovalCause::Rejected`] (an old value of `key` is removed and
+    /// returned all the same).
+    ///
+    /// # Panics
+    ///
+    /// Panics if `Hash`, `Eq` or the weigher panic (the map is unchanged; the value is
+    /// dropped). Re-raises the first panic of the finalizer or of a victim's `Drop`,
+    /// after the insert is complete.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(2);
+    /// assert_eq!(m.insert(1, "a"), None);
+    /// assert_eq!(m.insert(1, "b"), Some("a"));
+    /// ```
+    #[inline]
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        let mut slot = PanicSlot::default();
+        let put = self.put(key, value, false, &mut slot);
+        slot.resume();
+        put.out.map(|(_, v)| v)
+    }
+
+    /// Insert like [`insert`](Self::insert), handing back the pair that left: the old
+    /// value of `key` (with the key passed in), or else the entry evicted to make room
+    /// (if a weight bound evicts several, the first one; the others go to the
+    /// finalizer). A rejected value goes to the finalizer as in `insert`. Same results as
+    /// `lru::LruCache::push`.
+    ///
+    /// # Panics
+    ///
+    /// As [`insert`](Self::insert).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(2);
+    /// assert_eq!(m.push(1, "a"), None);
+    /// assert_eq!(m.push(2, "b"), None);
+    /// assert_eq!(m.push(2, "B"), Some((2, "b")));
+    /// assert_eq!(m.push(3, "c"), Some((1, "a"))); // evicted
+    /// ```
+    pub fn push(&mut self, key: K, value: V) -> Option<(K, V)> {
+        let mut slot = PanicSlot::default();
+        let put = self.put(key, value, true, &mut slot);
+        slot.resume();
+        put.out
+    }
+
+    /// The value for `key`, inserting `f()` first if absent (evicting what no longer
+    /// fits). Marks the entry as used. `None` if the new value was rejected (it alone
+    /// weighs more than the whole limit; it went to the finalizer).
+    ///
+    /// # Panics
+    ///
+    /// As [`insert`](Self::insert); a panic of `f` leaves the map unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(2);
+    /// *m.get_or_insert_with(1, || 0).unwrap() += 1;
+    /// *m.get_or_insert_with(1, || 0).unwrap() += 1;
+    /// assert_eq!(m.peek(&1), Some(&2));
+    /// let mut none = leakless::LruMap::new(0);
+    /// assert_eq!(none.get_or_insert_with(1, || 0), None);
+    /// ```
+    pub fn get_or_insert_with(&mut self, key: K, f: impl FnOnce() -> V) -> Option<&mut V> {
+        let hash = self.hash_builder.hash_one(&key);
+        let found = if self.core.len() == 0 { None } else { self.core.find(hash, |e| e.key == key) };
+        self.core.ctl.counters.lookup(found.is_some());
+        if let Some(i) = found {
+            self.core.touch(i);
+            return Some(&mut self.core.item_mut(i).value);
+        }
+        let value = f();
+        let mut slot = PanicSlot::default();
+        let put = self.put_new(hash, key, value, false, &mut slot);
+        slot.resume();
+        Some(&mut self.core.item_mut(put.index?).value)
+    }
+
+    /// Store `(key, value)`; the pair handed back (see [`push`](Self::push)).
+    #[inline]
+    fn put(&mut self, key: K, value: V, hand_back: bool, slot: &mut PanicSlot) -> Put<K, V> {
+        let hash = self.hash_builder.hash_one(&key);
+        let found = if self.core.len() == 0 { None } else { self.core.find(hash, |e| e.key == key) };
+        let Some(i) = found else {
+            return self.put_new(hash, key, value, hand_back, slot);
+        };
+        let w = self.weigher.weigh(&key, &value);
+        if self.limit.rejects_single(w) {
+            let old = self.remove_at(i);
+            self.core.maybe_shrink(hasher(&self.hash_builder));
+            self.core.ctl.counters.removed(RemovalCause::Explicit, 1);
+            self.core.ctl.counters.removed(RemovalCause::Rejected, 1);
+            dispose(&mut self.finalizer, slot, key, value, RemovalCause::Rejected);
+            return Put { index: None, out: Some((old.key, old.value)) };
+        }
+        let e = self.core.item_mut(i);
+        let old_w = W::load(e.weight);
+        e.weight = W::store(w);
+        let old = mem::replace(&mut e.value, value);
+        self.weight = self.weight - old_w + w;
+        self.core.touch(i);
+        self.core.ctl.counters.removed(RemovalCause::Explicit, 1);
+        if old_w < w {
+            self.evict_to_fit(slot);
+        }
+        Put { index: None, out: Some((key, old)) }
+    }
+
+    /// Store a new entry (known absent), making room first.
+    #[inline]
+    fn put_new(&mut self, hash: u64, key: K, value: V, hand_back: bool, slot: &mut PanicSlot) -> Put<K, V> {
+        let w = self.weigher.weigh(&key, &value);
+        let mut out = None;
+        if self.limit.rejects_single(w) {
+            self.core.ctl.counters.removed(RemovalCause::Rejected, 1);
+            dispose(&mut self.finalizer, slot, key, value, RemovalCause::Rejected);
+            return Put { index: None, out };
+        }
+        let Self { core, hash_builder, limit, weight, finalizer, .. } = self;
+        let hasher = hasher(hash_builder);
+        loop {
+            if !limit.is_exceeded_by(core.len() + 1, *weight + w) {
+                let i = core.insert(hash, Slot { key, value, weight: W::store(w) }, hasher);
+                *weight += w;
+                return Put { index: Some(i), out };
+            }
+            let Some(victim) = core.policy.victim(&mut core.nodes) else {
+                // A policy that never evicts: the entry cannot be stored.
+                core.ctl.counters.removed(RemovalCause::Rejected, 1);
+                dispose(finalizer, slot, key, value, RemovalCause::Rejected);
+                return Put { index: None, out };
+            };
+            let victim_w = W::load(core.item(victim).weight);
+            core.ctl.counters.removed(RemovalCause::Evicted, 1);
+            if !limit.is_exceeded_by(core.len(), *weight - victim_w + w) {
+                // The last victim: the new entry takes its slot.
+                let old = core.replace(victim, hash, Slot { key, value, weight: W::store(w) }, hasher);
+                *weight = *weight - victim_w + w;
+                if hand_back && out.is_none() {
+                    out = Some((old.key, old.value));
+                } else {
+                    dispose(finalizer, slot, old.key, old.value, RemovalCause::Evicted);
+                }
+                return Put { index: Some(victim), out };
+            }
+            let old = core.remove(victim, &hasher);
+            *weight -= victim_w;
+            if hand_back && out.is_none() {
+                out = Some((old.key, old.value));
+            } else {
+                dispose(finalizer, slot, old.key, old.value, RemovalCause::Evicted);
+            }
+        }
+    }
+
+    /// Remove the entry at `index`, keeping the weight in step (no shrink, no counters).
+    #[inline]
+    fn remove_at(&mut self, index: u32) -> Slot<K, V, W::Stored> {
+        let old = self.core.remove(index, hasher(&self.hash_builder));
+        self.weight -= W::load(old.weight);
+        old
+    }
+
+    /// Evict until the map is within its limit.
+    fn evict_to_fit(&mut self, slot: &mut PanicSlot) {
+        while self.limit.is_exceeded_by(self.core.len(), self.weight) {
+            let Some(victim) = self.core.policy.victim(&mut self.core.nodes) else { break };
+            let old = self.remove_at(victim);
+            self.core.ctl.counters.removed(RemovalCause::Evicted, 1);
+            dispose(&mut self.finalizer, slot, old.key, old.value, RemovalCause::Evicted);
+        }
+    }
+
+    /// Remove `key`, handing its value back (it is not finalized).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(2);
+    /// m.insert(1, "a");
+    /// assert_eq!(m.remove(&1), Some("a"));
+    /// assert_eq!(m.remove(&1), None);
+    /// ```
+    pub fn remove<Q: ?Sized + Hash + Eq>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    /// Remove `key`, handing the stored key and value back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(2);
+    /// m.insert(1, "a");
+    /// assert_eq!(m.remove_entry(&1), Some((1, "a")));
+    /// ```
+    pub fn remove_entry<Q: ?Sized + Hash + Eq>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+    {
+        let i = self.find(key)?;
+        let old = self.remove_at(i);
+        self.core.ctl.counters.removed(RemovalCause::Explicit, 1);
+        self.core.maybe_shrink(hasher(&self.hash_builder));
+        Some((old.key, old.value))
+    }
+
+    /// Remove the entry that would be evicted next (the least recently used one, with
+    /// [`Lru`]) and hand it back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(3);
+    /// m.extend([(1, 'a'), (2, 'b')]);
+    /// assert_eq!(m.pop_lru(), Some((1, 'a')));
+    /// assert_eq!(m.pop_lru(), Some((2, 'b')));
+    /// assert_eq!(m.pop_lru(), None);
+    /// ```
+    pub fn pop_lru(&mut self) -> Option<(K, V)> {
+        let i = self.core.policy.victim(&mut self.core.nodes)?;
+        let old = self.remove_at(i);
+        self.core.ctl.counters.removed(RemovalCause::Explicit, 1);
+        self.core.maybe_shrink(hasher(&self.hash_builder));
+        Some((old.key, old.value))
+    }
+
+    /// Change the bound. Entries that no longer fit are evicted (to the finalizer,
+    /// [`RemovalCause::Evicted`]) and the memory they held is given back.
+    ///
+    /// # Panics
+    ///
+    /// Re-raises the first panic of the finalizer or of a `Drop`, after the map fits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{Capacity, LruMap};
+    /// let mut m = LruMap::new(100_000);
+    /// m.extend((0..100_000u64).map(|i| (i, i)));
+    /// let peak = m.allocation_size();
+    /// m.set_limit(Capacity::entries(10));
+    /// assert_eq!(m.len(), 10);
+    /// assert!(m.allocation_size() < peak / 100);
+    /// ```
+    pub fn set_limit(&mut self, limit: Capacity) {
+        self.limit = limit;
+        self.core.max_slots = limit.max_entries().unwrap_or(usize::MAX);
+        let mut slot = PanicSlot::default();
+        self.evict_to_fit(&mut slot);
+        self.core.maybe_shrink(hasher(&self.hash_builder));
+        slot.resume();
+    }
+
+    /// Keep the entries for which `keep` returns `true`; finalize the others with
+    /// [`RemovalCause::Explicit`], then give memory back if due. The order of the calls
+    /// is unspecified.
+    ///
+    /// # Panics
+    ///
+    /// A panic of `keep` propagates at once (the map stays valid). A panic of the
+    /// finalizer is re-raised after the scan.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(10);
+    /// m.extend((0..10).map(|i| (i, i)));
+    /// m.retain(|k, _| k % 2 == 0);
+    /// assert_eq!(m.len(), 5);
+    /// ```
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        let mut slot = PanicSlot::default();
+        let mut removed = 0;
+        for i in (0..self.core.len() as u32).rev() {
+            let e = self.core.item_mut(i);
+            if !keep(&e.key, &mut e.value) {
+                let old = self.remove_at(i);
+                removed += 1;
+                dispose(&mut self.finalizer, &mut slot, old.key, old.value, RemovalCause::Explicit);
+            }
+        }
+        self.core.ctl.counters.removed(RemovalCause::Explicit, removed);
+        self.core.maybe_shrink(hasher(&self.hash_builder));
+        slot.resume();
+    }
+
+    /// Reserve room for `additional` more entries (but not beyond the entry bound).
+    ///
+    /// # Errors
+    ///
+    /// [`TryReserveError`] on capacity overflow or allocation failure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{Capacity, LruMap};
+    /// let mut m: LruMap<u64, u64> = LruMap::with_limit(Capacity::unbounded());
+    /// assert!(m.try_reserve(usize::MAX).is_err());
+    /// assert!(m.try_reserve(100).is_ok());
+    /// ```
+    pub fn try_reserve(&mut self, additional: usize) -> Result<(), TryReserveError> {
+        self.core.try_reserve(additional, hasher(&self.hash_builder))
+    }
+
+    /// Check the internal invariants: every entry indexed once and found by its hash,
+    /// the policy's order covering every entry, the total weight, and the bound.
+    ///
+    /// # Panics
+    ///
+    /// Panics with a description of the first broken invariant.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(2);
+    /// m.extend([(1, 1), (2, 2), (3, 3)]);
+    /// m.validate();
+    /// ```
+    pub fn validate(&self) {
+        self.core.validate(hasher(&self.hash_builder));
+        let total: u64 = self.core.nodes.0.iter().map(|n| W::load(n.item.weight)).sum();
+        assert_eq!(total, self.weight, "validate: the recorded total weight is wrong");
+        assert!(
+            !self.limit.is_exceeded_by(self.core.len(), self.weight),
+            "validate: {} entries of weight {} exceed the limit {:?}",
+            self.core.len(),
+            self.weight,
+            self.limit
+        );
+        if let Some(max) = self.limit.max_entries() {
+            assert!(
+                self.core.nodes.0.capacity() <= max.max(4),
+                "validate: the arena holds room for {} entries, over the bound {max}",
+                self.core.nodes.0.capacity()
+            );
+        }
+    }
+}
+
+impl<K, V, S, P, W, F> Drop for LruMap<K, V, S, P, W, F>
+where
+    P: EvictionPolicy,
+    W: EntryWeigher<K, V>,
+    F: Finalizer<K, V>,
+{
+    fn drop(&mut self) {
+        if self.finalizer.is_noop() || self.core.len() == 0 {
+            return;
+        }
+        let nodes = mem::take(&mut self.core.nodes.0);
+        finalize_each(
+            &mut self.finalizer,
+            nodes.into_iter().map(|n| (n.item.key, n.item.value)),
+            RemovalCause::Dropped,
+        );
+    }
+}
+
+impl<K, V, S, P, W, F> Clone for LruMap<K, V, S, P, W, F>
+where
+    K: Clone,
+    V: Clone,
+    S: Clone,
+    P: EvictionPolicy + Clone,
+    P::Meta: Clone,
+    W: EntryWeigher<K, V> + Clone,
+    F: Finalizer<K, V> + Clone,
+{
+    fn clone(&self) -> Self {
+        Self {
+            core: self.core.clone(),
+            hash_builder: self.hash_builder.clone(),
+            limit: self.limit,
+            weight: self.weight,
+            weigher: self.weigher.clone(),
+            finalizer: self.finalizer.clone(),
+        }
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug, S, P, W, F> fmt::Debug for LruMap<K, V, S, P, W, F>
+where
+    P: EvictionPolicy,
+    W: EntryWeigher<K, V>,
+    F: Finalizer<K, V>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<K, V, S, P, W, F> Extend<(K, V)> for LruMap<K, V, S, P, W, F>
+where
+    K: Eq + Hash,
+    S: BuildHasher,
+    P: EvictionPolicy,
+    W: EntryWeigher<K, V>,
+    F: Finalizer<K, V>,
+{
+    /// Insert every pair in order (so the last one ends up the most recently used).
+    fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<'a, K, V, S, P, W, F> IntoIterator for &'a LruMap<K, V, S, P, W, F>
+where
+    P: EvictionPolicy,
+    W: EntryWeigher<K, V>,
+    F: Finalizer<K, V>,
+{
+    type Item = (&'a K, &'a V);
+    type IntoIter = Iter<'a, K, V, P, W::Stored>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<'a, K, V, S, P, W, F> IntoIterator for &'a mut LruMap<K, V, S, P, W, F>
+where
+    P: EvictionPolicy,
+    W: EntryWeigher<K, V>,
+    F: Finalizer<K, V>,
+{
+    type Item = (&'a K, &'a mut V);
+    type IntoIter = IterMut<'a, K, V>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter_mut()
+    }
+}
+
+impl<K, V, S, P, W, F> IntoIterator for LruMap<K, V, S, P, W, F>
+where
+    P: EvictionPolicy,
+    W: EntryWeigher<K, V>,
+    F: Finalizer<K, V>,
+{
+    type Item = (K, V);
+    type IntoIter = IntoIter<K, V>;
+
+    /// Hand every entry back (none is finalized), in the order of
+    /// [`iter`](LruMap::iter).
+    fn into_iter(mut self) -> IntoIter<K, V> {
+        let order = iter::order(&self.core);
+        let nodes = mem::take(&mut self.core.nodes.0);
+        self.core.take_all();
+        self.weight = 0;
+        IntoIter::new(order, nodes)
+    }
+}

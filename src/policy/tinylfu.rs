@@ -1,0 +1,407 @@
+//! [`WTinyLfu`]: a scan-resistant policy (Window TinyLFU, as in Caffeine).
+
+use super::eviction::{EvictionPolicy, MetaArena};
+use super::lru::NIL;
+
+const WINDOW: u8 = 0;
+const PROBATION: u8 = 1;
+const PROTECTED: u8 = 2;
+
+/// Window TinyLFU: a scan- and loop-resistant eviction policy.
+///
+/// New entries enter a small LRU *window* (1 % of the entries at first; a hill climber
+/// then moves its share between 1 % and 80 % toward a better hit ratio, as Caffeine does). When the window
+/// overflows, its least recently used entry (the candidate) competes with the main
+/// region's victim: the one a frequency sketch has seen more often stays. The main
+/// region is a segmented LRU (80 % *protected* for entries used again, 20 %
+/// *probation*). Frequencies come from a 4-bit count-min sketch of about one `u64` per
+/// entry, halved every 10 × len additions so old popularity fades.
+///
+/// A one-off scan cannot flush the cache (its keys have frequency 1 and lose every
+/// duel), and a loop larger than the cache keeps a stable part of itself resident
+/// instead of missing on every request as exact LRU does.
+///
+/// Costs: 16 bytes of metadata per entry ([`TinyLfuMeta`]) plus the sketch (8 bytes per
+/// entry, rounded up to a power of two). The sketch follows the number of entries: it
+/// grows as the map fills and is rebuilt smaller (forgetting frequencies) when the map
+/// falls below a quarter of it.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::{LruMap, WTinyLfu};
+///
+/// let mut m = LruMap::builder().max_entries(100).policy(WTinyLfu::default()).build();
+/// for round in 0..3 {
+///     for hot in 0..50u32 {
+///         m.get_or_insert_with(hot, || round);
+///     }
+/// }
+/// for scan in 1000..2000u32 {
+///     m.insert(scan, 0); // a one-off scan
+/// }
+/// assert!((0..50).filter(|k| m.contains_key(k)).count() >= 45, "the hot set survived the scan");
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct WTinyLfu {
+    lists: [List; 3],
+    len: usize,
+    sketch: Sketch,
+    climber: Climber,
+}
+
+/// Caffeine's hill climber: every `10 × len` requests, compare the hit ratio with the
+/// previous sample and keep moving the window's share the same way if it improved,
+/// the other way if not, in steps that decay (and restart on a large change).
+#[derive(Clone, Debug)]
+struct Climber {
+    /// The window's share of the entries.
+    window: f64,
+    step: f64,
+    hits: u32,
+    misses: u32,
+    previous: f64,
+}
+
+const STEP: f64 = 0.0625;
+const DECAY: f64 = 0.98;
+const RESTART: f64 = 0.05;
+const MAX_WINDOW: f64 = 0.8;
+const MIN_WINDOW: f64 = 0.01;
+
+impl Default for Climber {
+    fn default() -> Self {
+        Self { window: MIN_WINDOW, step: -STEP, hits: 0, misses: 0, previous: 0.0 }
+    }
+}
+
+impl Climber {
+    #[inline]
+    fn record(&mut self, hit: bool, len: usize) {
+        if hit {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        let total = self.hits + self.misses;
+        if total as usize >= (10 * len).max(256) {
+            let rate = f64::from(self.hits) / f64::from(total);
+            let change = rate - self.previous;
+            let amount = if change >= 0.0 { self.step } else { -self.step };
+            self.step = if change.abs() >= RESTART { STEP.copysign(amount) } else { amount * DECAY };
+            self.window = (self.window + amount).clamp(MIN_WINDOW, MAX_WINDOW);
+            self.previous = rate;
+            self.hits = 0;
+            self.misses = 0;
+        }
+    }
+}
+
+/// The per-entry metadata of [`WTinyLfu`]: links in its region's LRU list, a 32-bit hash
+/// fingerprint for the frequency sketch, and the region.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(core::mem::size_of::<leakless::policy::TinyLfuMeta>(), 16);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TinyLfuMeta {
+    prev: u32,
+    next: u32,
+    hash: u32,
+    list: u8,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct List {
+    head: u32,
+    tail: u32,
+    len: u32,
+}
+
+impl Default for List {
+    fn default() -> Self {
+        Self { head: NIL, tail: NIL, len: 0 }
+    }
+}
+
+impl WTinyLfu {
+    #[inline]
+    fn window_target(&self) -> usize {
+        ((self.len as f64 * self.climber.window) as usize).max(1)
+    }
+
+    #[inline]
+    fn protected_max(&self) -> usize {
+        self.len.saturating_sub(self.window_target()) * 4 / 5
+    }
+
+    #[inline]
+    fn unlink<A: MetaArena<TinyLfuMeta>>(&mut self, a: &mut A, i: u32) {
+        let m = *a.meta(i);
+        let l = &mut self.lists[m.list as usize];
+        if m.prev == NIL {
+            l.head = m.next;
+        } else {
+            a.meta_mut(m.prev).next = m.next;
+        }
+        if m.next == NIL {
+            l.tail = m.prev;
+        } else {
+            a.meta_mut(m.next).prev = m.prev;
+        }
+        l.len -= 1;
+    }
+
+    #[inline]
+    fn push_front<A: MetaArena<TinyLfuMeta>>(&mut self, a: &mut A, i: u32, list: u8) {
+        let l = &mut self.lists[list as usize];
+        let old = l.head;
+        let m = a.meta_mut(i);
+        m.prev = NIL;
+        m.next = old;
+        m.list = list;
+        if old == NIL {
+            l.tail = i;
+        } else {
+            a.meta_mut(old).prev = i;
+        }
+        l.head = i;
+        l.len += 1;
+    }
+
+    #[inline]
+    fn move_front<A: MetaArena<TinyLfuMeta>>(&mut self, a: &mut A, i: u32, list: u8) {
+        self.unlink(a, i);
+        self.push_front(a, i, list);
+    }
+
+    /// The entry to evict and, if the window's candidate won its duel, that candidate.
+    fn decide<A: MetaArena<TinyLfuMeta>>(&self, a: &A) -> (Option<u32>, Option<u32>) {
+        let [window, probation, protected] = &self.lists;
+        let main = if probation.len > 0 {
+            probation.tail
+        } else if protected.len > 0 {
+            protected.tail
+        } else {
+            NIL
+        };
+        if window.len == 0 {
+            return ((main != NIL).then_some(main), None);
+        }
+        let candidate = window.tail;
+        if main == NIL {
+            return (Some(candidate), None);
+        }
+        let cf = self.sketch.frequency(a.meta(candidate).hash);
+        let vf = self.sketch.frequency(a.meta(main).hash);
+        if cf > vf {
+            (Some(main), Some(candidate))
+        } else {
+            (Some(candidate), None)
+        }
+    }
+}
+
+impl EvictionPolicy for WTinyLfu {
+    type Meta = TinyLfuMeta;
+
+    fn on_insert<A: MetaArena<TinyLfuMeta>>(&mut self, a: &mut A, index: u32, hash: u64) {
+        let fp = (hash >> 32) as u32 ^ hash as u32;
+        a.meta_mut(index).hash = fp;
+        self.len += 1;
+        self.climber.record(false, self.len);
+        self.sketch.ensure(self.len);
+        self.sketch.increment(fp);
+        self.push_front(a, index, WINDOW);
+        let target = self.window_target();
+        while self.lists[WINDOW as usize].len as usize > target {
+            let t = self.lists[WINDOW as usize].tail;
+            self.move_front(a, t, PROBATION);
+        }
+        // A window the climber made larger grows from the main region, one entry per
+        // insert (the least recently used probation entry gets a second chance).
+        if (self.lists[WINDOW as usize].len as usize) < target && self.lists[PROBATION as usize].len > 0 {
+            let t = self.lists[PROBATION as usize].tail;
+            self.move_front(a, t, WINDOW);
+        }
+    }
+
+    fn on_access<A: MetaArena<TinyLfuMeta>>(&mut self, a: &mut A, index: u32) {
+        let m = *a.meta(index);
+        self.sketch.increment(m.hash);
+        self.climber.record(true, self.len);
+        match m.list {
+            PROBATION => {
+                self.move_front(a, index, PROTECTED);
+                while self.lists[PROTECTED as usize].len as usize > self.protected_max() {
+                    let t = self.lists[PROTECTED as usize].tail;
+                    self.move_front(a, t, PROBATION);
+                }
+            }
+            list => {
+                if self.lists[list as usize].head != index {
+                    self.move_front(a, index, list);
+                }
+            }
+        }
+    }
+
+    fn on_remove<A: MetaArena<TinyLfuMeta>>(&mut self, a: &mut A, index: u32) {
+        self.unlink(a, index);
+        self.len -= 1;
+        self.sketch.fit(self.len);
+    }
+
+    fn on_move<A: MetaArena<TinyLfuMeta>>(&mut self, a: &mut A, _from: u32, to: u32) {
+        let m = *a.meta(to);
+        let l = &mut self.lists[m.list as usize];
+        if m.prev == NIL {
+            l.head = to;
+        } else {
+            a.meta_mut(m.prev).next = to;
+        }
+        if m.next == NIL {
+            l.tail = to;
+        } else {
+            a.meta_mut(m.next).prev = to;
+        }
+    }
+
+    fn victim<A: MetaArena<TinyLfuMeta>>(&mut self, a: &mut A) -> Option<u32> {
+        let (victim, admitted) = self.decide(a);
+        if let Some(c) = admitted {
+            self.move_front(a, c, PROBATION);
+        }
+        victim
+    }
+
+    fn clear(&mut self) {
+        *self = Self::default();
+    }
+
+    fn peek_victim<A: MetaArena<TinyLfuMeta>>(&self, a: &A) -> Option<u32> {
+        self.decide(a).0
+    }
+
+    fn first<A: MetaArena<TinyLfuMeta>>(&self, _a: &A) -> Option<u32> {
+        self.lists.iter().map(|l| l.head).find(|&h| h != NIL)
+    }
+
+    fn next<A: MetaArena<TinyLfuMeta>>(&self, a: &A, index: u32) -> Option<u32> {
+        let m = a.meta(index);
+        if m.next != NIL {
+            return Some(m.next);
+        }
+        self.lists[m.list as usize + 1..].iter().map(|l| l.head).find(|&h| h != NIL)
+    }
+
+    fn allocation_size(&self) -> usize {
+        self.sketch.table.capacity() * 8
+    }
+
+    fn validate<A: MetaArena<TinyLfuMeta>>(&self, a: &A, len: usize) {
+        assert_eq!(self.len, len, "validate: W-TinyLFU counts {} entries, the map {len}", self.len);
+        let mut total = 0usize;
+        for (list, l) in self.lists.iter().enumerate() {
+            let mut count = 0u32;
+            let mut prev = NIL;
+            let mut at = l.head;
+            while at != NIL {
+                assert!((count as usize) < len, "validate: W-TinyLFU list {list} has a cycle");
+                let m = a.meta(at);
+                assert_eq!(m.list as usize, list, "validate: slot {at} is in list {list} but tagged {}", m.list);
+                assert_eq!(m.prev, prev, "validate: W-TinyLFU back link of slot {at} is wrong");
+                prev = at;
+                at = m.next;
+                count += 1;
+            }
+            assert_eq!(l.tail, prev, "validate: W-TinyLFU list {list} has a wrong tail");
+            assert_eq!(l.len, count, "validate: W-TinyLFU list {list} has a wrong length");
+            total += count as usize;
+        }
+        assert_eq!(total, len, "validate: the W-TinyLFU lists do not hold every entry");
+    }
+}
+
+/// A count-min sketch of 4-bit counters, 16 per `u64`, four counters per key.
+#[derive(Clone, Debug, Default)]
+struct Sketch {
+    table: Vec<u64>,
+    additions: usize,
+}
+
+const SEEDS: [u64; 4] = [0xc3a5_c85c_97cb_3127, 0xb492_b66f_be98_f273, 0x9ae1_6a3b_2f90_404f, 0xcbf2_9ce4_8422_2325];
+
+impl Sketch {
+    /// Grow to at least `len` words (a power of two), keeping every count: a key's
+    /// word in the larger table has the same low index bits, and each copy of the old
+    /// table holds the old counters at those positions.
+    #[inline]
+    fn ensure(&mut self, len: usize) {
+        if len > self.table.len() {
+            self.grow(len.max(16).next_power_of_two());
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self, words: usize) {
+        let old = core::mem::take(&mut self.table);
+        self.table = if old.is_empty() { vec![0; words] } else { old.iter().copied().cycle().take(words).collect() };
+    }
+
+    /// Shrink when `len` fell below a quarter of the table.
+    #[inline]
+    fn fit(&mut self, len: usize) {
+        if self.table.len() > 16 && len * 4 < self.table.len() {
+            self.table = if len == 0 { Vec::new() } else { vec![0; (len * 2).max(16).next_power_of_two()] };
+            self.additions = 0;
+        }
+    }
+
+    #[inline(always)]
+    fn slot(&self, fp: u32, i: usize) -> (usize, u32) {
+        let x = (u64::from(fp) ^ SEEDS[i]).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let x = x ^ (x >> 29);
+        ((x >> 32) as usize & (self.table.len() - 1), ((x >> 4) & 15) as u32 * 4)
+    }
+
+    #[inline]
+    fn increment(&mut self, fp: u32) {
+        if self.table.is_empty() {
+            return;
+        }
+        let mut added = false;
+        for i in 0..4 {
+            let (w, shift) = self.slot(fp, i);
+            if (self.table[w] >> shift) & 15 < 15 {
+                self.table[w] += 1 << shift;
+                added = true;
+            }
+        }
+        if added {
+            self.additions += 1;
+            if self.additions >= 10 * self.table.len() {
+                for w in &mut self.table {
+                    *w = (*w >> 1) & 0x7777_7777_7777_7777;
+                }
+                self.additions /= 2;
+            }
+        }
+    }
+
+    #[inline]
+    fn frequency(&self, fp: u32) -> u8 {
+        if self.table.is_empty() {
+            return 0;
+        }
+        (0..4)
+            .map(|i| {
+                let (w, shift) = self.slot(fp, i);
+                ((self.table[w] >> shift) & 15) as u8
+            })
+            .min()
+            .unwrap_or(0)
+    }
+}

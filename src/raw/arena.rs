@@ -1,0 +1,268 @@
+//! The bounded core: entries in a dense arena, found through a `hashbrown::HashTable<u32>`
+//! of arena slots, with an [`EvictionPolicy`]'s metadata stored beside each entry.
+//!
+//! Layout: `nodes: Vec<Node { item, meta }>` holds the entries contiguously (slots
+//! `0..len`, no holes), `index: HashTable<u32>` maps a hash to the slot of its entry.
+//! An entry of `(u64, u64)` with exact-LRU links costs 24 bytes in the arena plus 5
+//! bytes per bucket of the index, about 30.6 bytes per entry at a table's usual load.
+//!
+//! - **Removal** swaps the last node into the hole, rewrites that node's index slot and
+//!   tells the policy ([`EvictionPolicy::on_move`]), so the arena stays dense.
+//! - **Evict-then-insert** ([`Arena::replace`]) reuses the victim's slot: no move at all.
+//! - **Memory**: the arena grows by doubling but never past `max_slots` (the map's
+//!   entry bound), and both the arena and the index shrink by the map's
+//!   [`ShrinkPolicy`](crate::ShrinkPolicy) after removals.
+//!
+//! Invariants (checked by [`Arena::validate`]):
+//! - the index holds exactly one slot number for each node, `0..len`, each found by a
+//!   lookup with its node's hash;
+//! - the policy's own invariants ([`EvictionPolicy::validate`]) hold for `len` entries.
+//!
+//! The core contains no `unsafe` code.
+
+use hashbrown::HashTable;
+
+use crate::error::TryReserveError;
+use crate::policy::{EvictionPolicy, MetaArena};
+use crate::raw::Control;
+
+/// One entry of the arena: the facade's item and the policy's metadata.
+#[derive(Clone)]
+pub(crate) struct Node<T, M> {
+    pub(crate) item: T,
+    pub(crate) meta: M,
+}
+
+/// The arena's nodes, as the policy sees them.
+pub(crate) struct Nodes<T, M>(pub(crate) Vec<Node<T, M>>);
+
+impl<T, M> MetaArena<M> for Nodes<T, M> {
+    #[inline(always)]
+    fn meta(&self, index: u32) -> &M {
+        &self.0[index as usize].meta
+    }
+
+    #[inline(always)]
+    fn meta_mut(&mut self, index: u32) -> &mut M {
+        &mut self.0[index as usize].meta
+    }
+}
+
+/// A dense arena of `T`, a hash index over it, and the policy that orders it.
+pub(crate) struct Arena<T, P: EvictionPolicy> {
+    pub(crate) nodes: Nodes<T, P::Meta>,
+    pub(crate) index: HashTable<u32>,
+    pub(crate) policy: P,
+    pub(crate) ctl: Control,
+    /// The arena never grows past this many slots by itself (the map's entry bound).
+    pub(crate) max_slots: usize,
+}
+
+impl<T: Clone, P: EvictionPolicy + Clone> Clone for Arena<T, P>
+where
+    P::Meta: Clone,
+{
+    fn clone(&self) -> Self {
+        Self {
+            nodes: Nodes(self.nodes.0.clone()),
+            index: self.index.clone(),
+            policy: self.policy.clone(),
+            ctl: self.ctl.clone(),
+            max_slots: self.max_slots,
+        }
+    }
+}
+
+impl<T, P: EvictionPolicy> Arena<T, P> {
+    pub(crate) fn new(policy: P, max_slots: usize) -> Self {
+        Self { nodes: Nodes(Vec::new()), index: HashTable::new(), policy, ctl: Control::default(), max_slots }
+    }
+
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.0.len()
+    }
+
+    #[inline(always)]
+    pub(crate) fn item(&self, index: u32) -> &T {
+        &self.nodes.0[index as usize].item
+    }
+
+    #[inline(always)]
+    pub(crate) fn item_mut(&mut self, index: u32) -> &mut T {
+        &mut self.nodes.0[index as usize].item
+    }
+
+    /// Heap bytes of the arena, the index and the policy.
+    pub(crate) fn allocation_size(&self) -> usize {
+        self.nodes.0.capacity() * core::mem::size_of::<Node<T, P::Meta>>()
+            + self.index.allocation_size()
+            + self.policy.allocation_size()
+    }
+
+    /// The slot of the entry with `hash` for which `eq` holds.
+    #[inline]
+    pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(&T) -> bool) -> Option<u32> {
+        let nodes = &self.nodes.0;
+        self.index.find(hash, |&i| eq(&nodes[i as usize].item)).copied()
+    }
+
+    /// Tell the policy the entry at `index` was used.
+    #[inline(always)]
+    pub(crate) fn touch(&mut self, index: u32) {
+        self.policy.on_access(&mut self.nodes, index);
+    }
+
+    /// Room for one more node, growing by doubling but not past `max_slots`.
+    #[inline]
+    fn reserve_one(&mut self) {
+        let v = &mut self.nodes.0;
+        if v.len() == v.capacity() {
+            let want = (v.capacity() * 2).max(4).min(self.max_slots).max(v.len() + 1);
+            v.reserve_exact(want - v.len());
+        }
+    }
+
+    /// Store a new entry (the caller checked it is absent and made room); its slot.
+    #[inline]
+    pub(crate) fn insert(&mut self, hash: u64, item: T, hasher: impl Fn(&T) -> u64) -> u32 {
+        let i = self.nodes.0.len() as u32;
+        // The index first: if the user's hasher panics while it grows, nothing changed.
+        self.index_room(&hasher);
+        self.reserve_one();
+        self.nodes.0.push(Node { item, meta: P::Meta::default() });
+        let nodes = &self.nodes.0;
+        self.index.insert_unique(hash, i, |&j| hasher(&nodes[j as usize].item));
+        self.policy.on_insert(&mut self.nodes, i, hash);
+        self.ctl.counters.insertions += 1;
+        i
+    }
+
+    /// Replace the entry at `index` (a victim) by a new entry with `hash`, reusing its
+    /// slot; the old item.
+    #[inline]
+    pub(crate) fn replace(&mut self, index: u32, hash: u64, item: T, hasher: impl Fn(&T) -> u64) -> T {
+        let old_hash = hasher(&self.nodes.0[index as usize].item);
+        // Room first, while the index and the arena agree (a removal leaves a tombstone
+        // that does not give the insert below any room).
+        self.index_room(&hasher);
+        self.policy.on_remove(&mut self.nodes, index);
+        if let Ok(e) = self.index.find_entry(old_hash, |&j| j == index) {
+            e.remove();
+        }
+        let node = &mut self.nodes.0[index as usize];
+        let old = core::mem::replace(&mut node.item, item);
+        node.meta = P::Meta::default();
+        let nodes = &self.nodes.0;
+        self.index.insert_unique(hash, index, |&j| hasher(&nodes[j as usize].item));
+        self.policy.on_insert(&mut self.nodes, index, hash);
+        self.ctl.counters.insertions += 1;
+        old
+    }
+
+    /// Make room in the index for one more slot number (the index must hold every node).
+    ///
+    /// A `hashbrown` table turns removed buckets into tombstones that only a rehash
+    /// reclaims, and when tombstones exhaust its room at over half load it *doubles*.
+    /// A full cache evicts and inserts forever, so that would double its index for
+    /// nothing. Instead, when the index has no room left but would still have at least
+    /// 1/16 of its capacity free without tombstones, it is rebuilt at the same size from
+    /// the arena (amortized: at least capacity/16 inserts between rebuilds).
+    #[inline]
+    fn index_room(&mut self, hasher: &impl Fn(&T) -> u64) {
+        if self.index.capacity() == self.index.len() {
+            self.index_room_cold(hasher);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn index_room_cold(&mut self, hasher: &impl Fn(&T) -> u64) {
+        let buckets = self.index.num_buckets();
+        let full = if buckets < 8 { buckets.saturating_sub(1) } else { buckets / 8 * 7 };
+        let live = self.nodes.0.len() + 1;
+        let nodes = &self.nodes.0;
+        if buckets > 0 && live + full / 16 <= full {
+            let mut fresh = HashTable::with_capacity(full);
+            for (i, n) in nodes.iter().enumerate() {
+                fresh.insert_unique(hasher(&n.item), i as u32, |_| unreachable!("sized to fit"));
+            }
+            self.index = fresh;
+        } else {
+            self.index.reserve(1, |&j| hasher(&nodes[j as usize].item));
+        }
+    }
+
+    /// Remove the entry at `index`, moving the last node into its slot; the item. Does
+    /// not shrink (call [`Arena::maybe_shrink`] after a batch).
+    #[inline]
+    pub(crate) fn remove(&mut self, index: u32, hasher: impl Fn(&T) -> u64) -> T {
+        let hash = hasher(&self.nodes.0[index as usize].item);
+        self.policy.on_remove(&mut self.nodes, index);
+        if let Ok(e) = self.index.find_entry(hash, |&j| j == index) {
+            e.remove();
+        }
+        let last = (self.nodes.0.len() - 1) as u32;
+        let node = self.nodes.0.swap_remove(index as usize);
+        if index != last {
+            let moved = hasher(&self.nodes.0[index as usize].item);
+            if let Some(slot) = self.index.find_mut(moved, |&j| j == last) {
+                *slot = index;
+            }
+            self.policy.on_move(&mut self.nodes, last, index);
+        }
+        node.item
+    }
+
+    /// Give memory back if the shrink policy says so (the index and the arena).
+    pub(crate) fn maybe_shrink(&mut self, hasher: impl Fn(&T) -> u64) {
+        let nodes = &self.nodes.0;
+        self.ctl.maybe_shrink(&mut self.index, |&j| hasher(&nodes[j as usize].item));
+        let v = &mut self.nodes.0;
+        if let Some(target) = self.ctl.shrink.shrink_target(v.len(), v.capacity(), 0) {
+            v.shrink_to(target.min(self.max_slots).max(v.len()));
+        } else if v.capacity() > self.max_slots.max(v.len()) && !self.ctl.shrink.is_never() {
+            v.shrink_to(self.max_slots.max(v.len()));
+        }
+    }
+
+    /// Take every item out, leaving the arena empty with no memory held.
+    pub(crate) fn take_all(&mut self) -> Vec<Node<T, P::Meta>> {
+        self.index = HashTable::new();
+        self.policy.clear();
+        core::mem::take(&mut self.nodes.0)
+    }
+
+    /// Reserve room for `additional` more entries, but not past `max_slots`.
+    pub(crate) fn try_reserve(&mut self, additional: usize, hasher: impl Fn(&T) -> u64) -> Result<(), TryReserveError> {
+        let len = self.len();
+        let additional = additional.min(self.max_slots.saturating_sub(len));
+        let nodes = &self.nodes.0;
+        self.index
+            .try_reserve(additional, |&j| hasher(&nodes[j as usize].item))
+            .map_err(TryReserveError::from_hashbrown)?;
+        self.nodes.0.try_reserve_exact(additional).map_err(|_| TryReserveError::CapacityOverflow)
+    }
+
+    /// Check the invariants listed in the module docs, panicking on the first broken one.
+    pub(crate) fn validate(&self, hasher: impl Fn(&T) -> u64) {
+        let len = self.len();
+        assert_eq!(self.index.len(), len, "validate: the index and the arena disagree on len()");
+        let mut seen = vec![false; len];
+        for &i in self.index.iter() {
+            let i = i as usize;
+            assert!(i < len, "validate: the index points at slot {i}, past the arena's {len} nodes");
+            assert!(!seen[i], "validate: slot {i} is indexed twice");
+            seen[i] = true;
+        }
+        for i in 0..len {
+            let hash = hasher(&self.nodes.0[i].item);
+            assert_eq!(
+                self.index.find(hash, |&j| j as usize == i).copied(),
+                Some(i as u32),
+                "validate: slot {i} is not found by its own hash"
+            );
+        }
+        self.policy.validate(&self.nodes, len);
+    }
+}

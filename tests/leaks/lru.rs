@@ -1,0 +1,98 @@
+//! L3: `LruMap` holds at most its bound, at ≤ 32 bytes per `(u64, u64)` entry with exact
+//! LRU, and gives memory back after `set_limit`, `clear` and removing everything.
+
+use leakless::{Capacity, EvictionPolicy, LruMap, WTinyLfu};
+
+use crate::alloc::Window;
+
+const N: usize = 100_000;
+
+fn filled<P: EvictionPolicy>(policy: P, n: usize) -> LruMap<u64, u64, leakless::DefaultHashBuilder, P> {
+    let mut m = LruMap::builder().max_entries(n).policy(policy).build();
+    for i in 0..n as u64 {
+        m.insert(i, i);
+    }
+    m
+}
+
+#[test]
+fn exact_lru_bytes_per_entry() {
+    let _x = crate::exclusive();
+    let n = crate::scale(N);
+    let w = Window::open();
+    let mut m = filled(leakless::Lru::default(), n);
+    // Churn: the bound holds and nothing grows.
+    for i in n as u64..3 * n as u64 {
+        m.insert(i, i);
+    }
+    let held = w.held();
+    let per_entry = held as f64 / n as f64;
+    println!(
+        "exact LRU: {per_entry:.2} bytes per (u64, u64) entry at {n} entries after {} churn inserts (peak {} B)",
+        2 * n,
+        w.peak(),
+    );
+    assert_eq!(m.len(), n);
+    assert!(
+        held.abs_diff(m.allocation_size()) <= 256,
+        "allocation_size() {} is the map's heap ({held} B held)",
+        m.allocation_size(),
+    );
+    if !cfg!(miri) {
+        assert!(per_entry <= 32.0, "{per_entry:.2} bytes per entry");
+    }
+}
+
+#[test]
+fn wtinylfu_bytes_per_entry() {
+    let _x = crate::exclusive();
+    let n = crate::scale(N);
+    let w = Window::open();
+    let m = filled(WTinyLfu::default(), n);
+    let held = w.held();
+    let per_entry = held as f64 / n as f64;
+    println!("W-TinyLFU: {per_entry:.2} bytes per (u64, u64) entry at {n} entries");
+    assert!(
+        held.abs_diff(m.allocation_size()) <= 256,
+        "allocation_size() {} is the map's heap ({held} B held)",
+        m.allocation_size(),
+    );
+    if !cfg!(miri) {
+        assert!(per_entry <= 52.0, "{per_entry:.2} bytes per entry");
+    }
+}
+
+fn gives_back<P: EvictionPolicy + Clone>(policy: P) {
+    let n = crate::scale(N);
+    for how in ["set_limit(10)", "clear", "remove all", "pop_lru all", "retain none"] {
+        let w = Window::open();
+        let mut m = filled(policy.clone(), n);
+        let peak = w.peak();
+        match how {
+            "set_limit(10)" => m.set_limit(Capacity::entries(10)),
+            "clear" => m.clear(),
+            "remove all" => (0..n as u64).for_each(|i| {
+                m.remove(&i);
+            }),
+            "pop_lru all" => while m.pop_lru().is_some() {},
+            _ => m.retain(|_, _| false),
+        }
+        m.validate();
+        let held = w.held();
+        println!("{}: after {how}: holds {held} B of a {peak} B peak", core::any::type_name::<P>());
+        assert!(held * 100 <= peak, "after {how}: {held} B held of a {peak} B peak");
+        drop(m);
+    }
+}
+
+#[test]
+fn exact_lru_gives_memory_back() {
+    let _x = crate::exclusive();
+    gives_back(leakless::Lru::default());
+}
+
+#[test]
+fn wtinylfu_gives_memory_back() {
+    let _x = crate::exclusive();
+    gives_back(WTinyLfu::default());
+}

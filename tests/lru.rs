@@ -1,0 +1,542 @@
+//! `LruMap` against models: the `lru` crate (same results, same eviction order), a
+//! `VecDeque` LRU with weights, and for `WTinyLfu` a live-entry model fed by the
+//! finalizer. `validate()` after every op; finalizer exactly-once, also under panics.
+
+use std::cell::RefCell;
+use std::collections::{HashMap as StdMap, VecDeque};
+use std::num::NonZeroUsize;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+use leakless::{Capacity, LruMap, RemovalCause, WTinyLfu};
+use proptest::prelude::*;
+
+fn cases() -> u32 {
+    if cfg!(miri) {
+        4
+    } else {
+        256
+    }
+}
+
+fn nz(n: usize) -> NonZeroUsize {
+    NonZeroUsize::new(n).unwrap()
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Put(u8, u16),
+    Push(u8, u16),
+    Get(u8),
+    GetMut(u8, u16),
+    Peek(u8),
+    PeekMut(u8, u16),
+    Contains(u8),
+    Pop(u8),
+    PopLru,
+    PeekLru,
+    Resize(u8),
+    GetOrInsert(u8, u16),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let k = 0u8..24;
+    prop_oneof![
+        4 => (k.clone(), any::<u16>()).prop_map(|(k, v)| Op::Put(k, v)),
+        2 => (k.clone(), any::<u16>()).prop_map(|(k, v)| Op::Push(k, v)),
+        4 => k.clone().prop_map(Op::Get),
+        1 => (k.clone(), any::<u16>()).prop_map(|(k, v)| Op::GetMut(k, v)),
+        1 => k.clone().prop_map(Op::Peek),
+        1 => (k.clone(), any::<u16>()).prop_map(|(k, v)| Op::PeekMut(k, v)),
+        1 => k.clone().prop_map(Op::Contains),
+        1 => k.clone().prop_map(Op::Pop),
+        1 => Just(Op::PopLru),
+        1 => Just(Op::PeekLru),
+        1 => (1u8..20).prop_map(Op::Resize),
+        2 => (k, any::<u16>()).prop_map(|(k, v)| Op::GetOrInsert(k, v)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    /// Any op sequence gives the results and the order of the `lru` crate.
+    #[test]
+    fn same_as_lru_crate(cap in 1usize..16, ops in proptest::collection::vec(op(), 0..200)) {
+        let mut ours: LruMap<u8, u16> = LruMap::new(cap);
+        let mut theirs = lru::LruCache::new(nz(cap));
+        for op in ops {
+            match op {
+                Op::Put(k, v) => prop_assert_eq!(ours.insert(k, v), theirs.put(k, v)),
+                Op::Push(k, v) => prop_assert_eq!(ours.push(k, v), theirs.push(k, v)),
+                Op::Get(k) => prop_assert_eq!(ours.get(&k), theirs.get(&k)),
+                Op::GetMut(k, v) => {
+                    let a = ours.get_mut(&k).map(|x| { *x = v; *x });
+                    let b = theirs.get_mut(&k).map(|x| { *x = v; *x });
+                    prop_assert_eq!(a, b);
+                }
+                Op::Peek(k) => prop_assert_eq!(ours.peek(&k), theirs.peek(&k)),
+                Op::PeekMut(k, v) => {
+                    let a = ours.peek_mut(&k).map(|x| { *x = v; *x });
+                    let b = theirs.peek_mut(&k).map(|x| { *x = v; *x });
+                    prop_assert_eq!(a, b);
+                }
+                Op::Contains(k) => prop_assert_eq!(ours.contains_key(&k), theirs.contains(&k)),
+                Op::Pop(k) => prop_assert_eq!(ours.remove(&k), theirs.pop(&k)),
+                Op::PopLru => prop_assert_eq!(ours.pop_lru(), theirs.pop_lru()),
+                Op::PeekLru => prop_assert_eq!(ours.peek_lru(), theirs.peek_lru()),
+                Op::Resize(n) => {
+                    ours.set_limit(Capacity::entries(n as usize));
+                    theirs.resize(nz(n as usize));
+                }
+                Op::GetOrInsert(k, v) => {
+                    let a = ours.get_or_insert_with(k, || v).copied();
+                    let b = *theirs.get_or_insert_mut(k, || v);
+                    prop_assert_eq!(a, Some(b));
+                }
+            }
+            ours.validate();
+            prop_assert_eq!(ours.len(), theirs.len());
+            let a: Vec<_> = ours.iter().map(|(k, v)| (*k, *v)).collect();
+            let b: Vec<_> = theirs.iter().map(|(k, v)| (*k, *v)).collect();
+            prop_assert_eq!(a, b, "MRU -> LRU order");
+        }
+        let a: Vec<_> = ours.into_iter().collect();
+        let b: Vec<_> = theirs.iter().map(|(k, v)| (*k, *v)).collect();
+        prop_assert_eq!(a, b);
+    }
+}
+
+/// The weighted model: front = most recently used; `(key, value, weight)`.
+#[derive(Default)]
+struct Model {
+    q: VecDeque<(u8, u32, u64)>,
+    limit: Capacity,
+    /// What a finalizer should have seen, in order.
+    gone: Vec<(u8, u32, RemovalCause)>,
+}
+
+fn weigh(v: u32) -> u64 {
+    u64::from(v % 7)
+}
+
+impl Model {
+    fn weight(&self) -> u64 {
+        self.q.iter().map(|e| e.2).sum()
+    }
+
+    fn pos(&self, k: u8) -> Option<usize> {
+        self.q.iter().position(|e| e.0 == k)
+    }
+
+    fn evict_while(&mut self, extra_len: usize, extra_w: u64) {
+        while !self.q.is_empty() && self.limit.is_exceeded_by(self.q.len() + extra_len, self.weight() + extra_w) {
+            let (k, v, _) = self.q.pop_back().unwrap();
+            self.gone.push((k, v, RemovalCause::Evicted));
+        }
+    }
+
+    fn insert(&mut self, k: u8, v: u32) -> Option<u32> {
+        let w = weigh(v);
+        if let Some(p) = self.pos(k) {
+            let old = self.q.remove(p).unwrap();
+            if self.limit.rejects_single(w) {
+                self.gone.push((k, v, RemovalCause::Rejected));
+                return Some(old.1);
+            }
+            self.q.push_front((k, v, w));
+            self.evict_while(0, 0);
+            return Some(old.1);
+        }
+        if self.limit.rejects_single(w) {
+            self.gone.push((k, v, RemovalCause::Rejected));
+            return None;
+        }
+        self.evict_while(1, w);
+        self.q.push_front((k, v, w));
+        None
+    }
+
+    fn get(&mut self, k: u8) -> Option<u32> {
+        let p = self.pos(k)?;
+        let e = self.q.remove(p).unwrap();
+        self.q.push_front(e);
+        Some(e.1)
+    }
+}
+
+#[derive(Debug, Clone)]
+enum WOp {
+    Insert(u8, u32),
+    Get(u8),
+    Peek(u8),
+    Remove(u8),
+    PopLru,
+    SetLimit(u8, u8),
+    Retain(u8),
+    Clear,
+    GetOrInsert(u8, u32),
+}
+
+fn wop() -> impl Strategy<Value = WOp> {
+    let k = 0u8..24;
+    prop_oneof![
+        6 => (k.clone(), 0u32..40).prop_map(|(k, v)| WOp::Insert(k, v)),
+        4 => k.clone().prop_map(WOp::Get),
+        1 => k.clone().prop_map(WOp::Peek),
+        1 => k.clone().prop_map(WOp::Remove),
+        1 => Just(WOp::PopLru),
+        1 => (0u8..16, 0u8..40).prop_map(|(n, w)| WOp::SetLimit(n, w)),
+        1 => (1u8..5).prop_map(WOp::Retain),
+        1 => Just(WOp::Clear),
+        2 => (k, 0u32..40).prop_map(|(k, v)| WOp::GetOrInsert(k, v)),
+    ]
+}
+
+type Log = Rc<RefCell<Vec<(u8, u32, RemovalCause)>>>;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    /// Bounded by entries and weight: the same contents, order and finalized values
+    /// (with their causes, in order) as a `VecDeque` LRU.
+    #[test]
+    fn same_as_weighted_vecdeque(
+        n in 0usize..12,
+        w in 0u64..40,
+        ops in proptest::collection::vec(wop(), 0..200),
+    ) {
+        let log: Log = Rc::default();
+        let l = log.clone();
+        let limit = Capacity::entries(n).with_max_weight(w);
+        let mut ours = LruMap::builder()
+            .limit(limit)
+            .weigher(|_: &u8, v: &u32| weigh(*v))
+            .finalizer(move |k, v, c| l.borrow_mut().push((k, v, c)))
+            .build();
+        let mut model = Model { limit, ..Model::default() };
+        for op in ops {
+            match op {
+                WOp::Insert(k, v) => prop_assert_eq!(ours.insert(k, v), model.insert(k, v)),
+                WOp::Get(k) => prop_assert_eq!(ours.get(&k).copied(), model.get(k)),
+                WOp::Peek(k) => prop_assert_eq!(ours.peek(&k).copied(), model.pos(k).map(|p| model.q[p].1)),
+                WOp::Remove(k) => prop_assert_eq!(ours.remove(&k), model.pos(k).map(|p| model.q.remove(p).unwrap().1)),
+                WOp::PopLru => prop_assert_eq!(ours.pop_lru(), model.q.pop_back().map(|e| (e.0, e.1))),
+                WOp::SetLimit(n, w) => {
+                    let limit = Capacity::entries(n as usize).with_max_weight(u64::from(w));
+                    ours.set_limit(limit);
+                    model.limit = limit;
+                    model.evict_while(0, 0);
+                }
+                WOp::Retain(m) => {
+                    ours.retain(|k, _| k % m == 0);
+                    let (keep, drop): (VecDeque<_>, VecDeque<_>) = model.q.drain(..).partition(|e| e.0 % m == 0);
+                    model.q = keep;
+                    let mut dropped: Vec<_> = drop.into_iter().map(|e| (e.0, e.1, RemovalCause::Explicit)).collect();
+                    // retain's call order is unspecified: compare as a set.
+                    let mut seen: Vec<_> = log.borrow_mut().drain(model.gone.len()..).collect();
+                    seen.sort();
+                    dropped.sort();
+                    prop_assert_eq!(seen, dropped);
+                }
+                WOp::Clear => {
+                    ours.clear();
+                    let mut cleared: Vec<_> = model.q.drain(..).map(|e| (e.0, e.1, RemovalCause::Cleared)).collect();
+                    let mut seen: Vec<_> = log.borrow_mut().drain(model.gone.len()..).collect();
+                    seen.sort();
+                    cleared.sort();
+                    prop_assert_eq!(seen, cleared);
+                }
+                WOp::GetOrInsert(k, v) => {
+                    let a = ours.get_or_insert_with(k, || v).copied();
+                    let b = match model.get(k) {
+                        Some(x) => Some(x),
+                        None => {
+                            model.insert(k, v);
+                            model.pos(k).map(|p| model.q[p].1)
+                        }
+                    };
+                    prop_assert_eq!(a, b);
+                }
+            }
+            ours.validate();
+            prop_assert_eq!(&*log.borrow(), &model.gone, "finalized values and causes, in order");
+            prop_assert_eq!(ours.weight(), model.weight());
+            let a: Vec<_> = ours.iter().map(|(k, v)| (*k, *v)).collect();
+            let b: Vec<_> = model.q.iter().map(|e| (e.0, e.1)).collect();
+            prop_assert_eq!(a, b);
+        }
+        let live = ours.len();
+        let before = log.borrow().len();
+        drop(ours);
+        prop_assert_eq!(log.borrow().len() - before, live, "every live value finalized on drop");
+        prop_assert!(log.borrow()[before..].iter().all(|e| e.2 == RemovalCause::Dropped));
+    }
+
+    /// W-TinyLFU: the map agrees with a model of its live entries (fed by the
+    /// finalizer's evictions), every value leaves exactly once, the bound holds.
+    #[test]
+    fn wtinylfu_against_live_model(
+        cap in 0usize..40,
+        ops in proptest::collection::vec(op(), 0..300),
+    ) {
+        let log: Rc<RefCell<Vec<(u8, u32, RemovalCause)>>> = Rc::default();
+        let l = log.clone();
+        let mut ours = LruMap::builder()
+            .max_entries(cap)
+            .policy(WTinyLfu::default())
+            .finalizer(move |k, v, c| l.borrow_mut().push((k, v, c)))
+            .build();
+        let mut model: StdMap<u8, u32> = StdMap::new();
+        // Every value gets a unique id, so "exactly once" is checkable.
+        let mut next = 0u32;
+        let mut handed_back: Vec<u32> = Vec::new();
+        for op in ops {
+            let seen = log.borrow().len();
+            match op {
+                Op::Put(k, _) | Op::Push(k, _) => {
+                    next += 1;
+                    let v = next;
+                    let old = ours.insert(k, v);
+                    prop_assert_eq!(old, model.remove(&k));
+                    handed_back.extend(old);
+                    model.insert(k, v);
+                }
+                Op::Get(k) => prop_assert_eq!(ours.get(&k).copied(), model.get(&k).copied()),
+                Op::GetMut(k, _) => prop_assert_eq!(ours.get_mut(&k).map(|v| *v), model.get(&k).copied()),
+                Op::Peek(k) | Op::PeekMut(k, _) => prop_assert_eq!(ours.peek(&k).copied(), model.get(&k).copied()),
+                Op::Contains(k) => prop_assert_eq!(ours.contains_key(&k), model.contains_key(&k)),
+                Op::Pop(k) => {
+                    let got = ours.remove(&k);
+                    prop_assert_eq!(got, model.remove(&k));
+                    handed_back.extend(got);
+                }
+                Op::PopLru => {
+                    let peeked = ours.peek_lru().map(|(k, v)| (*k, *v));
+                    let got = ours.pop_lru();
+                    prop_assert_eq!(got, peeked, "peek_lru predicts pop_lru");
+                    if let Some((k, v)) = got {
+                        prop_assert_eq!(model.remove(&k), Some(v));
+                        handed_back.push(v);
+                    }
+                }
+                Op::PeekLru => {
+                    if let Some((k, v)) = ours.peek_lru() {
+                        prop_assert_eq!(model.get(k), Some(v));
+                    }
+                }
+                Op::Resize(n) => ours.set_limit(Capacity::entries(n as usize)),
+                Op::GetOrInsert(k, _) => {
+                    let v = next + 1;
+                    let got = ours.get_or_insert_with(k, || { next += 1; v }).copied();
+                    let want = *model.entry(k).or_insert(v);
+                    if cap > 0 || got.is_some() {
+                        prop_assert_eq!(got, Some(want));
+                    }
+                }
+            }
+            // Apply what the finalizer saw to the model: each must be a live value.
+            for &(k, v, c) in &log.borrow()[seen..] {
+                prop_assert!(matches!(c, RemovalCause::Evicted | RemovalCause::Rejected));
+                prop_assert_eq!(model.remove(&k), Some(v), "finalized a value that was not live");
+            }
+            ours.validate();
+            prop_assert_eq!(ours.len(), model.len());
+            prop_assert!(ours.len() <= ours.limit().max_entries().unwrap());
+            let mut a: Vec<_> = ours.iter().map(|(k, v)| (*k, *v)).collect();
+            let mut b: Vec<_> = model.iter().map(|(k, v)| (*k, *v)).collect();
+            a.sort();
+            b.sort();
+            prop_assert_eq!(a, b);
+        }
+        drop(ours);
+        let mut all: Vec<u32> = log.borrow().iter().map(|e| e.1).chain(handed_back).collect();
+        all.sort();
+        let total = all.len();
+        all.dedup();
+        prop_assert_eq!(all.len(), total, "a value left twice");
+        prop_assert_eq!(total as u32, next, "every value left exactly once");
+    }
+}
+
+#[test]
+fn zero_capacity_admits_nothing_and_finalizes_rejects() {
+    let mut log = Vec::new();
+    let mut m = LruMap::with_finalizer(Capacity::entries(0), |k: u8, v: u8, c| log.push((k, v, c)));
+    assert_eq!(m.insert(1, 1), None);
+    assert_eq!(m.push(2, 2), None);
+    assert_eq!(m.get_or_insert_with(3, || 3), None);
+    assert!(m.is_empty());
+    assert_eq!(m.stats().removals(RemovalCause::Rejected), 3);
+    m.validate();
+    drop(m);
+    assert_eq!(log, [(1, 1, RemovalCause::Rejected), (2, 2, RemovalCause::Rejected), (3, 3, RemovalCause::Rejected)]);
+}
+
+#[test]
+fn too_heavy_entry_is_rejected_and_old_value_returned() {
+    let mut log = Vec::new();
+    let mut m = LruMap::builder()
+        .max_weight(10)
+        .weigher(|_: &u8, v: &u64| *v)
+        .finalizer(|k: u8, v: u64, c| log.push((k, v, c)))
+        .build();
+    m.insert(1, 4);
+    m.insert(2, 4);
+    assert_eq!(m.insert(1, 11), Some(4), "the old value leaves; the heavy one is rejected");
+    assert!(!m.contains_key(&1));
+    assert_eq!(m.peek(&2), Some(&4), "other entries are untouched");
+    assert_eq!(m.weight(), 4);
+    m.insert(3, 6);
+    m.insert(4, 1); // 11 > 10: evicts 2
+    assert_eq!(m.keys().copied().collect::<Vec<_>>(), [4, 3]);
+    m.validate();
+    drop(m);
+    assert_eq!(log[..2], [(1, 11, RemovalCause::Rejected), (2, 4, RemovalCause::Evicted)]);
+    let mut dropped = log[2..].to_vec();
+    dropped.sort();
+    assert_eq!(dropped, [(3, 6, RemovalCause::Dropped), (4, 1, RemovalCause::Dropped)]);
+}
+
+/// A value whose drop counts, to prove nothing is dropped twice or never.
+struct Counted(Rc<RefCell<i64>>);
+
+impl Counted {
+    fn new(live: &Rc<RefCell<i64>>) -> Self {
+        *live.borrow_mut() += 1;
+        Counted(live.clone())
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        *self.0.borrow_mut() -= 1;
+    }
+}
+
+#[test]
+fn a_panicking_finalizer_loses_nothing() {
+    let live = Rc::new(RefCell::new(0i64));
+    let calls = Rc::new(RefCell::new(0));
+    let c = calls.clone();
+    let mut m = LruMap::with_finalizer(Capacity::entries(4), move |k: u32, v: Counted, _cause| {
+        *c.borrow_mut() += 1;
+        drop(v);
+        if k % 3 == 0 {
+            panic!("finalizer panics on {k}");
+        }
+    });
+    for k in 0..20u32 {
+        let v = Counted::new(&live);
+        let r = catch_unwind(AssertUnwindSafe(|| m.insert(k, v)));
+        assert_eq!(r.is_err(), k >= 4 && (k - 4) % 3 == 0, "the evicted key {} panics", k.wrapping_sub(4));
+        m.validate();
+        assert!(m.contains_key(&k), "the new entry was stored before the panic was re-raised");
+        assert_eq!(*live.borrow(), m.len() as i64, "no value lost or kept twice");
+    }
+    let r = catch_unwind(AssertUnwindSafe(|| m.clear()));
+    assert!(r.is_err(), "16..20 include 18: clear re-raises after finalizing all");
+    assert_eq!(*live.borrow(), 0);
+    assert_eq!(*calls.borrow(), 20);
+}
+
+#[test]
+fn a_panicking_drop_during_eviction_is_contained() {
+    struct Bomb(bool);
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            if self.0 {
+                panic!("drop panics");
+            }
+        }
+    }
+    let mut m = LruMap::new(1);
+    m.insert(1, Bomb(true));
+    let r = catch_unwind(AssertUnwindSafe(|| m.insert(2, Bomb(false))));
+    assert!(r.is_err());
+    m.validate();
+    assert!(m.contains_key(&2) && !m.contains_key(&1));
+}
+
+#[test]
+fn a_panicking_hash_or_weigher_changes_nothing() {
+    let mut m = LruMap::builder()
+        .max_weight(100)
+        .weigher(|_: &u8, v: &u64| if *v == 99 { panic!("weigher") } else { *v })
+        .build();
+    m.insert(1, 1);
+    assert!(catch_unwind(AssertUnwindSafe(|| m.insert(2, 99))).is_err());
+    assert!(catch_unwind(AssertUnwindSafe(|| m.insert(1, 99))).is_err());
+    m.validate();
+    assert_eq!(m.peek(&1), Some(&1));
+    assert_eq!((m.len(), m.weight()), (1, 1));
+}
+
+#[test]
+fn set_limit_evicts_lru_first_and_gives_memory_back() {
+    let mut evicted = Vec::new();
+    let mut m = LruMap::with_finalizer(Capacity::entries(1000), |k: u32, _v: u32, c| {
+        if c == RemovalCause::Evicted {
+            evicted.push(k)
+        }
+    });
+    m.extend((0..1000).map(|i| (i, i)));
+    let peak = m.allocation_size();
+    m.set_limit(Capacity::entries(10));
+    assert_eq!(m.keys().copied().collect::<Vec<_>>(), (990..1000).rev().collect::<Vec<_>>());
+    assert!(m.allocation_size() * 20 < peak);
+    m.validate();
+    drop(m);
+    assert_eq!(evicted, (0..990).collect::<Vec<_>>());
+}
+
+#[test]
+fn clone_debug_extend_into_iter() {
+    let mut m = LruMap::new(3);
+    m.extend([(1, "a"), (2, "b"), (3, "c"), (4, "d")]);
+    let c = m.clone();
+    c.validate();
+    assert_eq!(format!("{m:?}"), r#"{4: "d", 3: "c", 2: "b"}"#);
+    assert_eq!(format!("{c:?}"), format!("{m:?}"));
+    assert_eq!(c.into_iter().collect::<Vec<_>>(), [(4, "d"), (3, "c"), (2, "b")]);
+    assert_eq!(m.stats().evictions(), 1);
+}
+
+#[test]
+fn unbounded_and_weight_only_limits() {
+    let mut m = LruMap::with_limit(Capacity::unbounded());
+    m.extend((0..10_000u32).map(|i| (i, i)));
+    assert_eq!(m.len(), 10_000);
+    m.set_limit(Capacity::weight(5));
+    assert_eq!(m.keys().copied().collect::<Vec<_>>(), [9999, 9998, 9997, 9996, 9995]);
+    m.validate();
+}
+
+#[test]
+fn wtinylfu_resists_a_scan() {
+    let mut lru = LruMap::new(1000);
+    let mut tlfu = LruMap::builder().max_entries(1000).policy(WTinyLfu::default()).build();
+    let (mut hits_lru, mut hits_tlfu) = (0, 0);
+    let mut x = 1u64;
+    for i in 0..200_000u64 {
+        // 800 hot keys, interleaved with a long scan of never-repeated keys.
+        let key = if i % 2 == 0 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) % 800
+        } else {
+            1_000_000 + i
+        };
+        if lru.get(&key).is_some() {
+            hits_lru += 1;
+        } else {
+            lru.insert(key, ());
+        }
+        if tlfu.get(&key).is_some() {
+            hits_tlfu += 1;
+        } else {
+            tlfu.insert(key, ());
+        }
+    }
+    tlfu.validate();
+    assert!(hits_tlfu > hits_lru + 20_000, "W-TinyLFU {hits_tlfu} hits vs LRU {hits_lru}");
+}
