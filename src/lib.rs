@@ -9,6 +9,7 @@
 //! |------|--------------|------------|
 //! | L1 capacity never returned | `std`/`hashbrown` keep every bucket after `remove`/`clear` | [`HashMap`] shrinks with hysteresis |
 //! | L4 cleanup skipped on overwrite/removal | a value holding a resource is dropped without its release step | [`FinalizingMap`] finalizes every departing value exactly once, with its cause |
+//! | L5 entries keyed by dead objects | a map keyed by `Arc<Session>` keeps every session; `weak-table` keeps dead entries (and their values and key allocations) until it grows | [`WeakKeyMap`] prunes dead entries in amortized O(1) per mutating op and finalizes their values as `Collected` |
 //!
 //! # Quick start
 //!
@@ -32,6 +33,7 @@ mod finalizing;
 pub mod hash_map;
 pub mod policy;
 mod raw;
+pub mod weak;
 
 pub use error::TryReserveError;
 pub use finalizing::FinalizingMap;
@@ -40,6 +42,7 @@ pub use policy::{
     Capacity, EvictionPolicy, Finalizer, MetaArena, NoopFinalizer, RemovalCause, ShrinkPolicy, Stats, Unbounded,
     UnitWeigher, Weigher,
 };
+pub use weak::{ById, WeakIdentityMap, WeakKey, WeakKeyMap};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
