@@ -42,7 +42,7 @@ pub use policy::{
     Capacity, EvictionPolicy, Finalizer, MetaArena, NoopFinalizer, RemovalCause, ShrinkPolicy, Stats, Unbounded,
     UnitWeigher, Weigher,
 };
-pub use weak::{ById, WeakIdentityMap, WeakKey, WeakKeyMap};
+pub use weak::{ById, WeakIdentityMap, WeakKey, WeakKeyMap, SWEEP_STEP};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

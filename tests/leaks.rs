@@ -12,6 +12,8 @@ mod alloc;
 mod finalizing;
 #[path = "leaks/hash_map.rs"]
 mod hash_map;
+#[path = "leaks/weak.rs"]
+mod weak;
 
 #[global_allocator]
 static ALLOC: alloc::CountingAlloc = alloc::CountingAlloc;

@@ -336,7 +336,8 @@ impl Eq for Touchy {}
 #[test]
 fn panicking_eq_leaves_the_map_valid() {
     let drops = Cell::new(0);
-    let mut m: WeakKeyMap<std::rc::Weak<Touchy>, Noisy<'_>> = WeakKeyMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4));
+    let mut m: WeakKeyMap<std::rc::Weak<Touchy>, Noisy<'_>> =
+        WeakKeyMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4));
     let a = Rc::new(Touchy(1, Cell::new(false)));
     let a2 = Rc::new(Touchy(1, Cell::new(false)));
     m.insert(&a, Noisy { drops: &drops, panic: false });

@@ -51,7 +51,9 @@ impl Control {
     /// Shrink `table` if the policy says so. Cheap when it does not.
     #[inline]
     pub(crate) fn maybe_shrink<T>(&mut self, table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
-        if let Some(target) = self.shrink.shrink_target(table.len(), table.capacity(), self.floor) {
+        // `HashTable::capacity` is `len + growth_left`, which tombstones left by removals
+        // lower: judge occupancy by the buckets actually allocated.
+        if let Some(target) = self.shrink.shrink_target(table.len(), bucket_capacity(table), self.floor) {
             self.shrink_cold(table, target, hasher);
         }
     }
@@ -67,6 +69,18 @@ impl Control {
         if table.num_buckets() < before {
             self.counters.shrinks += 1;
         }
+    }
+}
+
+/// The number of elements `table`'s allocation holds when it has no tombstones
+/// (hashbrown's load factor: 7/8 of the buckets, all but one for tables under 8 buckets).
+#[inline]
+pub(crate) fn bucket_capacity<T>(table: &HashTable<T>) -> usize {
+    let buckets = table.num_buckets();
+    if buckets < 8 {
+        buckets.saturating_sub(1)
+    } else {
+        buckets / 8 * 7
     }
 }
 
