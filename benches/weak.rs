@@ -96,7 +96,8 @@ fn get(c: &mut Criterion) {
         })
     });
 
-    let mut ah: WeakKeyHashMap<Weak<u64>, u64, ahash::RandomState> = WeakKeyHashMap::with_hasher(ahash::RandomState::new());
+    let mut ah: WeakKeyHashMap<Weak<u64>, u64, ahash::RandomState> =
+        WeakKeyHashMap::with_hasher(ahash::RandomState::new());
     for k in &keys {
         ah.insert(k.clone(), **k);
     }

@@ -15,7 +15,12 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
 
     /// Insert `value` under the key `strong` points to; the map stores only a weak
     /// reference. If a live entry has an equal key, its value is replaced and returned,
-    /// and its stored key becomes `strong`'s. Prunes incrementally (see the type docs).
+    /// and its stored key becomes `strong`'s.
+    ///
+    /// Pruning: inserting a new key sweeps the whole table first if the table is full
+    /// (so dead entries are never copied into a bigger table, and a run of inserts
+    /// releases dead entries within O(capacity) inserts); replacing a value takes an
+    /// incremental step like the other mutating operations.
     ///
     /// # Panics
     ///
@@ -34,21 +39,32 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     /// ```
     pub fn insert(&mut self, strong: &K::Strong, value: V) -> Option<V> {
         let hash = self.hash(strong);
-        self.sweep_step();
-        self.before_insert();
         let key: &K::Target = strong;
-        match self.raw.table.entry(hash, |s| s.hash == hash && s.key.matches(key), stored_hash) {
-            hashbrown::hash_table::Entry::Occupied(mut o) => {
-                let s = o.get_mut();
-                s.key = K::downgrade(strong);
-                self.raw.ctl.counters.removed(RemovalCause::Replaced, 1);
-                Some(core::mem::replace(&mut s.value, value))
+        let mut stepped = false;
+        loop {
+            // A new entry pays for pruning with the sweep before growth (it brings the
+            // next one closer); a replacement adds nothing, so it pays with an
+            // incremental step, taken before the value is swapped (a panic in the step
+            // then leaves the old value in the map, and the new one with the caller).
+            self.before_insert();
+            match self.raw.table.entry(hash, |s| s.hash == hash && s.key.matches(key), stored_hash) {
+                hashbrown::hash_table::Entry::Vacant(v) => {
+                    v.insert(Slot { key: K::downgrade(strong), value, hash });
+                    self.raw.ctl.counters.insertions += 1;
+                    return None;
+                }
+                hashbrown::hash_table::Entry::Occupied(mut o) if stepped => {
+                    let s = o.get_mut();
+                    s.key = K::downgrade(strong);
+                    self.raw.ctl.counters.removed(RemovalCause::Replaced, 1);
+                    return Some(core::mem::replace(&mut s.value, value));
+                }
+                hashbrown::hash_table::Entry::Occupied(_) => {}
             }
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert(Slot { key: K::downgrade(strong), value, hash });
-                self.raw.ctl.counters.insertions += 1;
-                None
-            }
+            // The step may drop values, and with them the last strong pointer to the
+            // matched entry's key (an equal key, not `strong` itself): look it up again.
+            self.sweep_step();
+            stepped = true;
         }
     }
 

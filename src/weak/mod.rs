@@ -8,15 +8,20 @@
 //!
 //! # Pruning
 //!
-//! - **Incrementally**: every mutating operation (`insert`, `remove` — also of absent
-//!   keys —, `get_mut`, `entry`, `retain`, ...) first examines the next
-//!   [`SWEEP_STEP`] buckets after a cursor that cycles over the table, removing the
-//!   entries whose key is dead. Removing a bucket never moves the others, so a full cycle
-//!   of the cursor sees every entry; after a resize the cursor restarts at 0.
+//! - **Incrementally**: every mutating operation except the insertion of a new key
+//!   (`remove` — also of absent keys —, `get_mut`, `entry`, an `insert` that replaces
+//!   a value, ...) first examines the next [`SWEEP_STEP`] buckets after a cursor that
+//!   cycles over the table, removing the entries whose key is dead. Removing a bucket
+//!   never moves the others, so a full cycle of the cursor sees every entry; after a
+//!   resize the cursor restarts at 0.
 //! - **Before growth**: when the table is full, a complete sweep runs before any
 //!   reallocation, so dead entries are never copied into a bigger table; the table is
 //!   then given at least `buckets / 16` free slots, so the next such sweep is at least
-//!   that many inserts away (O(1) amortized).
+//!   that many inserts away (O(1) amortized). This is how inserting new keys pays for
+//!   pruning: each one fills a free slot or a slot freed by an earlier removal, so a run
+//!   of inserts reaches the next full sweep within O(buckets) inserts. (Examining
+//!   buckets on every insert would cost a cache miss per bucket — the key's `Rc`/`Arc`
+//!   allocation must be read to know if it is dead — and double the cost of an insert.)
 //! - **On request**: [`WeakKeyMap::prune`] sweeps until no dead entry is left.
 //!
 //! After each sweep that removed something, the table shrinks by its [`ShrinkPolicy`].
@@ -69,8 +74,9 @@ pub(crate) fn stored_hash<K, V>(slot: &Slot<K, V>) -> u64 {
 /// `Weak<Session>` (as with the `weak-table` crate) it lets the sessions go — but a dead
 /// entry that nobody removes still holds its value *and the key's whole allocation* (a
 /// `Weak` keeps the `Rc`/`Arc` allocation alive). This map removes dead entries as it is
-/// used: each mutating operation sweeps [`SWEEP_STEP`] buckets, a full sweep runs
-/// before the table would grow, and [`prune`](Self::prune) sweeps on request. So a map
+/// used: each mutating operation sweeps [`SWEEP_STEP`] buckets (inserting a new key
+/// pays instead by bringing the next full sweep closer), a full sweep runs before the
+/// table would grow, and [`prune`](Self::prune) sweeps on request. So a map
 /// whose keys all die releases every dead entry, value and key allocation within
 /// O(`len`) mutating operations of any kind, even if nothing is inserted again, and its
 /// table shrinks by its [`ShrinkPolicy`].
