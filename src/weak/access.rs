@@ -31,8 +31,8 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     ///
     /// ```
     /// use std::rc::{Rc, Weak};
-    /// let mut m: leakless::WeakKeyMap<Weak<String>, u32> = leakless::WeakKeyMap::new();
-    /// let k = Rc::new("k".to_string());
+    /// let mut m: leakless::WeakKeyMap<Weak<str>, u32> = leakless::WeakKeyMap::new();
+    /// let k: Rc<str> = Rc::from("k");
     /// assert_eq!(m.insert(&k, 1), None);
     /// assert_eq!(m.insert(&k, 2), Some(1));
     /// assert_eq!(m.get("k"), Some(&2));

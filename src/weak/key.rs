@@ -23,8 +23,8 @@ use std::{rc, sync};
 /// use leakless::WeakKey;
 /// use std::rc::{Rc, Weak};
 ///
-/// let strong = Rc::new(String::from("session-1"));
-/// let weak: Weak<String> = WeakKey::downgrade(&strong);
+/// let strong: Rc<str> = Rc::from("session-1");
+/// let weak: Weak<str> = WeakKey::downgrade(&strong);
 /// assert!(weak.matches("session-1"));
 /// assert!(!WeakKey::is_dead(&weak));
 /// drop(strong);

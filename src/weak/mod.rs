@@ -194,7 +194,7 @@ impl<K, V, F: Finalizer<K, V>> WeakKeyMap<K, V, DefaultHashBuilder, F> {
     /// use std::rc::{Rc, Weak};
     ///
     /// let mut collected = Vec::new();
-    /// let mut m = WeakKeyMap::with_finalizer(|_k: Weak<u32>, v: &str, cause| collected.push((v, cause)));
+    /// let mut m = WeakKeyMap::with_finalizer(|_k: Weak<u32>, v: &'static str, cause| collected.push((v, cause)));
     /// let key = Rc::new(1);
     /// m.insert(&key, "session state");
     /// drop(key);
