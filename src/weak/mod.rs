@@ -1,8 +1,8 @@
 //! [`WeakKeyMap`]: a map whose keys are weak references, with dead entries pruned in
 //! amortized O(1) (L5).
 //!
-//! Entries are stored inline in the single-threaded core ([`RawTable`]) as a
-//! [`Slot`]: the weak key, the value and the key's hash, computed once at insert time.
+//! Entries are stored inline in the single-threaded core (`RawTable`) as a
+//! `Slot`: the weak key, the value and the key's hash, computed once at insert time.
 //! The stored hash is what lets the map find, move and remove an entry whose key is
 //! dead: rehashing (growth, shrinking) and removal never upgrade a key.
 //!
