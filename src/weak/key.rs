@@ -59,7 +59,7 @@ pub trait WeakKey: Sized {
 }
 
 macro_rules! by_value {
-    ($weak:ident, $strong:ident, $module:ident) => {
+    ($weak:ident, $strong:ident, $module:ident, $shortcut:literal) => {
         impl<T: ?Sized + Hash + Eq> WeakKey for $module::$weak<T> {
             type Target = T;
             type Strong = $module::$strong<T>;
@@ -86,8 +86,10 @@ macro_rules! by_value {
 
             #[inline]
             fn matches(&self, key: &T) -> bool {
-                // Equal pointers are equal keys (if alive) without comparing the values.
-                if core::ptr::addr_eq(self.as_ptr(), key as *const T) {
+                // Looking an entry up through its own key (`map.get(&*arc)`) needs no
+                // upgrade: equal pointers are equal keys, if alive. Worth its branch
+                // only where an upgrade is an atomic compare-and-swap.
+                if $shortcut && core::ptr::addr_eq(self.as_ptr(), key as *const T) {
                     return !WeakKey::is_dead(self);
                 }
                 $module::$weak::upgrade(self).is_some_and(|strong| *strong == *key)
@@ -101,8 +103,8 @@ macro_rules! by_value {
     };
 }
 
-by_value!(Weak, Rc, rc);
-by_value!(Weak, Arc, sync);
+by_value!(Weak, Rc, rc, false);
+by_value!(Weak, Arc, sync, true);
 
 /// A weak key compared by identity: two keys are equal only if they point at the same
 /// allocation, and the hash is the pointer's (like Guava's `weakKeys()`). `T` needs no
