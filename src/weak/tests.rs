@@ -70,3 +70,26 @@ fn panicking_finalizer_loses_nothing() {
     assert_eq!(seen.get(), 30);
     assert!(m.is_empty());
 }
+
+#[test]
+fn churn_keeps_the_floor_and_validates() {
+    let mut m: WeakKeyMap<Weak<u32>, u32> = WeakKeyMap::with_capacity(64);
+    let mut keys: Vec<Rc<u32>> = Vec::new();
+    for i in 0..20_000u32 {
+        let k = Rc::new(i);
+        m.insert(&k, i);
+        keys.push(k);
+        if keys.len() > 40 {
+            let old = keys.remove(0);
+            if i % 2 == 0 {
+                assert_eq!(m.remove(&old), Some(*old));
+            } // else: the key dies and is swept
+        }
+        if i % 97 == 0 {
+            m.validate();
+        }
+    }
+    m.validate();
+    assert!(m.capacity() >= 64);
+    assert!(m.raw.table.num_buckets() <= 256, "{} buckets for ~40 live", m.raw.table.num_buckets());
+}
