@@ -103,8 +103,12 @@ pub(crate) fn stored_hash<K, V>(slot: &Slot<K, V>) -> u64 {
 /// Values leave exactly once, as in [`FinalizingMap`](crate::FinalizingMap): handed
 /// back by `insert` (the old value) and `remove`, or passed to the finalizer (see
 /// [`with_finalizer`](Self::with_finalizer)) with [`RemovalCause::Collected`] (key
-/// died), `Explicit` (rejected by `retain`), `Cleared` (`clear`) or `Dropped` (still
-/// in the map when it is dropped). Without a finalizer they are dropped.
+/// died and a sweep removed the entry), `Explicit` (rejected by `retain`), `Cleared`
+/// (`clear`) or `Dropped` (still in the map when it is dropped — dead entries not yet
+/// pruned included). Without a finalizer they are dropped. A finalizer (or a value's
+/// `Drop`) runs right after its entry has left the table, with the map consistent; if
+/// it releases the last strong pointer to another entry's key, that entry is pruned by
+/// a later sweep ([`prune`](Self::prune) repeats its sweep until nothing is left).
 ///
 /// # Examples
 ///

@@ -197,6 +197,22 @@ fn dead_big_keys_release_their_allocations() {
     let held = w.held();
     println!("WeakKeyMap, {n} dead 1 MiB keys: released after {ops} removes; held {held} B");
     assert!(held < MIB / 16, "held {held} B");
+    drop(m);
+
+    // weak_table under the same workload: removes never prune, so it keeps every 1 MiB.
+    let w = Window::open();
+    let mut t: weak_table::WeakKeyHashMap<Weak<[u8; MIB]>, u32> = weak_table::WeakKeyHashMap::new();
+    let keys: Vec<_> = (0..n as u8).map(big_key).collect();
+    for (i, k) in keys.iter().enumerate() {
+        t.insert(k.clone(), i as u32);
+    }
+    drop(keys);
+    for _ in 0..budget {
+        t.remove(&[0u8; MIB]);
+    }
+    let held = w.held();
+    println!("weak_table::WeakKeyHashMap, {n} dead 1 MiB keys, {budget} removes: len() {}, held {held} B", t.len());
+    assert!(held >= n * MIB, "weak_table keeps the dead keys' allocations");
 }
 
 #[test]
