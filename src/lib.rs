@@ -11,6 +11,7 @@
 //! | L2 ghost inner maps | `HashMap<K1, HashMap<K2, V>>` keeps an empty inner map for every outer key ever touched; `entry(k1).or_default()` creates one on a read | [`NestedMap`] removes an inner collection the moment it empties, at any depth; reads never allocate |
 //! | L3 unbounded growth | a cache keyed by request ids grows until the process dies | [`LruMap`] holds at most its [`Capacity`] (entries or weight), exact LRU or [`WTinyLfu`] |
 //! | L4 cleanup skipped on overwrite/removal | a value holding a resource is dropped without its release step | [`FinalizingMap`] finalizes every departing value exactly once, with its cause |
+//! | L5 entries keyed by dead objects | a map keyed by `Arc<Session>` keeps every session; `weak-table` keeps dead entries (and their values and key allocations) until it grows | [`WeakKeyMap`] prunes dead entries in amortized O(1) per mutating op and finalizes their values as `Collected` |
 //!
 //! # Quick start
 //!
@@ -63,6 +64,7 @@ pub mod lru;
 pub mod nested;
 pub mod policy;
 mod raw;
+pub mod weak;
 
 pub use error::TryReserveError;
 pub use finalizing::FinalizingMap;
@@ -74,6 +76,7 @@ pub use policy::{
     Capacity, EvictionPolicy, Finalizer, Lru, MetaArena, NoopFinalizer, RemovalCause, ShrinkPolicy, Stats, Unbounded,
     UnitWeigher, WTinyLfu, Weigher,
 };
+pub use weak::{ById, WeakIdentityMap, WeakKey, WeakKeyMap, SWEEP_STEP};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -16,6 +16,8 @@ mod hash_map;
 mod lru;
 #[path = "leaks/nested.rs"]
 mod nested;
+#[path = "leaks/weak.rs"]
+mod weak;
 
 #[global_allocator]
 static ALLOC: alloc::CountingAlloc = alloc::CountingAlloc;

@@ -11,6 +11,7 @@ pub mod l1_capacity;
 pub mod l2_nested;
 pub mod l3_bounded;
 pub mod l4_finalize;
+pub mod l5_weak;
 
 use alloc::Window;
 
@@ -98,6 +99,7 @@ pub const ALL: &[(&str, RunFn, usize)] = &[
     ("L2", l2_nested::run, 1_000_000),
     ("L3", l3_bounded::run, 2_000_000),
     ("L4", l4_finalize::run, 100_000),
+    ("L5", l5_weak::run, 100_000),
 ];
 
 /// Records heap held at evenly spaced points of a workload of `total` steps.
