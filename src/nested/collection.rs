@@ -446,6 +446,9 @@ mod tests {
     use super::*;
 
     #[test]
+    // The estimate assumes SSE2's 16-byte control groups; Miri runs hashbrown's portable
+    // 8-byte groups, which lay tables out differently.
+    #[cfg_attr(miri, ignore = "hashbrown uses a different group width under Miri")]
     fn std_table_estimate_matches_hashbrown() {
         // hashbrown (std's table) reports its real allocation: the estimate must match it.
         for n in [1usize, 3, 7, 8, 14, 15, 100, 1000, 5000] {
