@@ -79,8 +79,18 @@ impl<K, V, S> IntoIterator for HashMap<K, V, S> {
     type Item = (K, V);
     type IntoIter = IntoIter<K, V>;
 
-    fn into_iter(self) -> IntoIter<K, V> {
-        IntoIter { inner: self.raw.table.into_iter() }
+    fn into_iter(mut self) -> IntoIter<K, V> {
+        IntoIter { inner: core::mem::take(&mut self.raw).table.into_iter() }
+    }
+}
+
+impl<K, V, S> Drop for HashMap<K, V, S> {
+    /// Drops every entry even if one's `Drop` panics (the first panic is re-raised once
+    /// all are dropped); `hashbrown` would leak the entries after the panicking one.
+    fn drop(&mut self) {
+        if core::mem::needs_drop::<(K, V)>() && !self.is_empty() {
+            crate::raw::drop_each(core::mem::take(&mut self.raw).table);
+        }
     }
 }
 
