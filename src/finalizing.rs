@@ -1,5 +1,7 @@
 //! [`FinalizingMap`]: an unbounded map that finalizes every departing value (L4).
 
+mod builder;
+
 use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};

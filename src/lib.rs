@@ -56,6 +56,7 @@
 
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
+mod builder;
 mod error;
 mod finalizing;
 pub mod hash_map;
@@ -66,6 +67,7 @@ pub mod policy;
 mod raw;
 pub mod weak;
 
+pub use builder::MapBuilder;
 pub use error::TryReserveError;
 pub use finalizing::FinalizingMap;
 pub use hash_map::{DefaultHashBuilder, HashMap};

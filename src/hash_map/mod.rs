@@ -1,6 +1,7 @@
 //! [`HashMap`]: a drop-in replacement for `std::collections::HashMap` that gives memory
 //! back.
 
+mod builder;
 mod entry;
 mod iter;
 mod traits;

@@ -35,6 +35,7 @@
 //! agree with `len()`; the sweep cursor is within the table.
 
 mod access;
+mod builder;
 mod entry;
 mod iter;
 mod key;
