@@ -65,6 +65,8 @@ pub mod lru;
 pub mod nested;
 pub mod policy;
 mod raw;
+#[cfg(feature = "serde")]
+mod serde;
 pub mod weak;
 
 pub use builder::MapBuilder;
