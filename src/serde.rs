@@ -1,42 +1,7 @@
 //! `serde::Serialize`/`Deserialize` for the maps (feature `serde`).
 //!
-//! # Formats
-//!
-//! | type | serialized as | deserialized |
-//! |---|---|---|
-//! | [`HashMap`], [`FinalizingMap`] | a map `{k: v, ...}`, like `std`'s `HashMap` | entries inserted in order (a repeated key: the last wins; a [`FinalizingMap`] finalizes the earlier value as `Replaced`) |
-//! | [`NestedMap`] | a map of inner collections `{k1: inner, ...}` | an empty inner collection in the input is not stored (the map's invariant) |
-//! | [`LruMap`] | a struct `{limit, entries}`: `limit` is the [`Capacity`] `{max_entries, max_weight}` (each a number or none), `entries` a sequence of `(k, v)` pairs from the most to the least recently used (the order of [`LruMap::iter`]) | a map with that `limit`, the entries inserted from the least to the most recently used, so recency order (hence eviction order) is the same as before |
-//! | [`Capacity`] | a struct `{max_entries, max_weight}` | the same bound |
-//!
-//! What is **not** serialized: the hasher (a deserialized map gets `S::default()`, so
-//! with the default hasher a fresh random seed and another iteration order), the
-//! [`ShrinkPolicy`](crate::ShrinkPolicy) and the capacity floor, the finalizer
-//! (`F::default()`), the weigher (`W::default()`; an entry's weight is recomputed on
-//! insertion), the eviction policy's state (`P::default()`: exact [`Lru`](crate::Lru)
-//! restores its order exactly; [`WTinyLfu`](crate::WTinyLfu) gets the entries in its
-//! order but forgets its frequency sketch and window size), and [`Stats`](crate::Stats)
-//! (a deserialized map counts the insertions that rebuilt it). Deserializing therefore
-//! needs `Default` hashers, finalizers, weighers and policies — closures are not.
-//!
-//! A [`WeakKeyMap`](crate::WeakKeyMap) is not serializable: its keys are weak pointers
-//! to objects it does not own, which a deserializer could only produce already dead.
-//!
-//! # Examples
-//!
-//! ```
-//! use leakless::LruMap;
-//!
-//! let mut m = LruMap::new(3);
-//! m.extend([(1, 'a'), (2, 'b'), (3, 'c')]);
-//! m.get(&1); // 1 is now the most recently used; 2 is next to go
-//! let json = serde_json::to_string(&m).unwrap();
-//! assert_eq!(json, r#"{"limit":{"max_entries":3,"max_weight":null},"entries":[[1,"a"],[3,"c"],[2,"b"]]}"#);
-//!
-//! let mut back: LruMap<i32, char> = serde_json::from_str(&json).unwrap();
-//! back.insert(4, 'd');
-//! assert!(!back.contains_key(&2), "the same entry was evicted");
-//! ```
+//! The formats, and what is not serialized, are documented in the crate docs
+//! ([`serde`](crate#serde)); the tests are in `tests/serde.rs`.
 
 use core::fmt;
 use core::hash::{BuildHasher, Hash};

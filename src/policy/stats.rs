@@ -38,7 +38,7 @@ pub struct Stats {
     /// Structures pruned because they became empty or dead (inner maps of a
     /// [`NestedMap`](crate::NestedMap), dead entries of a [`WeakKeyMap`](crate::WeakKeyMap)).
     pub pruned: u64,
-    /// Bytes retired but not yet freed ([`ConcurrentMap`](crate::ConcurrentMap) only).
+    /// Bytes retired but not yet freed (`ConcurrentMap` only).
     pub pending_garbage_bytes: u64,
 }
 
