@@ -71,6 +71,11 @@ impl<M, S, F> MapBuilder<M, S, F> {
     /// start, which is also the **floor**: automatic shrinking never goes below it (the
     /// same as `with_capacity(n)`).
     ///
+    /// # Panics
+    ///
+    /// `build()` panics if a table for `n` entries would overflow `usize`, as
+    /// `with_capacity(n)` does.
+    ///
     /// # Examples
     ///
     /// ```

@@ -575,6 +575,11 @@ impl<K: Eq + Hash, V, F: Finalizer<K, V>, S: BuildHasher> FinalizingMap<K, V, F,
 
     /// Reserve room for `additional` more entries.
     ///
+    /// # Panics
+    ///
+    /// Panics if the new capacity overflows `usize` (use
+    /// [`try_reserve`](Self::try_reserve) to get an error instead).
+    ///
     /// # Examples
     ///
     /// ```

@@ -278,6 +278,10 @@ impl<K, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
 
     /// The same map with room (and a floor) for at least `capacity` entries.
     ///
+    /// # Panics
+    ///
+    /// Panics if a table for `capacity` entries would overflow `usize`.
+    ///
     /// # Examples
     ///
     /// ```
