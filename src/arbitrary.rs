@@ -145,6 +145,6 @@ mod tests {
             NestedMap::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
         n.validate();
         assert!(n.inners().all(|(_, inner)| !inner.is_empty()));
-        assert!(n.len() > 0);
+        assert!(!n.is_empty());
     }
 }

@@ -90,7 +90,8 @@ impl<K1: Eq + Hash, M: InnerCollection + Default, S: BuildHasher + Default> From
     }
 }
 
-struct EntriesVisitor<T, K, V>(PhantomData<fn() -> (T, K, V)>);
+/// Builds a `T` from a serialized map of `K` to `V`.
+struct EntriesVisitor<T, K, V>(PhantomData<fn() -> T>, PhantomData<fn() -> (K, V)>);
 
 impl<'de, T, K, V> Visitor<'de> for EntriesVisitor<T, K, V>
 where
@@ -120,7 +121,7 @@ where
     K: Deserialize<'de>,
     V: Deserialize<'de>,
 {
-    deserializer.deserialize_map(EntriesVisitor(PhantomData))
+    deserializer.deserialize_map(EntriesVisitor(PhantomData, PhantomData))
 }
 
 impl<'de, K, V, S> Deserialize<'de> for HashMap<K, V, S>
