@@ -12,6 +12,7 @@ use core::hash::{BuildHasher, Hash};
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 
+use crate::builder::lru_with_defaults;
 use crate::lru::EntryWeigher;
 use crate::nested::InnerCollection;
 use crate::{Capacity, EvictionPolicy, Finalizer, FinalizingMap, HashMap, LruMap, NestedMap};
@@ -60,38 +61,15 @@ where
     F: Finalizer<K, V> + Default,
 {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        let mut map = empty_lru(u)?;
+        let max_entries: Option<u16> = u.arbitrary()?;
+        let max_weight: Option<u64> = u.arbitrary()?;
+        let mut map = lru_with_defaults(Capacity::from_limits(max_entries.map(usize::from), max_weight));
         for entry in u.arbitrary_iter()? {
             let (key, value) = entry?;
             map.insert(key, value);
         }
         Ok(map)
     }
-}
-
-fn empty_lru<K, V, S, P, W, F>(u: &mut Unstructured<'_>) -> Result<LruMap<K, V, S, P, W, F>>
-where
-    S: BuildHasher + Default,
-    P: EvictionPolicy + Default,
-    W: EntryWeigher<K, V> + Default,
-    F: Finalizer<K, V> + Default,
-{
-    let entries: Option<u16> = u.arbitrary()?;
-    let weight: Option<u64> = u.arbitrary()?;
-    let mut limit = Capacity::unbounded();
-    if let Some(n) = entries {
-        limit = limit.with_max_entries(usize::from(n));
-    }
-    if let Some(w) = weight {
-        limit = limit.with_max_weight(w);
-    }
-    Ok(LruMap::builder()
-        .limit(limit)
-        .hasher(S::default())
-        .policy(P::default())
-        .weigher(W::default())
-        .finalizer(F::default())
-        .build())
 }
 
 /// Pairs of an outer key and an inner collection, each stored through

@@ -11,6 +11,8 @@ use core::marker::PhantomData;
 
 use crate::hash_map::DefaultHashBuilder;
 use crate::policy::{NoopFinalizer, ShrinkPolicy};
+#[cfg(any(feature = "serde", feature = "arbitrary"))]
+use crate::{lru::EntryWeigher, Capacity, EvictionPolicy, Finalizer, LruMap};
 
 /// A builder for an unbounded map, started by the map's `builder()`:
 ///
@@ -150,4 +152,23 @@ impl<M, S, F> fmt::Debug for MapBuilder<M, S, F> {
             .field("shrink_policy", &self.shrink)
             .finish_non_exhaustive()
     }
+}
+
+/// An empty [`LruMap`] bounded by `limit` whose hasher, policy, weigher and finalizer are
+/// their types' defaults: what a map rebuilt from data (`serde`, `arbitrary`) gets.
+#[cfg(any(feature = "serde", feature = "arbitrary"))]
+pub(crate) fn lru_with_defaults<K, V, S, P, W, F>(limit: Capacity) -> LruMap<K, V, S, P, W, F>
+where
+    S: Default,
+    P: EvictionPolicy + Default,
+    W: EntryWeigher<K, V> + Default,
+    F: Finalizer<K, V> + Default,
+{
+    LruMap::builder()
+        .limit(limit)
+        .hasher(S::default())
+        .policy(P::default())
+        .weigher(W::default())
+        .finalizer(F::default())
+        .build()
 }

@@ -11,6 +11,7 @@ use ::serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Se
 use ::serde::ser::{SerializeStruct, Serializer};
 use ::serde::{Deserialize, Serialize};
 
+use crate::builder::lru_with_defaults;
 use crate::lru::EntryWeigher;
 use crate::nested::InnerCollection;
 use crate::{Capacity, EvictionPolicy, Finalizer, FinalizingMap, HashMap, LruMap, NestedMap};
@@ -174,16 +175,8 @@ impl Serialize for Capacity {
 
 impl<'de> Deserialize<'de> for Capacity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (entries, weight): (Option<usize>, Option<u64>) =
-            deserialize_pair(deserializer, "Capacity", CAPACITY_FIELDS)?;
-        let limit = match entries {
-            Some(n) => Capacity::entries(n),
-            None => Capacity::unbounded(),
-        };
-        Ok(match weight {
-            Some(w) => limit.with_max_weight(w),
-            None => limit,
-        })
+        let (max_entries, max_weight) = deserialize_pair(deserializer, "Capacity", CAPACITY_FIELDS)?;
+        Ok(Capacity::from_limits(max_entries, max_weight))
     }
 }
 
@@ -230,13 +223,7 @@ where
 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (limit, entries): (Capacity, Vec<(K, V)>) = deserialize_pair(deserializer, "LruMap", LRU_FIELDS)?;
-        let mut map = LruMap::builder()
-            .limit(limit)
-            .hasher(S::default())
-            .policy(P::default())
-            .weigher(W::default())
-            .finalizer(F::default())
-            .build();
+        let mut map = lru_with_defaults(limit);
         // Least recently used first, so the last inserted is the most recently used.
         for (key, value) in entries.into_iter().rev() {
             map.insert(key, value);

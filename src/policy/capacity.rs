@@ -91,6 +91,12 @@ impl Capacity {
         Self { max_weight: Some(w), ..self }
     }
 
+    /// The bound with these limits (`None`: no such limit), for maps rebuilt from data.
+    #[cfg(any(feature = "serde", feature = "arbitrary"))]
+    pub(crate) const fn from_limits(max_entries: Option<usize>, max_weight: Option<u64>) -> Self {
+        Self { max_entries, max_weight }
+    }
+
     /// The entry limit, if any.
     ///
     /// # Examples
