@@ -1,5 +1,7 @@
 //! [`FinalizingMap`]: an unbounded map that finalizes every departing value (L4).
 
+mod builder;
+
 use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
@@ -572,6 +574,11 @@ impl<K: Eq + Hash, V, F: Finalizer<K, V>, S: BuildHasher> FinalizingMap<K, V, F,
     }
 
     /// Reserve room for `additional` more entries.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the new capacity overflows `usize` (use
+    /// [`try_reserve`](Self::try_reserve) to get an error instead).
     ///
     /// # Examples
     ///

@@ -31,6 +31,15 @@ pub struct FixedState(ahash::RandomState);
 
 impl FixedState {
     /// A fixed-seed hasher derived from `seed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::hash::BuildHasher;
+    /// use leakless::FixedState;
+    /// assert_eq!(FixedState::with_seed(1).hash_one(42), FixedState::with_seed(1).hash_one(42));
+    /// assert_ne!(FixedState::with_seed(1).hash_one(42), FixedState::with_seed(2).hash_one(42));
+    /// ```
     pub fn with_seed(seed: u64) -> Self {
         FixedState(ahash::RandomState::with_seeds(
             seed,

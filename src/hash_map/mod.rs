@@ -1,6 +1,7 @@
 //! [`HashMap`]: a drop-in replacement for `std::collections::HashMap` that gives memory
 //! back.
 
+mod builder;
 mod entry;
 mod iter;
 mod traits;
@@ -20,6 +21,14 @@ pub use iter::{Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, 
 /// each map (so two maps with the same keys iterate in different orders, which resists
 /// HashDoS). For a reproducible run, pass a fixed-seed hasher with `with_hasher`, e.g.
 /// `ahash::RandomState::with_seeds(1, 2, 3, 4)`.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::{DefaultHashBuilder, HashMap};
+/// let m: HashMap<u8, u8, DefaultHashBuilder> = HashMap::with_hasher(DefaultHashBuilder::new());
+/// let _same_type: HashMap<u8, u8> = m;
+/// ```
 pub type DefaultHashBuilder = ahash::RandomState;
 
 /// A hash map with the API of `std::collections::HashMap` that gives memory back.

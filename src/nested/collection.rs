@@ -48,20 +48,53 @@ use crate::hash_map::{self, HashMap};
 /// ```
 pub trait InnerCollection {
     /// The number of entries (leaves) it holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::nested::InnerCollection;
+    /// assert_eq!(InnerCollection::len(&vec![1, 2, 3]), 3);
+    /// ```
     fn len(&self) -> usize;
 
     /// `true` if it holds nothing; such a collection is removed from the outer map.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::nested::InnerCollection;
+    /// assert!(InnerCollection::is_empty(&Vec::<u8>::new()));
+    /// assert!(!InnerCollection::is_empty(&vec![1]));
+    /// ```
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Heap bytes it holds now (an estimate for `std`'s collections); 0 if unknown.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::nested::InnerCollection;
+    /// let v: Vec<u64> = Vec::with_capacity(10);
+    /// assert!(InnerCollection::allocation_size(&v) >= 80);
+    /// assert_eq!(InnerCollection::allocation_size(&leakless::HashMap::<u8, u8>::new()), 0);
+    /// ```
     fn allocation_size(&self) -> usize {
         0
     }
 
     /// Check its own invariants, panicking if one is broken (called by
     /// [`NestedMap::validate`]). Does nothing by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::nested::InnerCollection;
+    /// let mut m = leakless::HashMap::new();
+    /// m.insert(1, 1);
+    /// InnerCollection::validate(&m); // a leakless HashMap checks its table
+    /// ```
     fn validate(&self) {}
 }
 
@@ -94,12 +127,41 @@ pub trait InnerMap: InnerCollection {
         Self: 'a;
 
     /// Insert `value` under `key`, returning the previous value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::nested::InnerMap;
+    /// use std::collections::BTreeMap;
+    /// let mut m = BTreeMap::new();
+    /// assert_eq!(InnerMap::insert(&mut m, 1, "a"), None);
+    /// assert_eq!(InnerMap::insert(&mut m, 1, "b"), Some("a"));
+    /// ```
     fn insert(&mut self, key: Self::Key, value: Self::Value) -> Option<Self::Value>;
 
     /// An iterator over the entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::nested::InnerMap;
+    /// use std::collections::BTreeMap;
+    /// let m = BTreeMap::from([(2, "b"), (1, "a")]);
+    /// assert_eq!(InnerMap::iter(&m).collect::<Vec<_>>(), [(&1, &"a"), (&2, &"b")]);
+    /// ```
     fn iter(&self) -> Self::Iter<'_>;
 
     /// Keep only the entries for which `f` returns `true`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::nested::InnerMap;
+    /// use std::collections::BTreeMap;
+    /// let mut m = BTreeMap::from([(1, 1), (2, 2), (3, 3)]);
+    /// InnerMap::retain(&mut m, |k, _| k % 2 == 1);
+    /// assert_eq!(m.len(), 2);
+    /// ```
     fn retain<F: FnMut(&Self::Key, &mut Self::Value) -> bool>(&mut self, f: F);
 }
 
@@ -117,15 +179,54 @@ pub trait InnerMap: InnerCollection {
 /// ```
 pub trait InnerLookup<Q: ?Sized>: InnerMap {
     /// The value for `key`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::nested::InnerLookup;
+    /// let mut m: leakless::HashMap<String, u32> = leakless::HashMap::new();
+    /// m.insert("a".to_string(), 1);
+    /// assert_eq!(InnerLookup::<str>::get(&m, "a"), Some(&1));
+    /// ```
     fn get(&self, key: &Q) -> Option<&Self::Value>;
 
     /// The value for `key`, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::nested::InnerLookup;
+    /// let mut m: leakless::HashMap<String, u32> = leakless::HashMap::new();
+    /// m.insert("a".to_string(), 1);
+    /// *InnerLookup::<str>::get_mut(&mut m, "a").unwrap() += 1;
+    /// assert_eq!(m["a"], 2);
+    /// ```
     fn get_mut(&mut self, key: &Q) -> Option<&mut Self::Value>;
 
     /// Remove `key`, returning its value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::nested::InnerLookup;
+    /// let mut m: leakless::HashMap<String, u32> = leakless::HashMap::new();
+    /// m.insert("a".to_string(), 1);
+    /// assert_eq!(InnerLookup::<str>::remove(&mut m, "a"), Some(1));
+    /// assert!(m.is_empty());
+    /// ```
     fn remove(&mut self, key: &Q) -> Option<Self::Value>;
 
     /// `true` if `key` is present.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::nested::InnerLookup;
+    /// let mut m: leakless::HashMap<String, u32> = leakless::HashMap::new();
+    /// m.insert("a".to_string(), 1);
+    /// assert!(InnerLookup::<str>::contains_key(&m, "a"));
+    /// assert!(!InnerLookup::<str>::contains_key(&m, "b"));
+    /// ```
     fn contains_key(&self, key: &Q) -> bool {
         self.get(key).is_some()
     }

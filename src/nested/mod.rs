@@ -10,6 +10,7 @@
 //! `Drop` restores the first two invariants (also while a panic unwinds). The module
 //! contains no `unsafe` code: the guard holds `hashbrown`'s safe occupied-entry handle.
 
+mod builder;
 mod collection;
 mod deep;
 mod guard;

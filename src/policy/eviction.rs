@@ -7,12 +7,45 @@
 /// frequency counters without a second allocation per entry. Indices are dense slots
 /// chosen by the core; the core tells the policy when an entry moves to another slot
 /// ([`EvictionPolicy::on_move`]).
+///
+/// # Examples
+///
+/// ```
+/// use leakless::MetaArena;
+///
+/// /// Metadata in a plain vector, indexed by slot.
+/// struct Slots(Vec<u8>);
+/// impl MetaArena<u8> for Slots {
+///     fn meta(&self, index: u32) -> &u8 { &self.0[index as usize] }
+///     fn meta_mut(&mut self, index: u32) -> &mut u8 { &mut self.0[index as usize] }
+/// }
+/// let mut s = Slots(vec![0; 4]);
+/// *s.meta_mut(2) = 7;
+/// assert_eq!(*s.meta(2), 7);
+/// ```
 pub trait MetaArena<M> {
     /// The metadata of the entry at `index`.
     ///
     /// # Panics
     ///
     /// May panic if no entry lives at `index`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use leakless::{policy::LruLinks, EvictionPolicy, Lru, MetaArena};
+    /// # struct Arena(Vec<LruLinks>);
+    /// # impl MetaArena<LruLinks> for Arena {
+    /// #     fn meta(&self, i: u32) -> &LruLinks { &self.0[i as usize] }
+    /// #     fn meta_mut(&mut self, i: u32) -> &mut LruLinks { &mut self.0[i as usize] }
+    /// # }
+    /// let mut arena = Arena(vec![LruLinks::default(); 3]);
+    /// let mut lru = Lru::default();
+    /// for slot in 0..3 {
+    ///     lru.on_insert(&mut arena, slot, 0);
+    /// }
+    /// assert_eq!(arena.meta(1), &arena.0[1]);
+    /// ```
     fn meta(&self, index: u32) -> &M;
 
     /// The metadata of the entry at `index`, mutably.
@@ -20,6 +53,24 @@ pub trait MetaArena<M> {
     /// # Panics
     ///
     /// May panic if no entry lives at `index`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use leakless::{policy::LruLinks, EvictionPolicy, Lru, MetaArena};
+    /// # struct Arena(Vec<LruLinks>);
+    /// # impl MetaArena<LruLinks> for Arena {
+    /// #     fn meta(&self, i: u32) -> &LruLinks { &self.0[i as usize] }
+    /// #     fn meta_mut(&mut self, i: u32) -> &mut LruLinks { &mut self.0[i as usize] }
+    /// # }
+    /// let mut arena = Arena(vec![LruLinks::default(); 3]);
+    /// let mut lru = Lru::default();
+    /// for slot in 0..3 {
+    ///     lru.on_insert(&mut arena, slot, 0);
+    /// }
+    /// *arena.meta_mut(1) = LruLinks::default();
+    /// assert_eq!(arena.meta(1), &LruLinks::default());
+    /// ```
     fn meta_mut(&mut self, index: u32) -> &mut M;
 }
 
@@ -76,29 +127,161 @@ pub trait EvictionPolicy {
     /// A new entry was stored at `index`; `hash` is its key's hash (policies with a
     /// history of evicted keys, such as S3-FIFO's ghost queue, recognise returning keys
     /// by it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use leakless::{policy::LruLinks, EvictionPolicy, Lru, MetaArena};
+    /// # struct Arena(Vec<LruLinks>);
+    /// # impl MetaArena<LruLinks> for Arena {
+    /// #     fn meta(&self, i: u32) -> &LruLinks { &self.0[i as usize] }
+    /// #     fn meta_mut(&mut self, i: u32) -> &mut LruLinks { &mut self.0[i as usize] }
+    /// # }
+    /// let mut arena = Arena(vec![LruLinks::default(); 3]);
+    /// let mut lru = Lru::default();
+    /// for slot in 0..3 {
+    ///     lru.on_insert(&mut arena, slot, 0);
+    /// }
+    /// assert_eq!(lru.first(&arena), Some(2), "the newest is the most recently used");
+    /// assert_eq!(lru.peek_victim(&arena), Some(0));
+    /// ```
     fn on_insert<A: MetaArena<Self::Meta>>(&mut self, arena: &mut A, index: u32, hash: u64);
 
     /// The entry at `index` was read through a promoting accessor (`get`, `get_mut`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use leakless::{policy::LruLinks, EvictionPolicy, Lru, MetaArena};
+    /// # struct Arena(Vec<LruLinks>);
+    /// # impl MetaArena<LruLinks> for Arena {
+    /// #     fn meta(&self, i: u32) -> &LruLinks { &self.0[i as usize] }
+    /// #     fn meta_mut(&mut self, i: u32) -> &mut LruLinks { &mut self.0[i as usize] }
+    /// # }
+    /// let mut arena = Arena(vec![LruLinks::default(); 3]);
+    /// let mut lru = Lru::default();
+    /// for slot in 0..3 {
+    ///     lru.on_insert(&mut arena, slot, 0);
+    /// }
+    /// lru.on_access(&mut arena, 0);
+    /// assert_eq!(lru.first(&arena), Some(0));
+    /// assert_eq!(lru.peek_victim(&arena), Some(1));
+    /// ```
     fn on_access<A: MetaArena<Self::Meta>>(&mut self, arena: &mut A, index: u32);
 
     /// The entry at `index` is about to leave the map (for any reason, including being
     /// chosen as a victim). Its metadata is still readable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use leakless::{policy::LruLinks, EvictionPolicy, Lru, MetaArena};
+    /// # struct Arena(Vec<LruLinks>);
+    /// # impl MetaArena<LruLinks> for Arena {
+    /// #     fn meta(&self, i: u32) -> &LruLinks { &self.0[i as usize] }
+    /// #     fn meta_mut(&mut self, i: u32) -> &mut LruLinks { &mut self.0[i as usize] }
+    /// # }
+    /// let mut arena = Arena(vec![LruLinks::default(); 3]);
+    /// let mut lru = Lru::default();
+    /// for slot in 0..3 {
+    ///     lru.on_insert(&mut arena, slot, 0);
+    /// }
+    /// lru.on_remove(&mut arena, 0);
+    /// assert_eq!(lru.peek_victim(&arena), Some(1));
+    /// lru.validate(&arena, 2);
+    /// ```
     fn on_remove<A: MetaArena<Self::Meta>>(&mut self, arena: &mut A, index: u32);
 
     /// The entry at `from` was moved to the slot `to` (its metadata moved with it); links
     /// that pointed at `from` must now point at `to`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use leakless::{policy::LruLinks, EvictionPolicy, Lru, MetaArena};
+    /// # struct Arena(Vec<LruLinks>);
+    /// # impl MetaArena<LruLinks> for Arena {
+    /// #     fn meta(&self, i: u32) -> &LruLinks { &self.0[i as usize] }
+    /// #     fn meta_mut(&mut self, i: u32) -> &mut LruLinks { &mut self.0[i as usize] }
+    /// # }
+    /// let mut arena = Arena(vec![LruLinks::default(); 3]);
+    /// let mut lru = Lru::default();
+    /// for slot in 0..3 {
+    ///     lru.on_insert(&mut arena, slot, 0);
+    /// }
+    /// lru.on_remove(&mut arena, 0);
+    /// arena.0[0] = arena.0[2]; // the core moves the last entry into the free slot...
+    /// lru.on_move(&mut arena, 2, 0); // ...and tells the policy
+    /// assert_eq!(lru.first(&arena), Some(0));
+    /// lru.validate(&arena, 2);
+    /// ```
     fn on_move<A: MetaArena<Self::Meta>>(&mut self, arena: &mut A, from: u32, to: u32);
 
     /// The entry that should leave next, or `None` if the map is empty (or the policy
     /// never evicts). The core then calls [`on_remove`](EvictionPolicy::on_remove) for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use leakless::{policy::LruLinks, EvictionPolicy, Lru, MetaArena};
+    /// # struct Arena(Vec<LruLinks>);
+    /// # impl MetaArena<LruLinks> for Arena {
+    /// #     fn meta(&self, i: u32) -> &LruLinks { &self.0[i as usize] }
+    /// #     fn meta_mut(&mut self, i: u32) -> &mut LruLinks { &mut self.0[i as usize] }
+    /// # }
+    /// let mut arena = Arena(vec![LruLinks::default(); 3]);
+    /// let mut lru = Lru::default();
+    /// for slot in 0..3 {
+    ///     lru.on_insert(&mut arena, slot, 0);
+    /// }
+    /// assert_eq!(lru.victim(&mut arena), Some(0), "the least recently used");
+    /// assert_eq!(Lru::default().victim(&mut arena), None, "an empty policy has no victim");
+    /// ```
     fn victim<A: MetaArena<Self::Meta>>(&mut self, arena: &mut A) -> Option<u32>;
 
     /// Every entry was removed at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use leakless::{policy::LruLinks, EvictionPolicy, Lru, MetaArena};
+    /// # struct Arena(Vec<LruLinks>);
+    /// # impl MetaArena<LruLinks> for Arena {
+    /// #     fn meta(&self, i: u32) -> &LruLinks { &self.0[i as usize] }
+    /// #     fn meta_mut(&mut self, i: u32) -> &mut LruLinks { &mut self.0[i as usize] }
+    /// # }
+    /// let mut arena = Arena(vec![LruLinks::default(); 3]);
+    /// let mut lru = Lru::default();
+    /// for slot in 0..3 {
+    ///     lru.on_insert(&mut arena, slot, 0);
+    /// }
+    /// lru.clear();
+    /// assert_eq!(lru.victim(&mut arena), None);
+    /// lru.validate(&arena, 0);
+    /// ```
     fn clear(&mut self);
 
     /// The entry [`victim`](EvictionPolicy::victim) would return now, without changing
     /// anything (for `peek_lru`). The default, for policies that cannot tell without
     /// reorganizing, is `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use leakless::{policy::LruLinks, EvictionPolicy, Lru, MetaArena};
+    /// # struct Arena(Vec<LruLinks>);
+    /// # impl MetaArena<LruLinks> for Arena {
+    /// #     fn meta(&self, i: u32) -> &LruLinks { &self.0[i as usize] }
+    /// #     fn meta_mut(&mut self, i: u32) -> &mut LruLinks { &mut self.0[i as usize] }
+    /// # }
+    /// let mut arena = Arena(vec![LruLinks::default(); 3]);
+    /// let mut lru = Lru::default();
+    /// for slot in 0..3 {
+    ///     lru.on_insert(&mut arena, slot, 0);
+    /// }
+    /// assert_eq!(lru.peek_victim(&arena), Some(0));
+    /// assert_eq!(lru.victim(&mut arena), Some(0), "what victim would return");
+    /// ```
     fn peek_victim<A: MetaArena<Self::Meta>>(&self, arena: &A) -> Option<u32> {
         let _ = arena;
         None
@@ -108,6 +291,23 @@ pub trait EvictionPolicy {
     /// the next victim (for exact LRU: most to least recently used), or `None` if the
     /// map is empty or the policy keeps no order (the map then iterates in storage
     /// order).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use leakless::{policy::LruLinks, EvictionPolicy, Lru, MetaArena};
+    /// # struct Arena(Vec<LruLinks>);
+    /// # impl MetaArena<LruLinks> for Arena {
+    /// #     fn meta(&self, i: u32) -> &LruLinks { &self.0[i as usize] }
+    /// #     fn meta_mut(&mut self, i: u32) -> &mut LruLinks { &mut self.0[i as usize] }
+    /// # }
+    /// let mut arena = Arena(vec![LruLinks::default(); 3]);
+    /// let mut lru = Lru::default();
+    /// for slot in 0..3 {
+    ///     lru.on_insert(&mut arena, slot, 0);
+    /// }
+    /// assert_eq!(lru.first(&arena), Some(2));
+    /// ```
     fn first<A: MetaArena<Self::Meta>>(&self, arena: &A) -> Option<u32> {
         let _ = arena;
         None
@@ -115,6 +315,24 @@ pub trait EvictionPolicy {
 
     /// The entry after `index` in the order of [`first`](EvictionPolicy::first), or `None`
     /// after the last one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use leakless::{policy::LruLinks, EvictionPolicy, Lru, MetaArena};
+    /// # struct Arena(Vec<LruLinks>);
+    /// # impl MetaArena<LruLinks> for Arena {
+    /// #     fn meta(&self, i: u32) -> &LruLinks { &self.0[i as usize] }
+    /// #     fn meta_mut(&mut self, i: u32) -> &mut LruLinks { &mut self.0[i as usize] }
+    /// # }
+    /// let mut arena = Arena(vec![LruLinks::default(); 3]);
+    /// let mut lru = Lru::default();
+    /// for slot in 0..3 {
+    ///     lru.on_insert(&mut arena, slot, 0);
+    /// }
+    /// let order: Vec<u32> = std::iter::successors(lru.first(&arena), |&i| lru.next(&arena, i)).collect();
+    /// assert_eq!(order, [2, 1, 0], "most to least recently used");
+    /// ```
     fn next<A: MetaArena<Self::Meta>>(&self, arena: &A, index: u32) -> Option<u32> {
         let _ = (arena, index);
         None
@@ -122,12 +340,39 @@ pub trait EvictionPolicy {
 
     /// Heap bytes the policy holds itself (a frequency sketch, a ghost queue), not
     /// counting the per-entry metadata the core stores.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{EvictionPolicy, Lru, Unbounded};
+    /// assert_eq!(Lru::default().allocation_size(), 0, "its links live in the per-entry metadata");
+    /// assert_eq!(Unbounded.allocation_size(), 0);
+    /// ```
     fn allocation_size(&self) -> usize {
         0
     }
 
     /// Check the policy's invariants for a map holding `len` entries, panicking with a
     /// description of the first one broken (called by the maps' `validate()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use leakless::{policy::LruLinks, EvictionPolicy, Lru, MetaArena};
+    /// # struct Arena(Vec<LruLinks>);
+    /// # impl MetaArena<LruLinks> for Arena {
+    /// #     fn meta(&self, i: u32) -> &LruLinks { &self.0[i as usize] }
+    /// #     fn meta_mut(&mut self, i: u32) -> &mut LruLinks { &mut self.0[i as usize] }
+    /// # }
+    /// let mut arena = Arena(vec![LruLinks::default(); 3]);
+    /// let mut lru = Lru::default();
+    /// for slot in 0..3 {
+    ///     lru.on_insert(&mut arena, slot, 0);
+    /// }
+    /// lru.validate(&arena, 3);
+    /// let wrong = std::panic::catch_unwind(|| lru.validate(&arena, 4));
+    /// assert!(wrong.is_err(), "a list of 3 does not hold 4 entries");
+    /// ```
     fn validate<A: MetaArena<Self::Meta>>(&self, arena: &A, len: usize) {
         let _ = (arena, len);
     }

@@ -42,6 +42,14 @@ pub enum RemovalCause {
 
 impl RemovalCause {
     /// All causes, in declaration order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::RemovalCause;
+    /// assert_eq!(RemovalCause::ALL.len(), 7);
+    /// assert_eq!(RemovalCause::ALL[0], RemovalCause::Explicit);
+    /// ```
     pub const ALL: [RemovalCause; 7] = [
         RemovalCause::Explicit,
         RemovalCause::Replaced,
@@ -95,10 +103,29 @@ impl RemovalCause {
 /// ```
 pub trait Finalizer<K, V> {
     /// Release `value`, which left the map under `key` for `cause`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{Finalizer, RemovalCause};
+    /// let mut returned = Vec::new();
+    /// let mut pool = |_k: u32, buf: Vec<u8>, _c: RemovalCause| returned.push(buf);
+    /// pool.finalize(1, vec![0; 16], RemovalCause::Evicted);
+    /// assert_eq!(returned.len(), 1);
+    /// ```
     fn finalize(&mut self, key: K, value: V, cause: RemovalCause);
 
     /// `true` if [`finalize`](Finalizer::finalize) does nothing but drop its arguments,
     /// which lets a map skip the per-value calls entirely.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{Finalizer, NoopFinalizer, RemovalCause};
+    /// let closure = |_k: u8, _v: u8, _c: RemovalCause| {};
+    /// assert!(!Finalizer::<u8, u8>::is_noop(&closure), "a closure is called, even an empty one");
+    /// assert!(Finalizer::<u8, u8>::is_noop(&NoopFinalizer));
+    /// ```
     #[inline]
     fn is_noop(&self) -> bool {
         false

@@ -30,12 +30,28 @@ pub struct ShrinkPolicy {
 
 impl ShrinkPolicy {
     /// Shrink when occupancy falls below a quarter, to about twice the live size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::ShrinkPolicy;
+    /// assert_eq!(ShrinkPolicy::new(), ShrinkPolicy::default());
+    /// assert_eq!(ShrinkPolicy::new().shrink_target(100, 1000, 0), Some(200));
+    /// ```
     pub const fn new() -> Self {
         Self { divisor: 4 }
     }
 
     /// Never shrink automatically (the behaviour of `std::collections::HashMap`);
     /// explicit `shrink_to_fit` still works.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::ShrinkPolicy;
+    /// assert!(ShrinkPolicy::never().is_never());
+    /// assert_eq!(ShrinkPolicy::never().shrink_target(0, 1 << 20, 0), None);
+    /// ```
     pub const fn never() -> Self {
         Self { divisor: 0 }
     }
@@ -61,12 +77,29 @@ impl ShrinkPolicy {
     }
 
     /// `true` if this policy never shrinks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::ShrinkPolicy;
+    /// assert!(ShrinkPolicy::never().is_never());
+    /// assert!(!ShrinkPolicy::default().is_never());
+    /// ```
     pub const fn is_never(&self) -> bool {
         self.divisor == 0
     }
 
     /// The capacity to shrink to, if a table of `capacity` holding `len` entries with a
     /// floor of `floor` should shrink now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = leakless::ShrinkPolicy::default();
+    /// assert_eq!(p.shrink_target(100, 1000, 0), Some(200));
+    /// assert_eq!(p.shrink_target(100, 1000, 300), Some(300), "not below the floor");
+    /// assert_eq!(p.shrink_target(300, 1000, 0), None, "still over a quarter full");
+    /// ```
     #[inline]
     pub const fn shrink_target(&self, len: usize, capacity: usize, floor: usize) -> Option<usize> {
         if self.divisor == 0 || capacity <= floor {

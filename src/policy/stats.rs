@@ -38,27 +38,71 @@ pub struct Stats {
     /// Structures pruned because they became empty or dead (inner maps of a
     /// [`NestedMap`](crate::NestedMap), dead entries of a [`WeakKeyMap`](crate::WeakKeyMap)).
     pub pruned: u64,
-    /// Bytes retired but not yet freed ([`ConcurrentMap`](crate::ConcurrentMap) only).
+    /// Bytes retired but not yet freed (`ConcurrentMap` only).
     pub pending_garbage_bytes: u64,
 }
 
 impl Stats {
     /// Values that left for `cause`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{FinalizingMap, RemovalCause};
+    /// let mut m: FinalizingMap<u8, u8> = FinalizingMap::default();
+    /// m.insert(1, 1);
+    /// m.insert(1, 2);
+    /// m.clear();
+    /// let s = m.stats();
+    /// assert_eq!(s.removals(RemovalCause::Replaced), 1);
+    /// assert_eq!(s.removals(RemovalCause::Cleared), 1);
+    /// ```
     pub const fn removals(&self, cause: RemovalCause) -> u64 {
         self.removed[cause.index()]
     }
 
     /// Values that left for any cause.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::new();
+    /// m.extend([(1, 1), (2, 2), (3, 3)]);
+    /// m.remove(&1);
+    /// m.clear();
+    /// assert_eq!(m.stats().total_removals(), 3);
+    /// ```
     pub fn total_removals(&self) -> u64 {
         self.removed.iter().sum()
     }
 
     /// Values evicted to stay within a bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::LruMap::new(2);
+    /// m.extend([(1, 1), (2, 2), (3, 3), (4, 4)]);
+    /// assert_eq!(m.stats().evictions(), 2);
+    /// ```
     pub const fn evictions(&self) -> u64 {
         self.removals(RemovalCause::Evicted)
     }
 
     /// `hits / (hits + misses)`, or 0 when nothing was looked up.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::new();
+    /// assert_eq!(m.stats().hit_ratio(), 0.0);
+    /// m.insert(1, 1);
+    /// m.get(&1);
+    /// m.get(&1);
+    /// m.get(&1);
+    /// m.get(&2);
+    /// assert_eq!(m.stats().hit_ratio(), 0.75);
+    /// ```
     pub fn hit_ratio(&self) -> f64 {
         let total = self.hits + self.misses;
         if total == 0 {

@@ -17,6 +17,14 @@
 /// ```
 pub trait Weigher<K, V> {
     /// The weight of the entry `(key, value)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::Weigher;
+    /// let by_len = |k: &String, v: &Vec<u8>| (k.len() + v.len()) as u64;
+    /// assert_eq!(by_len.weigh(&"ab".to_string(), &vec![0; 8]), 10);
+    /// ```
     fn weigh(&self, key: &K, value: &V) -> u64;
 }
 

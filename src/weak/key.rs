@@ -38,23 +38,89 @@ pub trait WeakKey: Sized {
     type Strong: Deref<Target = Self::Target>;
 
     /// A weak reference to `strong`'s pointee.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::WeakKey;
+    /// use std::rc::{Rc, Weak};
+    /// let strong = Rc::new(5);
+    /// let weak: Weak<i32> = WeakKey::downgrade(&strong);
+    /// assert_eq!(weak.upgrade().as_deref(), Some(&5));
+    /// ```
     fn downgrade(strong: &Self::Strong) -> Self;
 
     /// The strong pointer, if the pointee is still alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::WeakKey;
+    /// use std::rc::{Rc, Weak};
+    /// let strong = Rc::new(5);
+    /// let weak: Weak<i32> = WeakKey::downgrade(&strong);
+    /// assert!(WeakKey::upgrade(&weak).is_some());
+    /// drop(strong);
+    /// assert!(WeakKey::upgrade(&weak).is_none());
+    /// ```
     fn upgrade(&self) -> Option<Self::Strong>;
 
     /// `true` once every strong pointer is gone. Cheap: a load of the strong count, no
     /// upgrade.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::WeakKey;
+    /// use std::rc::{Rc, Weak};
+    /// let strong = Rc::new(5);
+    /// let weak: Weak<i32> = WeakKey::downgrade(&strong);
+    /// assert!(!weak.is_dead());
+    /// drop(strong);
+    /// assert!(weak.is_dead());
+    /// ```
     fn is_dead(&self) -> bool;
 
     /// The hash of a key, as `hash_builder` computes it. Stored with each entry at insert
     /// time so a dead entry can be found, moved and removed without its key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::WeakKey;
+    /// use std::rc::{Rc, Weak};
+    /// use leakless::FixedState;
+    /// let s = FixedState::with_seed(1);
+    /// assert_eq!(<Weak<str> as WeakKey>::hash(&s, "a"), <Weak<str> as WeakKey>::hash(&s, "a"));
+    /// ```
     fn hash<S: BuildHasher>(hash_builder: &S, key: &Self::Target) -> u64;
 
     /// `true` if this key is alive and equal to `key`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::WeakKey;
+    /// use std::rc::{Rc, Weak};
+    /// let strong: Rc<str> = Rc::from("a");
+    /// let weak: Weak<str> = WeakKey::downgrade(&strong);
+    /// assert!(weak.matches("a") && !weak.matches("b"));
+    /// ```
     fn matches(&self, key: &Self::Target) -> bool;
 
     /// `true` if both weak references point at the same allocation (dead or alive).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::WeakKey;
+    /// use std::rc::{Rc, Weak};
+    /// let a = Rc::new(1);
+    /// let b = Rc::new(1);
+    /// let (wa, wb): (Weak<i32>, Weak<i32>) = (WeakKey::downgrade(&a), WeakKey::downgrade(&b));
+    /// assert!(wa.same_allocation(&Rc::downgrade(&a)));
+    /// assert!(!wa.same_allocation(&wb), "equal values, different allocations");
+    /// ```
     fn same_allocation(&self, other: &Self) -> bool;
 }
 

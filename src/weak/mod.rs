@@ -35,6 +35,7 @@
 //! agree with `len()`; the sweep cursor is within the table.
 
 mod access;
+mod builder;
 mod entry;
 mod iter;
 mod key;
@@ -51,6 +52,23 @@ pub use key::{ById, WeakKey};
 
 /// Buckets the incremental sweep examines per mutating operation. A table of `b`
 /// buckets is swept completely within `b / SWEEP_STEP` mutating operations.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::{WeakKeyMap, SWEEP_STEP};
+/// use std::rc::{Rc, Weak};
+/// let mut m: WeakKeyMap<Weak<u32>, u32> = WeakKeyMap::new();
+/// let keys: Vec<Rc<u32>> = (0..64).map(Rc::new).collect();
+/// for k in &keys { m.insert(k, 0); }
+/// drop(keys); // every entry is dead now
+/// let buckets = m.capacity().next_power_of_two() * 2; // an upper bound on the bucket count
+/// let keep = Rc::new(1000);
+/// for _ in 0..buckets / SWEEP_STEP + 1 {
+///     m.insert(&keep, 0); // each mutating op sweeps SWEEP_STEP buckets
+/// }
+/// assert_eq!(m.len(), 1, "every dead entry was pruned by the incremental sweep");
+/// ```
 pub const SWEEP_STEP: usize = 4;
 
 /// One entry: the weak key, the value, the key's hash computed at insert time.
@@ -259,6 +277,10 @@ impl<K, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     }
 
     /// The same map with room (and a floor) for at least `capacity` entries.
+    ///
+    /// # Panics
+    ///
+    /// Panics if a table for `capacity` entries would overflow `usize`.
     ///
     /// # Examples
     ///

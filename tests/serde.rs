@@ -1,0 +1,164 @@
+//! Round trips through `serde_json` (feature `serde`).
+#![cfg(feature = "serde")]
+
+use std::collections::BTreeSet;
+
+use leakless::{Capacity, FinalizingMap, FixedState, HashMap, LruMap, NestedMap, NoopFinalizer, WTinyLfu};
+
+#[test]
+fn hash_map_round_trip() {
+    let m: HashMap<u32, String> = (0..100).map(|i| (i, i.to_string())).collect();
+    let json = serde_json::to_string(&m).unwrap();
+    let back: HashMap<u32, String, FixedState> = serde_json::from_str(&json).unwrap();
+    back.validate();
+    assert_eq!(back.len(), 100);
+    assert!(m.iter().all(|(k, v)| back.get(k) == Some(v)));
+    assert_eq!(serde_json::from_str::<HashMap<u32, u32>>("{}").unwrap().len(), 0);
+}
+
+#[test]
+fn hash_map_format_is_std_format() {
+    let mut m: HashMap<String, u8> = HashMap::new();
+    m.insert("a".into(), 1);
+    let std_map: std::collections::HashMap<String, u8> =
+        serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+    assert_eq!(std_map["a"], 1);
+    let back: HashMap<String, u8> = serde_json::from_str(r#"{"x": 1, "x": 2}"#).unwrap();
+    assert_eq!(back["x"], 2, "a repeated key: the last wins");
+}
+
+#[test]
+fn deserialized_hash_map_has_no_floor() {
+    let m: HashMap<u32, u32> = (0..5000).map(|i| (i, i)).collect();
+    let mut back: HashMap<u32, u32> = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+    let peak = back.allocation_size();
+    back.retain(|_, _| false);
+    assert!(back.allocation_size() <= peak / 100, "the length hint did not become a floor");
+}
+
+#[test]
+fn finalizing_map_round_trip() {
+    let mut m: FinalizingMap<u8, Vec<u8>> = FinalizingMap::default();
+    m.insert(1, vec![1, 2]);
+    m.insert(2, vec![]);
+    let back: FinalizingMap<u8, Vec<u8>, NoopFinalizer, FixedState> =
+        serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+    back.validate();
+    assert_eq!(back.get(&1), Some(&vec![1, 2]));
+    assert_eq!(back.get(&2), Some(&vec![]));
+    assert_eq!(back.len(), 2);
+}
+
+#[test]
+fn nested_map_round_trip() {
+    let mut m: NestedMap<u32, HashMap<u32, u32>> = NestedMap::new();
+    for a in 0..10 {
+        for b in 0..a {
+            m.insert(a, b, a * b);
+        }
+    }
+    let json = serde_json::to_string(&m).unwrap();
+    let back: NestedMap<u32, HashMap<u32, u32>> = serde_json::from_str(&json).unwrap();
+    back.validate();
+    assert_eq!((back.len(), back.outer_len()), (m.len(), m.outer_len()));
+    assert_eq!(back, m);
+}
+
+#[test]
+fn nested_map_drops_empty_inner_collections() {
+    let back: NestedMap<String, BTreeSet<u8>> = serde_json::from_str(r#"{"a": [1, 2], "b": [], "c": [3]}"#).unwrap();
+    back.validate();
+    assert_eq!(back.outer_len(), 2, "the empty inner set was not stored");
+    assert_eq!(back.len(), 3);
+    assert!(back.get_inner("b").is_none());
+    // Deeper: an inner nested map whose own inner collections are all empty.
+    let deep: NestedMap<u8, NestedMap<u8, Vec<u8>>> =
+        serde_json::from_str(r#"{"1": {"2": []}, "3": {"4": [5]}}"#).unwrap();
+    deep.validate();
+    assert_eq!((deep.outer_len(), deep.len()), (1, 1));
+}
+
+fn keys<P: leakless::EvictionPolicy>(m: &LruMap<u32, u32, leakless::DefaultHashBuilder, P>) -> Vec<u32> {
+    m.keys().copied().collect()
+}
+
+#[test]
+fn lru_map_round_trip_keeps_recency_and_eviction_order() {
+    let mut m = LruMap::new(50);
+    for i in 0..80 {
+        m.insert(i, i * 10);
+        if i % 3 == 0 {
+            m.get(&(i / 2)); // promote some old entries
+        }
+    }
+    let json = serde_json::to_string(&m).unwrap();
+    let mut back: LruMap<u32, u32> = serde_json::from_str(&json).unwrap();
+    back.validate();
+    assert_eq!(back.limit(), m.limit());
+    assert_eq!(keys(&back), keys(&m), "same order, most recently used first");
+    // The same victims, in the same order, from here on.
+    for i in 1000..1060 {
+        assert_eq!(back.push(i, 0), m.push(i, 0));
+    }
+    assert_eq!(keys(&back), keys(&m));
+}
+
+#[test]
+fn lru_map_format() {
+    let mut m = LruMap::builder().max_entries(3).max_weight(100).build();
+    m.insert("x".to_string(), 1);
+    m.insert("y".to_string(), 2);
+    let json = serde_json::to_value(&m).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"limit": {"max_entries": 3, "max_weight": 100}, "entries": [["y", 2], ["x", 1]]})
+    );
+}
+
+#[test]
+fn lru_map_limit_applies_on_the_way_in() {
+    // More entries than the limit (hand-written input): the most recent ones are kept.
+    let json = r#"{"limit": {"max_entries": 2, "max_weight": null}, "entries": [[3, 3], [2, 2], [1, 1]]}"#;
+    let back: LruMap<u32, u32> = serde_json::from_str(json).unwrap();
+    back.validate();
+    assert_eq!(keys(&back), [3, 2]);
+    assert_eq!(back.stats().evictions(), 1);
+    // Field order does not matter, unknown fields are ignored; missing ones are errors.
+    let json = r#"{"entries": [], "extra": 1, "limit": {"max_weight": 9, "max_entries": null}}"#;
+    let back: LruMap<u32, u32> = serde_json::from_str(json).unwrap();
+    assert_eq!(back.limit(), Capacity::weight(9));
+    assert!(serde_json::from_str::<LruMap<u32, u32>>(r#"{"entries": []}"#).is_err());
+    assert!(serde_json::from_str::<LruMap<u32, u32>>(r#"{"limit": null, "entries": []}"#).is_err());
+}
+
+#[test]
+fn lru_map_unbounded_and_tinylfu() {
+    let mut m: LruMap<u32, u32> = LruMap::with_limit(Capacity::unbounded());
+    m.extend((0..10).map(|i| (i, i)));
+    let back: LruMap<u32, u32> = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+    assert!(back.limit().is_unbounded());
+    assert_eq!(keys(&back), keys(&m));
+
+    let mut t = LruMap::builder().max_entries(100).policy(WTinyLfu::default()).build();
+    t.extend((0..300u32).map(|i| (i % 150, i)));
+    let back: LruMap<u32, u32, leakless::DefaultHashBuilder, WTinyLfu> =
+        serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+    back.validate();
+    assert_eq!(back.len(), t.len());
+    assert!(t.iter().all(|(k, v)| back.peek(k) == Some(v)));
+}
+
+#[test]
+fn capacity_round_trip() {
+    for c in [
+        Capacity::unbounded(),
+        Capacity::entries(0),
+        Capacity::weight(u64::MAX),
+        Capacity::entries(7).with_max_weight(8),
+    ] {
+        let back: Capacity = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        assert_eq!(back, c);
+    }
+    // A sequence works too (for formats that write structs as tuples).
+    assert_eq!(serde_json::from_str::<Capacity>("[5, null]").unwrap(), Capacity::entries(5));
+}
