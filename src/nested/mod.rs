@@ -660,7 +660,7 @@ impl<K1: Eq + Hash, M: InnerMap, S: BuildHasher> NestedMap<K1, M, S> {
         K1: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        InnerIter { inner: self.get_inner(k1).map(InnerMap::iter) }
+        InnerIter { inner: self.get_inner(k1).map(|m| m.iter()) }
     }
 
     /// Keep only the leaves for which `f` returns `true`; inner maps left empty are
