@@ -8,7 +8,8 @@ rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly -
 rustup component add miri rust-src --toolchain nightly >/dev/null
 cargo +nightly miri setup >/dev/null
 
-export MIRIFLAGS="${MIRIFLAGS:--Zmiri-strict-provenance}"
+# Isolation off: proptest reads the working directory (for its regression files).
+export MIRIFLAGS="${MIRIFLAGS:--Zmiri-strict-provenance -Zmiri-disable-isolation}"
 # The test targets that exercise unsafe code (the crate's own unit tests, and the map
 # facades whose cores use unsafe). Proptest cases are scaled down by PROPTEST_CASES.
 export PROPTEST_CASES="${PROPTEST_CASES:-4}"
