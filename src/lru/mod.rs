@@ -54,6 +54,14 @@ pub trait EntryWeigher<K, V>: Weigher<K, V> {
     /// `true` if every entry weighs exactly 1 (as with [`UnitWeigher`]): the map then
     /// folds a weight limit into its entry limit and skips weight checks. The default,
     /// `false`, is always correct.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{lru::EntryWeigher, UnitWeigher};
+    /// assert!(<UnitWeigher as EntryWeigher<u8, u8>>::UNIT);
+    /// assert!(!<fn(&u8, &u8) -> u64 as EntryWeigher<u8, u8>>::UNIT);
+    /// ```
     const UNIT: bool = false;
 }
 
