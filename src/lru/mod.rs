@@ -50,10 +50,25 @@ pub trait EntryWeigher<K, V>: Weigher<K, V> {
 
     /// The weight recorded by `stored`.
     fn load(stored: Self::Stored) -> u64;
+
+    /// `true` if every entry weighs exactly 1 (as with [`UnitWeigher`]): the map then
+    /// folds a weight limit into its entry limit and skips weight checks. The default,
+    /// `false`, is always correct.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{lru::EntryWeigher, UnitWeigher};
+    /// assert!(<UnitWeigher as EntryWeigher<u8, u8>>::UNIT);
+    /// assert!(!<fn(&u8, &u8) -> u64 as EntryWeigher<u8, u8>>::UNIT);
+    /// ```
+    const UNIT: bool = false;
 }
 
 impl<K, V> EntryWeigher<K, V> for UnitWeigher {
     type Stored = ();
+
+    const UNIT: bool = true;
 
     #[inline(always)]
     fn store(_: u64) {}
@@ -162,9 +177,46 @@ where
     core: Core<K, V, P, W::Stored>,
     hash_builder: S,
     limit: Capacity,
+    /// `limit` unpacked for the hot paths: the entry and weight bounds, `MAX` if none.
+    bound: Bound,
     weight: u64,
     weigher: W,
     finalizer: F,
+}
+
+/// A [`Capacity`] as two plain numbers, so a bound check is two comparisons.
+#[derive(Clone, Copy)]
+struct Bound {
+    len: usize,
+    weight: u64,
+}
+
+impl Bound {
+    /// The bounds of `limit`; when every entry weighs 1 (`unit`), the weight bound is
+    /// folded into the entry bound and the weight is never checked.
+    fn of(limit: Capacity, unit: bool) -> Self {
+        let len = limit.max_entries().unwrap_or(usize::MAX);
+        let weight = limit.max_weight().unwrap_or(u64::MAX);
+        if unit {
+            Self { len: len.min(usize::try_from(weight).unwrap_or(usize::MAX)), weight: u64::MAX }
+        } else {
+            Self { len, weight }
+        }
+    }
+
+    /// `true` if `len` entries of total `weight` do not fit ([`Capacity::is_exceeded_by`]).
+    /// `unit` is the weigher's [`EntryWeigher::UNIT`], a constant: with a unit weigher
+    /// the weight comparison compiles away (the weight bound is in `len`).
+    #[inline(always)]
+    fn is_exceeded_by(self, unit: bool, len: usize, weight: u64) -> bool {
+        len > self.len || (!unit && weight > self.weight)
+    }
+
+    /// `true` if one entry of `weight` alone does not fit ([`Capacity::rejects_single`]).
+    #[inline(always)]
+    fn rejects_single(self, unit: bool, weight: u64) -> bool {
+        self.is_exceeded_by(unit, 1, weight)
+    }
 }
 
 /// What a store did.
@@ -260,7 +312,7 @@ where
 {
     pub(crate) fn from_parts(limit: Capacity, hash_builder: S, policy: P, weigher: W, finalizer: F) -> Self {
         let core = Arena::new(policy, limit.max_entries().unwrap_or(usize::MAX));
-        Self { core, hash_builder, limit, weight: 0, weigher, finalizer }
+        Self { core, hash_builder, limit, bound: Bound::of(limit, W::UNIT), weight: 0, weigher, finalizer }
     }
 
     /// The number of entries.
@@ -720,7 +772,7 @@ where
             return self.put_new(hash, key, value, hand_back, slot);
         };
         let w = self.weigher.weigh(&key, &value);
-        if self.limit.rejects_single(w) {
+        if self.bound.rejects_single(W::UNIT, w) {
             let old = self.remove_at(i);
             self.core.maybe_shrink(hasher(&self.hash_builder));
             self.core.ctl.counters.removed(RemovalCause::Explicit, 1);
@@ -746,15 +798,15 @@ where
     fn put_new(&mut self, hash: u64, key: K, value: V, hand_back: bool, slot: &mut PanicSlot) -> Put<K, V> {
         let w = self.weigher.weigh(&key, &value);
         let mut out = None;
-        if self.limit.rejects_single(w) {
+        if self.bound.rejects_single(W::UNIT, w) {
             self.core.ctl.counters.removed(RemovalCause::Rejected, 1);
             dispose(&mut self.finalizer, slot, key, value, RemovalCause::Rejected);
             return Put { index: None, out };
         }
-        let Self { core, hash_builder, limit, weight, finalizer, .. } = self;
+        let Self { core, hash_builder, bound, weight, finalizer, .. } = self;
         let hasher = hasher(hash_builder);
         loop {
-            if !limit.is_exceeded_by(core.len() + 1, *weight + w) {
+            if !bound.is_exceeded_by(W::UNIT, core.len() + 1, *weight + w) {
                 let i = core.insert(hash, Slot { key, value, weight: W::store(w) }, hasher);
                 *weight += w;
                 return Put { index: Some(i), out };
@@ -767,7 +819,7 @@ where
             };
             let victim_w = W::load(core.item(victim).weight);
             core.ctl.counters.removed(RemovalCause::Evicted, 1);
-            if !limit.is_exceeded_by(core.len(), *weight - victim_w + w) {
+            if !bound.is_exceeded_by(W::UNIT, core.len(), *weight - victim_w + w) {
                 // The last victim: the new entry takes its slot.
                 let old = core.replace(victim, hash, Slot { key, value, weight: W::store(w) }, hasher);
                 *weight = *weight - victim_w + w;
@@ -798,7 +850,7 @@ where
 
     /// Evict until the map is within its limit.
     fn evict_to_fit(&mut self, slot: &mut PanicSlot) {
-        while self.limit.is_exceeded_by(self.core.len(), self.weight) {
+        while self.bound.is_exceeded_by(W::UNIT, self.core.len(), self.weight) {
             let Some(victim) = self.core.policy.victim(&mut self.core.nodes) else { break };
             let old = self.remove_at(victim);
             self.core.ctl.counters.removed(RemovalCause::Evicted, 1);
@@ -883,6 +935,7 @@ where
     /// ```
     pub fn set_limit(&mut self, limit: Capacity) {
         self.limit = limit;
+        self.bound = Bound::of(limit, W::UNIT);
         self.core.max_slots = limit.max_entries().unwrap_or(usize::MAX);
         let mut slot = PanicSlot::default();
         self.evict_to_fit(&mut slot);
@@ -1010,6 +1063,7 @@ where
             core: self.core.clone(),
             hash_builder: self.hash_builder.clone(),
             limit: self.limit,
+            bound: self.bound,
             weight: self.weight,
             weigher: self.weigher.clone(),
             finalizer: self.finalizer.clone(),

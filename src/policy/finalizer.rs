@@ -179,11 +179,18 @@ impl PanicSlot {
 
     /// Re-raise the kept panic, if any. When the thread is already unwinding (the batch
     /// ran inside a `Drop` during a panic), the payload is discarded instead of aborting.
+    #[inline]
     pub(crate) fn resume(self) {
         if let Some(p) = self.payload {
-            if !std::thread::panicking() {
-                panic::resume_unwind(p);
-            }
+            Self::resume_cold(p);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn resume_cold(p: Box<dyn Any + Send + 'static>) {
+        if !std::thread::panicking() {
+            panic::resume_unwind(p);
         }
     }
 }
