@@ -313,7 +313,6 @@ fn assert_finalized_once(seen: &RefCell<Vec<usize>>, fault: Fault, n: u32) {
 }
 
 #[test]
-#[ignore = "LruMap's arena rehashes a moved key after it has started a removal; fixed with the LruMap speed work"]
 fn lru_map_survives_panicking_user_code() {
     use leakless::{Capacity, LruMap};
     let go = |fault, n| {

@@ -197,15 +197,17 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
     /// not shrink (call [`Arena::maybe_shrink`] after a batch).
     #[inline]
     pub(crate) fn remove(&mut self, index: u32, hasher: impl Fn(&T) -> u64) -> T {
+        // Every call into user code (the hasher) happens before the first change, so a
+        // panicking `Hash` leaves the arena, the index and the policy as they were.
         let hash = hasher(&self.nodes.0[index as usize].item);
+        let last = (self.nodes.0.len() - 1) as u32;
+        let moved = if index != last { Some(hasher(&self.nodes.0[last as usize].item)) } else { None };
         self.policy.on_remove(&mut self.nodes, index);
         if let Ok(e) = self.index.find_entry(hash, |&j| j == index) {
             e.remove();
         }
-        let last = (self.nodes.0.len() - 1) as u32;
         let node = self.nodes.0.swap_remove(index as usize);
-        if index != last {
-            let moved = hasher(&self.nodes.0[index as usize].item);
+        if let Some(moved) = moved {
             if let Some(slot) = self.index.find_mut(moved, |&j| j == last) {
                 *slot = index;
             }
