@@ -533,12 +533,11 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if self.raw.len() == 0 {
-            self.raw.ctl.counters.lookup(false);
-            return None;
-        }
-        let hash = make_hash(&self.hash_builder, key);
-        let found = self.raw.table.find(hash, equivalent(key));
+        let found = if self.raw.len() == 0 {
+            None
+        } else {
+            self.raw.table.find(make_hash(&self.hash_builder, key), equivalent(key))
+        };
         self.raw.ctl.counters.lookup(found.is_some());
         found
     }

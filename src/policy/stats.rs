@@ -140,8 +140,8 @@ impl Clone for LookupCounter {
 /// The counters a map's core keeps.
 #[derive(Default, Clone)]
 pub(crate) struct Counters {
-    pub(crate) hits: LookupCounter,
-    pub(crate) misses: LookupCounter,
+    /// Misses at index 0, hits at index 1.
+    pub(crate) lookups: [LookupCounter; 2],
     pub(crate) insertions: u64,
     pub(crate) removed: [u64; 7],
     pub(crate) shrinks: u64,
@@ -151,11 +151,8 @@ pub(crate) struct Counters {
 impl Counters {
     #[inline(always)]
     pub(crate) fn lookup(&self, hit: bool) {
-        if hit {
-            self.hits.bump()
-        } else {
-            self.misses.bump()
-        }
+        // Branch-free: index 1 counts hits, index 0 misses.
+        self.lookups[hit as usize].bump()
     }
 
     #[inline(always)]
@@ -165,8 +162,8 @@ impl Counters {
 
     pub(crate) fn snapshot(&self) -> Stats {
         Stats {
-            hits: self.hits.get(),
-            misses: self.misses.get(),
+            hits: self.lookups[1].get(),
+            misses: self.lookups[0].get(),
             insertions: self.insertions,
             removed: self.removed,
             shrinks: self.shrinks,
