@@ -9,6 +9,7 @@
 //! |------|--------------|------------|
 //! | L1 capacity never returned | `std`/`hashbrown` keep every bucket after `remove`/`clear` | [`HashMap`] shrinks with hysteresis |
 //! | L4 cleanup skipped on overwrite/removal | a value holding a resource is dropped without its release step | [`FinalizingMap`] finalizes every departing value exactly once, with its cause |
+//! | L3/L6 unbounded caches, deferred garbage that never runs | epoch maps keep retired entries while a reader is pinned and never shrink | [`ConcurrentMap`] shrinks, bounds its garbage, frees everything on drop, and can be a bounded concurrent cache |
 //!
 //! # Quick start
 //!
@@ -27,12 +28,15 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(rust_2018_idioms)]
 
+pub mod concurrent;
 mod error;
 mod finalizing;
 pub mod hash_map;
+mod loom;
 pub mod policy;
 mod raw;
 
+pub use concurrent::ConcurrentMap;
 pub use error::TryReserveError;
 pub use finalizing::FinalizingMap;
 pub use hash_map::{DefaultHashBuilder, HashMap};
