@@ -25,7 +25,7 @@ use crossbeam_epoch::Collector;
 use super::node::{fold, untagged, Node, MAX_NODE_WEIGHT};
 use super::pool::{Pin, Pool, SlotCounters};
 use super::reclaim::{take_node, Garbage};
-use super::table::{BucketLock, Table, MAX_BUCKETS, MIN_BUCKETS};
+use super::table::{BucketLock, Table, CHUNK, MAX_BUCKETS, MIN_BUCKETS};
 use crate::hash_map::make_hash;
 use crate::loom::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use crate::policy::{Capacity, Finalizer, PanicSlot, RemovalCause, ShrinkPolicy, Weigher};
@@ -64,6 +64,13 @@ pub(crate) struct Inner<K, V, S> {
 pub(crate) fn buckets_for(entries: usize) -> usize {
     entries.clamp(MIN_BUCKETS, MAX_BUCKETS).next_power_of_two()
 }
+
+/// Write operations per slot between load checks (every one under loom, so that models
+/// resize deterministically).
+const RESIZE_CHECK_EVERY: usize = if cfg!(leakless_loom) { 1 } else { 8 };
+
+/// Buckets one write visits at most when helping a migration.
+const HELP_BUCKETS: usize = if cfg!(leakless_loom) { 2 } else { 4096 };
 
 /// What a `compute` closure decided.
 pub(crate) enum Computed {
@@ -212,13 +219,29 @@ impl<K, V, S> Inner<K, V, S> {
         unsafe { self.retire(pin, old, RemovalCause::Replaced) };
     }
 
-    /// Helps a migration of `table`, if one runs, by one chunk.
+    /// Helps a migration of `table`, if one runs: chunks of buckets until about
+    /// [`CHUNK`] nodes moved or [`HELP_BUCKETS`] buckets visited, so that emptied tables
+    /// (a shrink) migrate quickly while full ones keep each write's share bounded.
     #[inline]
     fn help(&self, table: &Table<K, V>, pin: &Pin<'_, K, V>) {
-        if !table.next.load(Ordering::Acquire).is_null() {
+        if table.next.load(Ordering::Acquire).is_null() {
+            return;
+        }
+        let mut moved = 0;
+        for _ in 0..HELP_BUCKETS / CHUNK {
             // SAFETY: `table` was reached from the root under `pin`; `next` is set.
-            if unsafe { table.migrate_chunk() } {
-                self.finish_resize(table, pin);
+            match unsafe { table.migrate_chunk() } {
+                None => return,
+                Some((true, _)) => {
+                    self.finish_resize(table, pin);
+                    return;
+                }
+                Some((false, n)) => {
+                    moved += n;
+                    if moved >= CHUNK {
+                        return;
+                    }
+                }
             }
         }
     }
@@ -259,7 +282,7 @@ impl<K, V, S> Inner<K, V, S> {
             if len <= table.len() || table.len() >= MAX_BUCKETS {
                 return;
             }
-            buckets_for(len.saturating_mul(2))
+            buckets_for(len).max(table.len() * 2)
         } else {
             match self.shrink.shrink_target(len, table.len(), self.floor) {
                 Some(n) => buckets_for(n).max(self.floor),
@@ -295,11 +318,13 @@ impl<K, V, S> Inner<K, V, S> {
         if let (false, Some(grow)) = (table.is_null(), grow) {
             // SAFETY: reached from the root under `pin` (the caller's contract).
             let t = unsafe { &*table };
-            let ops = pin.slot().ops.with(|o| {
-                // SAFETY: the counter belongs to the slot we hold.
-                unsafe { *o }
+            let due = pin.slot().checks.with_mut(|c| {
+                // SAFETY: the counters belong to the slot we hold.
+                let c = unsafe { &mut (*c)[usize::from(grow)] };
+                *c = c.wrapping_add(1);
+                *c % RESIZE_CHECK_EVERY == 0
             });
-            if force_check || ops % 8 == 0 {
+            if force_check || due {
                 self.maybe_resize(t, &pin, grow);
             }
         }
@@ -843,8 +868,8 @@ impl<K, V, S> Drop for Inner<K, V, S> {
         // SAFETY: dropped once, here; nothing uses the collector afterwards.
         unsafe { ManuallyDrop::drop(&mut self.collector) };
         self.garbage.take_all_reclaimed(&mut departing);
-        let pending = *self.retire_pending.get_mut();
-        let root = *self.root.get_mut();
+        let pending = self.retire_pending.load(Ordering::Relaxed);
+        let root = self.root.load(Ordering::Relaxed);
         let mut tables = Vec::new();
         if !root.is_null() {
             tables.push(root);

@@ -90,6 +90,9 @@ pub(crate) struct Slot<K, V> {
     pub(crate) batch: UnsafeCell<Batch<K, V>>,
     /// Write operations through this slot (for rate-limited maintenance).
     pub(crate) ops: UnsafeCell<usize>,
+    /// Inserts and removals through this slot (for rate-limited load checks), counted
+    /// separately so that alternating workloads do not alias with the check period.
+    pub(crate) checks: UnsafeCell<[usize; 2]>,
     pub(crate) counters: SlotCounters,
 }
 
@@ -100,6 +103,7 @@ impl<K, V> Slot<K, V> {
             handle: UnsafeCell::new(None),
             batch: UnsafeCell::new(Vec::new()),
             ops: UnsafeCell::new(0),
+            checks: UnsafeCell::new([0; 2]),
             counters: SlotCounters::new(),
         }
     }

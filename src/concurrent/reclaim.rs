@@ -6,10 +6,14 @@
 //!    the node pointer, tagged with its [`RemovalCause`], goes into the retirement batch
 //!    of the writer's slot, and the slot counts the retired bytes.
 //! 2. A full batch (or any batch at the periodic maintenance step) is *sealed*: boxed and
-//!    handed to the map's `crossbeam-epoch` collector with one deferred function.
-//! 3. Once no participant pinned before the seal is still pinned, the collector runs that
-//!    function, which only pushes the batch on the map's `reclaimed` stack (no user code
-//!    runs inside the collector, and nothing there can panic).
+//!    pushed on the map's `limbo` stack.
+//! 3. A maintenance step swaps the whole `limbo` stack out and hands it to the map's
+//!    `crossbeam-epoch` collector with **one** deferred function. Once no participant
+//!    pinned at that moment is still pinned, the collector runs it; it only splices the
+//!    batches onto the map's `reclaimed` stack (no user code runs inside the collector,
+//!    and nothing there can panic). Every node in the list was unlinked before it entered
+//!    `limbo`, so before the deferral: a reader that can still reach it was pinned at the
+//!    deferral, and the collector waits for it.
 //! 4. A later operation, unpinned and holding no bucket lock, *drains* the stack: it
 //!    moves each key and value out of its node, frees the node, and hands them to the
 //!    finalizer (or drops them), catching panics so that every value is finalized.
@@ -27,7 +31,9 @@
 //! repeatedly while that makes progress (up to [`MAX_FLUSHES`] times). A flush frees up to
 //! 8 collector bags of 64 batches of [`BATCH`] nodes: with batching, one flush can free
 //! about 32,000 nodes, so a backlog of a million nodes left by a long-pinned reader
-//! drains within a couple of operations after the reader unpins.
+//! drains within a few operations after the reader unpins: however many nodes a
+//! round holds, it is one deferred function, so the collector's per-flush limit
+//! (8 bags) does not throttle it.
 
 use core::mem::size_of;
 use core::ptr;
@@ -41,11 +47,15 @@ use crate::loom::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use crate::policy::{Finalizer, PanicSlot, RemovalCause};
 
 /// Nodes per sealed batch.
-pub(crate) const BATCH: usize = 64;
+pub(crate) const BATCH: usize = if cfg!(leakless_loom) { 2 } else { 64 };
 /// Write operations per slot between maintenance steps.
-pub(crate) const MAINTAIN_EVERY: usize = 64;
+pub(crate) const MAINTAIN_EVERY: usize = if cfg!(leakless_loom) { 4 } else { 64 };
+/// Rounds of garbage handed to the collector and not yet released, at most.
+pub(crate) const MAX_ROUNDS: usize = 2;
+/// Write operations per slot between maintenance steps while garbage is in flight.
+pub(crate) const BACKLOG_EVERY: usize = 4;
 /// Collector flushes per maintenance step, at most.
-pub(crate) const MAX_FLUSHES: usize = 16;
+pub(crate) const MAX_FLUSHES: usize = if cfg!(leakless_loom) { 2 } else { 16 };
 
 /// A boxed batch on its way through the collector and the `reclaimed` stack.
 pub(crate) struct Sealed<K, V> {
@@ -56,9 +66,12 @@ pub(crate) struct Sealed<K, V> {
 /// The garbage state of a map. Lives inside the map's boxed core, so its address is
 /// stable for the deferred functions that point at it.
 pub(crate) struct Garbage<K, V> {
+    /// Sealed batches not yet handed to the collector.
+    limbo: AtomicPtr<Sealed<K, V>>,
+    /// Batches the collector released, waiting to be drained.
     reclaimed: AtomicPtr<Sealed<K, V>>,
     pub(crate) freed_bytes: AtomicU64,
-    /// Sealed batches handed to the collector and not yet on the `reclaimed` stack.
+    /// Rounds handed to the collector and not yet on the `reclaimed` stack.
     pub(crate) in_flight: AtomicUsize,
     /// Tables retired and freed so far; generation `g + 1` may only be created once the
     /// tables `0..g` are all freed.
@@ -76,6 +89,7 @@ impl<K, V> Garbage<K, V> {
     pub(crate) fn new() -> Self {
         const { assert!(core::mem::align_of::<Node<K, V>>() >= 8, "a node pointer carries a 3-bit cause") };
         Garbage {
+            limbo: AtomicPtr::new(ptr::null_mut()),
             reclaimed: AtomicPtr::new(ptr::null_mut()),
             freed_bytes: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
@@ -102,13 +116,10 @@ impl<K, V> Garbage<K, V> {
         slot.counters.removed(cause, 1);
         if full || pin.is_temporary() {
             self.seal(pin);
-            if !pin.is_temporary() {
-                self.flush(&pin.guard);
-            }
         }
     }
 
-    /// Hands the slot's batch, if any, to the collector.
+    /// Moves the slot's batch, if any, to `limbo`.
     pub(crate) fn seal(&self, pin: &Pin<'_, K, V>) {
         let nodes = pin.slot().batch.with_mut(|b| {
             // SAFETY: the batch belongs to the slot we hold.
@@ -118,50 +129,61 @@ impl<K, V> Garbage<K, V> {
             return;
         }
         let sealed = Box::into_raw(Box::new(Sealed { next: ptr::null_mut(), nodes }));
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
-        let garbage = self as *const Self as usize;
-        let sealed = sealed as usize;
-        // SAFETY: the closure touches only `self` and the sealed batch. `self` lives in
-        // the map's boxed core, which is dropped only after the collector (dropping the
-        // collector runs every pending deferred function); the batch is owned by the
-        // closure. The nodes were unlinked before this pin, so every reader that may
-        // still see them is pinned no later than now, and the collector runs the closure
-        // only after all of those unpin.
-        unsafe {
-            pin.guard.defer_unchecked(move || {
-                let garbage = &*(garbage as *const Self);
-                garbage.push_reclaimed(sealed as *mut Sealed<K, V>);
-            })
-        };
+        push_list(&self.limbo, sealed, sealed);
     }
 
-    fn push_reclaimed(&self, sealed: *mut Sealed<K, V>) {
-        let mut head = self.reclaimed.load(Ordering::Relaxed);
-        loop {
-            // SAFETY: `sealed` is owned by us until the CAS publishes it.
-            unsafe { (*sealed).next = head };
-            match self.reclaimed.compare_exchange_weak(head, sealed, Ordering::Release, Ordering::Relaxed) {
-                Ok(_) => break,
-                Err(h) => head = h,
-            }
+    /// Hands everything in `limbo` to the collector as one deferred function.
+    ///
+    /// At most [`MAX_ROUNDS`] rounds are in flight: while a reader stays pinned, new
+    /// garbage accumulates in `limbo` instead of fragmenting into many small rounds, so
+    /// that when the reader unpins, the whole backlog is one round.
+    fn defer_limbo(&self, guard: &Guard) {
+        if self.limbo.load(Ordering::Relaxed).is_null() || self.in_flight.load(Ordering::Relaxed) >= MAX_ROUNDS {
+            return;
         }
-        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let list = self.limbo.swap(ptr::null_mut(), Ordering::Acquire);
+        if list.is_null() {
+            return;
+        }
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        let garbage = self as *const Self as usize;
+        let list = list as usize;
+        // SAFETY: the closure touches only `self` and the swapped-out list, which it
+        // owns. `self` lives in the map's boxed core, which is dropped only after the
+        // collector (dropping the collector runs every pending deferred function). Every
+        // node in the list was unlinked before its batch entered `limbo`, hence before
+        // this deferral, so the collector runs the closure only after every reader that
+        // may still see one of them has unpinned.
+        unsafe {
+            guard.defer_unchecked(move || {
+                let garbage = &*(garbage as *const Self);
+                let head = list as *mut Sealed<K, V>;
+                let mut tail = head;
+                while !(*tail).next.is_null() {
+                    tail = (*tail).next;
+                }
+                push_list(&garbage.reclaimed, head, tail);
+                garbage.in_flight.fetch_sub(1, Ordering::Relaxed);
+            })
+        };
     }
 
     /// Flushes the collector while that makes progress, at most [`MAX_FLUSHES`] times.
     pub(crate) fn flush(&self, guard: &Guard) {
         let mut stalled = 0;
         for _ in 0..MAX_FLUSHES {
+            self.defer_limbo(guard);
             let before = self.in_flight.load(Ordering::Relaxed);
             guard.flush();
             let after = self.in_flight.load(Ordering::Relaxed);
-            if after == 0 {
+            if after == 0 && self.limbo.load(Ordering::Relaxed).is_null() {
                 break;
             }
             if after >= before {
-                // The epoch needs two advances before a fresh bag expires.
+                // The epoch needs two advances before a fresh round expires; more stalls
+                // mean a participant is still pinned.
                 stalled += 1;
-                if stalled > 2 {
+                if stalled > 3 {
                     break;
                 }
             }
@@ -176,10 +198,15 @@ impl<K, V> Garbage<K, V> {
             let ops = unsafe { &mut *ops };
             *ops = ops.wrapping_add(1);
             *ops % MAINTAIN_EVERY == 0
+                || (*ops % BACKLOG_EVERY == 0 && self.in_flight.load(Ordering::Relaxed) > 0)
+                || (*ops % BACKLOG_EVERY == 0 && self.table_bytes.load(Ordering::Relaxed) > 0)
         });
         if due {
             self.seal(pin);
-            if self.in_flight.load(Ordering::Relaxed) > 0 || self.table_bytes.load(Ordering::Relaxed) > 0 {
+            if !self.limbo.load(Ordering::Relaxed).is_null()
+                || self.in_flight.load(Ordering::Relaxed) > 0
+                || self.table_bytes.load(Ordering::Relaxed) > 0
+            {
                 self.flush(&pin.guard);
             }
         }
@@ -260,14 +287,29 @@ impl<K, V> Garbage<K, V> {
     /// For teardown: every node still waiting anywhere in the garbage pipeline, with
     /// its cause. Call only after the collector was dropped.
     pub(crate) fn take_all_reclaimed(&mut self, out: &mut Vec<(*mut Node<K, V>, RemovalCause)>) {
-        let mut list = self.reclaimed.swap(ptr::null_mut(), Ordering::Acquire);
-        while !list.is_null() {
-            // SAFETY: as in `drain`; `&mut self` excludes every other drainer.
-            let sealed = unsafe { Box::from_raw(list) };
-            list = sealed.next;
-            for &p in &sealed.nodes {
-                out.push(split_cause(p));
+        for stack in [&self.limbo, &self.reclaimed] {
+            let mut list = stack.swap(ptr::null_mut(), Ordering::Acquire);
+            while !list.is_null() {
+                // SAFETY: as in `drain`; `&mut self` excludes every other drainer.
+                let sealed = unsafe { Box::from_raw(list) };
+                list = sealed.next;
+                for &p in &sealed.nodes {
+                    out.push(split_cause(p));
+                }
             }
+        }
+    }
+}
+
+/// Pushes the list `head..=tail` (linked through `next`) on a stack.
+fn push_list<K, V>(stack: &AtomicPtr<Sealed<K, V>>, head: *mut Sealed<K, V>, tail: *mut Sealed<K, V>) {
+    let mut top = stack.load(Ordering::Relaxed);
+    loop {
+        // SAFETY: the list is owned by the caller until the CAS publishes it.
+        unsafe { (*tail).next = top };
+        match stack.compare_exchange_weak(top, head, Ordering::Release, Ordering::Relaxed) {
+            Ok(_) => return,
+            Err(t) => top = t,
         }
     }
 }

@@ -20,8 +20,9 @@ use core::ptr;
 use super::node::{moved, tag_of, tagged, untagged, Node, LOCKED, MOVED};
 use crate::loom::{spin_wait, AtomicPtr, AtomicUsize, Ordering};
 
-/// Buckets migrated per helping step.
-pub(crate) const CHUNK: usize = 64;
+/// Buckets migrated per helping step (small under loom, to explore interleavings
+/// within a migration).
+pub(crate) const CHUNK: usize = if cfg!(leakless_loom) { 2 } else { 64 };
 /// The smallest table.
 pub(crate) const MIN_BUCKETS: usize = 8;
 /// The largest table (node hashes have 32 bits).
@@ -162,22 +163,30 @@ impl<K, V> Table<K, V> {
         }
     }
 
-    /// Claims and migrates one chunk of buckets into `next`. Returns `true` if this call
-    /// migrated the last bucket: the caller must then make `next` the root and retire
-    /// this table.
+    /// Claims and migrates one chunk of buckets into `next`. Returns whether this call
+    /// migrated the last bucket (the caller must then make `next` the root and retire
+    /// this table) and how many nodes it moved, or `None` if no chunk was left to claim.
     ///
     /// # Safety
     ///
     /// - As for [`Table::lock`]; `next` must be non-null.
-    pub(crate) unsafe fn migrate_chunk(&self) -> bool {
+    pub(crate) unsafe fn migrate_chunk(&self) -> Option<(bool, usize)> {
         let start = self.claim.fetch_add(CHUNK, Ordering::Relaxed);
         if start >= self.len() {
-            return false;
+            return None;
         }
+        let mut nodes = 0;
         let end = (start + CHUNK).min(self.len());
         // SAFETY: the caller checked `next` is set; it lives as long as `self` does.
         let next = unsafe { &*self.next.load(Ordering::Acquire) };
         for index in start..end {
+            // An empty, unlocked bucket is migrated by marking it, without locking.
+            if self.buckets[index]
+                .compare_exchange(ptr::null_mut(), moved(), Ordering::Release, Ordering::Relaxed)
+                .is_ok()
+            {
+                continue;
+            }
             // SAFETY: forwarded contract; a chunk is claimed by one thread only, and only
             // migration marks a bucket MOVED, so the bucket is not MOVED yet.
             let Some(lock) = (unsafe { self.lock_index(index) }) else {
@@ -196,12 +205,13 @@ impl<K, V> Table<K, V> {
                 n.links[next.link].store(target.head, Ordering::Relaxed);
                 target.set_head(node);
                 drop(target);
+                nodes += 1;
                 node = following;
             }
             lock.finish_moved();
         }
         let count = end - start;
-        self.done.fetch_add(count, Ordering::AcqRel) + count == self.len()
+        Some((self.done.fetch_add(count, Ordering::AcqRel) + count == self.len(), nodes))
     }
 
     /// `true` if every bucket was migrated.
