@@ -9,6 +9,7 @@
 pub mod alloc;
 pub mod l1_capacity;
 pub mod l4_finalize;
+pub mod l6_concurrent;
 
 use alloc::Window;
 
@@ -62,7 +63,7 @@ pub struct Scenario {
 /// Every scenario in the design's order: its id, its function, and the scale the
 /// report runs it at (tests run them smaller).
 pub const ALL: &[(&str, fn(usize) -> Scenario, usize)] =
-    &[("L1", l1_capacity::run, 1_000_000), ("L4", l4_finalize::run, 100_000)];
+    &[("L1", l1_capacity::run, 1_000_000), ("L4", l4_finalize::run, 100_000), ("L6", l6_concurrent::run, 1_000_000)];
 
 /// Records heap held at evenly spaced points of a workload of `total` steps.
 pub struct Sampler {

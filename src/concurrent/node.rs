@@ -44,7 +44,8 @@ impl<K, V> Node<K, V> {
         Box::into_raw(Box::new(Node {
             links: [AtomicPtr::new(ptr::null_mut()), AtomicPtr::new(ptr::null_mut())],
             hash,
-            meta: AtomicU32::new(w << 1),
+            // New entries start referenced: CLOCK gives them one pass of grace.
+            meta: AtomicU32::new(w << 1 | REFERENCED),
             key,
             value,
         }))
