@@ -13,6 +13,6 @@ export MIRIFLAGS="${MIRIFLAGS:--Zmiri-strict-provenance}"
 # facades whose cores use unsafe). Proptest cases are scaled down by PROPTEST_CASES.
 export PROPTEST_CASES="${PROPTEST_CASES:-4}"
 cargo +nightly miri test --lib
-for t in ${MIRI_TESTS:-hash_map finalizing}; do
+for t in ${MIRI_TESTS:-hash_map finalizing concurrent}; do
     cargo +nightly miri test --test "$t"
 done

@@ -116,7 +116,7 @@ fn main() {
     );
     measure(
         "moka::sync::Cache",
-        || moka::sync::Cache::<u64, u64, H>::builder().max_capacity(CAP).build_with_hasher(h()),
+        || moka::sync::Cache::<u64, u64>::builder().max_capacity(CAP).build_with_hasher(h()),
         |m, i| m.insert(i, i),
         |m| m.run_pending_tasks(),
         |m| m.entry_count(),
