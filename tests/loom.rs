@@ -126,7 +126,7 @@ fn get_remove_no_use_after_free() {
 fn get_during_resize() {
     explore("get||resize", || {
         let m = map();
-        // 8 buckets hold 8 entries; the 9th insert grows the table.
+        // 8 buckets hold 8 entries; the 9th insert grows the table (to 16 buckets).
         for k in 0..8 {
             m.insert(k, k);
         }
@@ -150,27 +150,37 @@ fn get_during_resize() {
 
 #[test]
 fn insert_during_shrink() {
+    static SHRANK: AtomicUsize = AtomicUsize::new(0);
     explore("insert||shrink", || {
         let m = map();
+        // 9 entries grow the table to 16 buckets; back to 4 entries (4 * 4 = 16: no
+        // shrink yet).
         for k in 0..9 {
             m.insert(k, k);
         }
-        for k in 2..9 {
+        for k in 2..7 {
             m.remove(&k);
         }
-        // Two entries left in 32 buckets: the next remove starts a shrink.
+        let before = m.stats().shrinks;
         let m2 = Arc::clone(&m);
-        let t = thread::spawn(move || {
-            m2.remove(&1);
-            m2.remove(&99);
-        });
+        // The remove takes the map to 3 entries in 16 buckets, which starts a shrink.
+        let t = thread::spawn(move || m2.remove(&7));
         m.insert(50, 50);
-        t.join().unwrap();
-        assert_eq!(m.get_cloned(&0), Some(0));
-        assert_eq!(m.get_cloned(&50), Some(50));
-        assert_eq!(m.get_cloned(&1), None);
+        assert!(t.join().unwrap());
+        // Later writes finish whatever migration the race started.
+        for _ in 0..8 {
+            m.remove(&999);
+        }
+        for k in [0, 1, 8, 50] {
+            assert_eq!(m.get_cloned(&k), Some(k), "key {k}");
+        }
+        assert_eq!(m.get_cloned(&7), None);
         m.validate();
+        if m.stats().shrinks > before {
+            SHRANK.fetch_add(1, SeqCst);
+        }
     });
+    assert!(SHRANK.load(SeqCst) > 0, "no execution shrank the table concurrently");
 }
 
 #[test]

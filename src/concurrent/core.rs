@@ -254,8 +254,10 @@ impl<K, V, S> Inner<K, V, S> {
         if unsafe { (*next).len() } < table.len() {
             SlotCounters::bump(&pin.slot().counters.shrinks, 1);
         }
-        self.root.store(next, Ordering::Release);
-        let old = table as *const Table<K, V> as *mut Table<K, V>;
+        // Only a root resizes, and only its finisher moves the root on; the swap also
+        // yields the table pointer with its allocation's provenance, for freeing.
+        let old = self.root.swap(next, Ordering::AcqRel);
+        debug_assert!(ptr::eq(old, table), "only the root table resizes");
         self.retire_pending.store(old, Ordering::SeqCst);
         if self.walkers.load(Ordering::SeqCst) == 0 {
             self.retire_if_pending(pin);
@@ -647,9 +649,10 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             let c = unsafe { &*cur };
             let in_class = class.is_none_or(|(i, mask)| c.hash as usize & mask == i);
             if in_class && !keep(&c.key, &c.value) {
+                let victim = cur;
                 // SAFETY: consecutive nodes of our chain.
-                cur = unsafe { lock.unlink(prev, cur) };
-                removed.nodes.push(c as *const Node<K, V> as *mut Node<K, V>);
+                cur = unsafe { lock.unlink(prev, victim) };
+                removed.nodes.push(victim);
             } else {
                 prev = cur;
                 cur = c.next(link);
