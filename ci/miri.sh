@@ -14,5 +14,11 @@ export MIRIFLAGS="${MIRIFLAGS:--Zmiri-strict-provenance}"
 export PROPTEST_CASES="${PROPTEST_CASES:-4}"
 cargo +nightly miri test --lib
 for t in ${MIRI_TESTS:-hash_map finalizing concurrent}; do
-    cargo +nightly miri test --test "$t"
+    flags="$MIRIFLAGS"
+    # crossbeam-epoch (under ConcurrentMap) casts integers to pointers and derives its
+    # participants from list entries, which strict provenance and Stacked Borrows reject
+    # inside crossbeam itself; check that target with permissive provenance and Tree
+    # Borrows instead.
+    if [ "$t" = concurrent ]; then flags="-Zmiri-permissive-provenance -Zmiri-tree-borrows"; fi
+    MIRIFLAGS="$flags" cargo +nightly miri test --test "$t"
 done

@@ -24,7 +24,7 @@ use crossbeam_epoch::Collector;
 
 use super::node::{fold, untagged, Node, MAX_NODE_WEIGHT};
 use super::pool::{Pin, Pool, SlotCounters};
-use super::reclaim::{take_node, Garbage};
+use super::reclaim::{take_node, SharedGarbage};
 use super::table::{BucketLock, Table, CHUNK, MAX_BUCKETS, MIN_BUCKETS};
 use crate::hash_map::make_hash;
 use crate::loom::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
@@ -46,7 +46,7 @@ pub(crate) struct Inner<K, V, S> {
     pub(crate) root: AtomicPtr<Table<K, V>>,
     pub(crate) collector: ManuallyDrop<Collector>,
     pub(crate) pool: Pool<K, V>,
-    pub(crate) garbage: Garbage<K, V>,
+    pub(crate) garbage: SharedGarbage<K, V>,
     pub(crate) hash_builder: S,
     pub(crate) shrink: ShrinkPolicy,
     /// Automatic shrinking never goes below this many buckets.
@@ -94,7 +94,7 @@ impl<K, V, S> Inner<K, V, S> {
             root: AtomicPtr::new(root),
             collector: ManuallyDrop::new(Collector::new()),
             pool: Pool::new(),
-            garbage: Garbage::new(),
+            garbage: SharedGarbage::new(),
             hash_builder,
             shrink,
             floor,

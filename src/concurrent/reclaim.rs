@@ -286,11 +286,12 @@ impl<K, V> Garbage<K, V> {
 
     /// For teardown: every node still waiting anywhere in the garbage pipeline, with
     /// its cause. Call only after the collector was dropped.
-    pub(crate) fn take_all_reclaimed(&mut self, out: &mut Vec<(*mut Node<K, V>, RemovalCause)>) {
+    pub(crate) fn take_all_reclaimed(&self, out: &mut Vec<(*mut Node<K, V>, RemovalCause)>) {
         for stack in [&self.limbo, &self.reclaimed] {
             let mut list = stack.swap(ptr::null_mut(), Ordering::Acquire);
             while !list.is_null() {
-                // SAFETY: as in `drain`; `&mut self` excludes every other drainer.
+                // SAFETY: as in `drain`; teardown (after the collector is gone) is the only
+                // caller, so nothing else drains.
                 let sealed = unsafe { Box::from_raw(list) };
                 list = sealed.next;
                 for &p in &sealed.nodes {
@@ -298,6 +299,38 @@ impl<K, V> Garbage<K, V> {
                 }
             }
         }
+    }
+}
+
+/// The map's [`Garbage`] in its own heap allocation.
+///
+/// Deferred functions reach the garbage state through a raw pointer while the map is
+/// being dropped (dropping the collector runs them from inside the map's `Drop`). Kept
+/// outside the map's own allocation, those accesses never alias the `&mut` that `Drop`
+/// holds on the map.
+pub(crate) struct SharedGarbage<K, V>(core::ptr::NonNull<Garbage<K, V>>);
+
+impl<K, V> SharedGarbage<K, V> {
+    pub(crate) fn new() -> Self {
+        SharedGarbage(core::ptr::NonNull::from(Box::leak(Box::new(Garbage::new()))))
+    }
+}
+
+impl<K, V> core::ops::Deref for SharedGarbage<K, V> {
+    type Target = Garbage<K, V>;
+
+    #[inline(always)]
+    fn deref(&self) -> &Garbage<K, V> {
+        // SAFETY: allocated in `new`, freed only in `drop`.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl<K, V> Drop for SharedGarbage<K, V> {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `Box` in `new`; dropped once. The owning map drops its
+        // collector (running every deferred function that points here) before its fields.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
     }
 }
 
