@@ -96,7 +96,9 @@ fn hasher() -> H {
     ahash::RandomState::with_seeds(1, 2, 3, 4)
 }
 
-fn maps() -> Vec<(&'static str, fn() -> Box<dyn Map>)> {
+type MakeMap = fn() -> Box<dyn Map>;
+
+fn maps() -> Vec<(&'static str, MakeMap)> {
     vec![
         ("leakless", || Box::new(leakless::ConcurrentMap::with_hasher(hasher()))),
         ("papaya", || Box::new(papaya::HashMap::with_hasher(hasher()))),
@@ -134,7 +136,7 @@ const MIXES: [Mix; 3] = [
 ];
 
 fn run(map: &dyn Map, mix: Mix, thread: usize) {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (thread as u64 + 1) * 0x1234_5678);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((thread as u64 + 1) * 0x1234_5678));
     let mut fresh = (thread as u64) << 40;
     for _ in 0..OPS {
         let r = rng.next();
@@ -219,7 +221,9 @@ impl Cache for quick_cache::sync::Cache<u64, u64, quick_cache::UnitWeighter, H> 
     }
 }
 
-fn caches() -> Vec<(&'static str, fn() -> Box<dyn Cache>)> {
+type MakeCache = fn() -> Box<dyn Cache>;
+
+fn caches() -> Vec<(&'static str, MakeCache)> {
     vec![
         ("leakless", || Box::new(leakless::ConcurrentMap::builder().max_entries(CAP).hasher(hasher()).build())),
         ("moka", || Box::new(moka::sync::Cache::builder().max_capacity(CAP as u64).build_with_hasher(hasher()))),
@@ -236,7 +240,7 @@ fn caches() -> Vec<(&'static str, fn() -> Box<dyn Cache>)> {
 }
 
 fn run_cache(cache: &dyn Cache, thread: usize) {
-    let mut rng = Rng(0xDEAD_BEEF ^ (thread as u64 + 1) * 0x9876_5431);
+    let mut rng = Rng(0xDEAD_BEEF ^ ((thread as u64 + 1) * 0x9876_5431));
     let space = 4 * CAP as u64;
     for _ in 0..OPS {
         let r = rng.next() % space;

@@ -376,7 +376,12 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
+    #![proptest_config(ProptestConfig {
+        cases: if cfg!(miri) { 4 } else { 256 },
+        // No failure file: Miri's isolation forbids the file system.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
     #[test]
     fn model(ops in proptest::collection::vec(op(), 0..if cfg!(miri) { 40 } else { 400 })) {
         let m = ConcurrentMap::with_hasher(fixed());
