@@ -242,10 +242,12 @@
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
 mod builder;
+pub mod concurrent;
 mod error;
 mod finalizing;
 pub mod hash_map;
 mod hasher;
+mod loom;
 pub mod lru;
 pub mod nested;
 pub mod policy;
@@ -255,6 +257,7 @@ mod serde;
 pub mod weak;
 
 pub use builder::MapBuilder;
+pub use concurrent::ConcurrentMap;
 pub use error::TryReserveError;
 pub use finalizing::FinalizingMap;
 pub use hash_map::{DefaultHashBuilder, HashMap};

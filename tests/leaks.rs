@@ -8,6 +8,8 @@
 #[path = "../examples/scenarios/alloc.rs"]
 mod alloc;
 
+#[path = "leaks/concurrent.rs"]
+mod concurrent;
 #[path = "leaks/finalizing.rs"]
 mod finalizing;
 #[path = "leaks/hash_map.rs"]

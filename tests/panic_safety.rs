@@ -101,7 +101,8 @@ impl Op {
     /// Whether a panic in this op may leave entries other than its own key removed:
     /// bulk removals, and inserts into a bounded map (which evict).
     fn may_remove_others(self, bounded: bool) -> bool {
-        matches!(self, Op::Retain(_) | Op::Clear | Op::Drain) || (bounded && matches!(self, Op::Insert(_) | Op::Entry(_)))
+        matches!(self, Op::Retain(_) | Op::Clear | Op::Drain)
+            || (bounded && matches!(self, Op::Insert(_) | Op::Entry(_)))
     }
 }
 
@@ -317,11 +318,8 @@ fn lru_map_survives_panicking_user_code() {
     use leakless::{Capacity, LruMap};
     let go = |fault, n| {
         let seen: std::rc::Rc<RefCell<Vec<usize>>> = Default::default();
-        let map: LruMap<Key, Val, _, _, _, _> = LruMap::builder()
-            .max_entries(24)
-            .hasher(hasher())
-            .finalizer(recording_finalizer::<Key>(&seen))
-            .build();
+        let map: LruMap<Key, Val, _, _, _, _> =
+            LruMap::builder().max_entries(24).hasher(hasher()).finalizer(recording_finalizer::<Key>(&seen)).build();
         run(
             fault,
             n,

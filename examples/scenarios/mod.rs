@@ -12,6 +12,7 @@ pub mod l2_nested;
 pub mod l3_bounded;
 pub mod l4_finalize;
 pub mod l5_weak;
+pub mod l6_concurrent;
 
 use alloc::Window;
 
@@ -100,6 +101,7 @@ pub const ALL: &[(&str, RunFn, usize)] = &[
     ("L3", l3_bounded::run, 2_000_000),
     ("L4", l4_finalize::run, 100_000),
     ("L5", l5_weak::run, 100_000),
+    ("L6", l6_concurrent::run, 1_000_000),
 ];
 
 /// Records heap held at evenly spaced points of a workload of `total` steps.

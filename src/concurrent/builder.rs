@@ -1,0 +1,242 @@
+//! [`Builder`]: a bounded map (the concurrent cache) or a map with a finalizer.
+
+use core::fmt;
+use std::sync::Mutex;
+
+use super::core::{Bound, Inner};
+use super::map::ConcurrentMap;
+use crate::hash_map::DefaultHashBuilder;
+use crate::loom::{AtomicU64, AtomicUsize};
+use crate::policy::{Capacity, Finalizer, ShrinkPolicy, Weigher};
+
+/// Configures a [`ConcurrentMap`]: a bound (entries and/or weight), a weigher, a
+/// finalizer, a hasher, an initial capacity and a shrink policy.
+///
+/// # Bounded mode: CLOCK eviction
+///
+/// A bound turns the map into a concurrent cache. Eviction is **CLOCK** over the
+/// buckets: a read sets the entry's reference bit (a plain store, skipped when already
+/// set); an insert that takes the map over its bound advances a shared hand over the
+/// buckets, clearing reference bits as it passes and evicting the first entry whose bit
+/// was already clear. It needs no list and no lock beyond the inspected bucket's, so
+/// reads stay lock-free and writers do not contend on a policy lock. The bound is kept
+/// after every insert completes; while inserts race, the map may briefly hold one extra
+/// entry per racing writer. Weights are recorded per entry, clamped to 2³¹ − 1.
+///
+/// (The crate's [`EvictionPolicy`](crate::EvictionPolicy) trait takes `&mut self` and
+/// dense entry indices, a single-threaded interface; CLOCK lives in the concurrent core.)
+///
+/// # Examples
+///
+/// ```
+/// use leakless::{ConcurrentMap, RemovalCause};
+/// use std::sync::{Arc, Mutex};
+///
+/// let evicted = Arc::new(Mutex::new(0));
+/// let seen = Arc::clone(&evicted);
+/// let cache = ConcurrentMap::builder()
+///     .max_entries(1_000)
+///     .finalizer(move |_k: u64, _v: String, cause| {
+///         if cause == RemovalCause::Evicted {
+///             *seen.lock().unwrap() += 1;
+///         }
+///     })
+///     .build();
+/// for i in 0..5_000u64 {
+///     cache.insert(i, i.to_string());
+/// }
+/// assert!(cache.len() <= 1_000);
+/// drop(cache); // the rest are finalized as Dropped
+/// assert_eq!(*evicted.lock().unwrap(), 4_000);
+/// ```
+pub struct Builder<K, V, S = DefaultHashBuilder> {
+    capacity: Capacity,
+    weigher: Option<Box<dyn Weigher<K, V> + Send + Sync>>,
+    finalizer: Option<Box<dyn Finalizer<K, V> + Send>>,
+    hash_builder: S,
+    initial: usize,
+    shrink: ShrinkPolicy,
+}
+
+impl<K, V> Builder<K, V, DefaultHashBuilder> {
+    pub(super) fn new() -> Self {
+        Builder {
+            capacity: Capacity::unbounded(),
+            weigher: None,
+            finalizer: None,
+            hash_builder: DefaultHashBuilder::new(),
+            initial: 0,
+            shrink: ShrinkPolicy::default(),
+        }
+    }
+}
+
+impl<K, V, S> Builder<K, V, S> {
+    /// Holds at most `n` entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::ConcurrentMap::<u8, u8>::builder().max_entries(3).build();
+    /// assert_eq!(m.capacity().max_entries(), Some(3));
+    /// ```
+    pub fn max_entries(mut self, n: usize) -> Self {
+        self.capacity = self.capacity.with_max_entries(n);
+        self
+    }
+
+    /// Holds entries of total weight at most `w` (by the [`weigher`](Builder::weigher);
+    /// every entry weighs 1 without one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::ConcurrentMap::<u8, u8>::builder().max_weight(30).build();
+    /// assert_eq!(m.capacity().max_weight(), Some(30));
+    /// ```
+    pub fn max_weight(mut self, w: u64) -> Self {
+        self.capacity = self.capacity.with_max_weight(w);
+        self
+    }
+
+    /// Sets the whole bound at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::Capacity;
+    /// let m = leakless::ConcurrentMap::<u8, u8>::builder().capacity(Capacity::entries(2)).build();
+    /// assert_eq!(m.capacity(), Capacity::entries(2));
+    /// ```
+    pub fn capacity(mut self, capacity: Capacity) -> Self {
+        self.capacity = capacity;
+        self
+    }
+
+    /// Weighs entries for [`max_weight`](Builder::max_weight). Called once per stored
+    /// value (the weight is recorded); a weigher that panics leaves the map unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::ConcurrentMap::builder().max_weight(10).weigher(|_: &u8, v: &Vec<u8>| v.len() as u64).build();
+    /// m.insert(1, vec![0; 6]);
+    /// m.insert(2, vec![0; 6]); // 12 > 10: one of them is evicted
+    /// assert_eq!(m.len(), 1);
+    /// ```
+    pub fn weigher(mut self, weigher: impl Weigher<K, V> + Send + Sync + 'static) -> Self {
+        self.weigher = Some(Box::new(weigher));
+        self
+    }
+
+    /// Receives every value that leaves the map without being handed back, exactly
+    /// once, with its cause (`Evicted`, `Replaced`, `Explicit`, `Cleared`, `Dropped`,
+    /// `Rejected`).
+    ///
+    /// It runs after the value became unreachable for every reader, on whichever thread
+    /// next writes to the map (or drops it), outside every bucket lock and without a
+    /// pin; calls are serialized. A panicking finalizer does not stop the others and its
+    /// panic is re-raised from the map operation that ran it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::RemovalCause;
+    /// use std::sync::{Arc, Mutex};
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// let l = Arc::clone(&log);
+    /// let m = leakless::ConcurrentMap::builder().finalizer(move |k: u8, v: u8, c| l.lock().unwrap().push((k, v, c))).build();
+    /// m.insert(1, 10);
+    /// drop(m);
+    /// assert_eq!(*log.lock().unwrap(), [(1, 10, RemovalCause::Dropped)]);
+    /// ```
+    pub fn finalizer(mut self, finalizer: impl Finalizer<K, V> + Send + 'static) -> Self {
+        self.finalizer = Some(Box::new(finalizer));
+        self
+    }
+
+    /// Hashes keys with `hash_builder`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::ConcurrentMap::builder().hasher(std::hash::RandomState::new()).build();
+    /// m.insert(1, 1);
+    /// assert_eq!(m.get_cloned(&1), Some(1));
+    /// ```
+    pub fn hasher<S2>(self, hash_builder: S2) -> Builder<K, V, S2> {
+        Builder {
+            capacity: self.capacity,
+            weigher: self.weigher,
+            finalizer: self.finalizer,
+            hash_builder,
+            initial: self.initial,
+            shrink: self.shrink,
+        }
+    }
+
+    /// Allocates room for `n` entries up front; the table never shrinks below it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::ConcurrentMap::<u32, u32>::builder().initial_capacity(1024).build();
+    /// assert!(m.allocation_size() >= 1024 * 8);
+    /// ```
+    pub fn initial_capacity(mut self, n: usize) -> Self {
+        self.initial = n;
+        self
+    }
+
+    /// When the table gives memory back (default: [`ShrinkPolicy::new`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::ShrinkPolicy;
+    /// let m = leakless::ConcurrentMap::<u32, u32>::builder().shrink_policy(ShrinkPolicy::never()).build();
+    /// assert!(m.is_empty());
+    /// ```
+    pub fn shrink_policy(mut self, policy: ShrinkPolicy) -> Self {
+        self.shrink = policy;
+        self
+    }
+
+    /// The map.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::ConcurrentMap::<u32, u32>::builder().build();
+    /// assert!(m.capacity().is_unbounded());
+    /// ```
+    pub fn build(self) -> ConcurrentMap<K, V, S> {
+        let bound = (!self.capacity.is_unbounded() || self.weigher.is_some()).then(|| Bound {
+            capacity: self.capacity,
+            weigher: self.weigher,
+            len: AtomicUsize::new(0),
+            weight: AtomicU64::new(0),
+            hand: AtomicUsize::new(0),
+        });
+        ConcurrentMap::from_parts(Inner::new(
+            self.hash_builder,
+            self.initial,
+            self.shrink,
+            bound,
+            self.finalizer.map(Mutex::new),
+        ))
+    }
+}
+
+impl<K, V, S: fmt::Debug> fmt::Debug for Builder<K, V, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("capacity", &self.capacity)
+            .field("weigher", &self.weigher.is_some())
+            .field("finalizer", &self.finalizer.is_some())
+            .field("hash_builder", &self.hash_builder)
+            .field("initial", &self.initial)
+            .field("shrink", &self.shrink)
+            .finish()
+    }
+}

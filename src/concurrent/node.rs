@@ -1,0 +1,125 @@
+//! Entries (`Node`s) and the tagged pointers that link them.
+//!
+//! A node is one heap allocation holding a key, its value, a 32-bit hash and two links.
+//! Table generation `g` chains its buckets through `links[g & 1]`, so a resize builds the
+//! new table's chains through the other link and never rewrites a link that a reader of
+//! the old table may be following (see the module docs of `concurrent` for why the third
+//! generation must wait for the first to be freed).
+
+use core::ptr;
+
+use crate::loom::{AtomicPtr, AtomicU32, Ordering};
+
+/// Bucket-head tag: a writer holds this bucket's lock.
+pub(crate) const LOCKED: usize = 1;
+/// Bucket-head tag: this bucket was migrated to the table's successor; look there.
+pub(crate) const MOVED: usize = 2;
+const TAG_MASK: usize = 3;
+
+/// `meta` bit 0: the CLOCK reference bit (bounded maps only).
+pub(crate) const REFERENCED: u32 = 1;
+/// The largest weight a node records (weights are stored in 31 bits).
+pub(crate) const MAX_NODE_WEIGHT: u64 = (u32::MAX >> 1) as u64;
+
+/// One entry of a [`ConcurrentMap`](crate::ConcurrentMap).
+///
+/// Immutable after publication except for `links` (written only under the lock of the
+/// bucket whose chain contains the node, for the link of that bucket's table) and the
+/// reference bit of `meta`.
+pub(crate) struct Node<K, V> {
+    pub(crate) links: [AtomicPtr<Node<K, V>>; 2],
+    /// The folded hash of `key`; a table of `n` buckets keeps the node in bucket
+    /// `hash & (n - 1)`.
+    pub(crate) hash: u32,
+    /// Bit 0: referenced; bits 1..: the weight recorded at insertion.
+    pub(crate) meta: AtomicU32,
+    pub(crate) key: K,
+    pub(crate) value: V,
+}
+
+impl<K, V> Node<K, V> {
+    /// A new unlinked node on the heap, as a raw pointer owned by the caller.
+    pub(crate) fn alloc(hash: u32, key: K, value: V, weight: u64) -> *mut Self {
+        let w = weight.min(MAX_NODE_WEIGHT) as u32;
+        Box::into_raw(Box::new(Node {
+            links: [AtomicPtr::new(ptr::null_mut()), AtomicPtr::new(ptr::null_mut())],
+            hash,
+            // New entries start referenced: CLOCK gives them one pass of grace.
+            meta: AtomicU32::new(w << 1 | REFERENCED),
+            key,
+            value,
+        }))
+    }
+
+    /// The weight recorded at insertion.
+    #[inline]
+    pub(crate) fn weight(&self) -> u64 {
+        u64::from(self.meta.load(Ordering::Relaxed) >> 1)
+    }
+
+    /// Sets the reference bit (a read of a bounded map). Skips the write when already set,
+    /// so hot entries do not bounce their cache line between readers.
+    #[inline]
+    pub(crate) fn touch(&self) {
+        if self.meta.load(Ordering::Relaxed) & REFERENCED == 0 {
+            self.meta.fetch_or(REFERENCED, Ordering::Relaxed);
+        }
+    }
+
+    /// Clears the reference bit, returning whether it was set (the CLOCK hand's pass).
+    #[inline]
+    pub(crate) fn second_chance(&self) -> bool {
+        let m = self.meta.load(Ordering::Relaxed);
+        if m & REFERENCED != 0 {
+            self.meta.fetch_and(!REFERENCED, Ordering::Relaxed);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The link this node uses in tables of parity `link`.
+    #[inline(always)]
+    pub(crate) fn next(&self, link: usize) -> *mut Node<K, V> {
+        self.links[link].load(Ordering::Acquire)
+    }
+}
+
+/// Folds a 64-bit hash to the 32 bits a node keeps.
+#[inline(always)]
+pub(crate) fn fold(hash: u64) -> u32 {
+    (hash ^ (hash >> 32)) as u32
+}
+
+#[inline(always)]
+pub(crate) fn tag_of<T>(p: *mut T) -> usize {
+    p.addr() & TAG_MASK
+}
+
+#[inline(always)]
+pub(crate) fn untagged<T>(p: *mut T) -> *mut T {
+    p.map_addr(|a| a & !TAG_MASK)
+}
+
+#[inline(always)]
+pub(crate) fn tagged<T>(p: *mut T, tag: usize) -> *mut T {
+    p.map_addr(|a| a | tag)
+}
+
+/// A retired node tagged with its removal cause (3 bits; nodes are 8-aligned).
+#[inline(always)]
+pub(crate) fn with_cause<K, V>(p: *mut Node<K, V>, cause: crate::policy::RemovalCause) -> *mut Node<K, V> {
+    p.map_addr(|a| a | cause as usize)
+}
+
+/// Splits a pointer made by [`with_cause`].
+#[inline(always)]
+pub(crate) fn split_cause<K, V>(p: *mut Node<K, V>) -> (*mut Node<K, V>, crate::policy::RemovalCause) {
+    (p.map_addr(|a| a & !7), crate::policy::RemovalCause::ALL[p.addr() & 7])
+}
+
+/// The head a bucket holds once migrated: no pointer, tag [`MOVED`].
+#[inline(always)]
+pub(crate) fn moved<T>() -> *mut T {
+    ptr::without_provenance_mut(MOVED)
+}

@@ -1,0 +1,360 @@
+//! Retirement, bounded garbage, and finalization.
+//!
+//! # How a departing value leaves
+//!
+//! 1. A writer unlinks the node under its bucket lock and, after unlocking, *retires* it:
+//!    the node pointer, tagged with its [`RemovalCause`], goes into the retirement batch
+//!    of the writer's slot, and the slot counts the retired bytes.
+//! 2. A full batch (or any batch at the periodic maintenance step) is *sealed*: boxed and
+//!    pushed on the map's `limbo` stack.
+//! 3. A maintenance step swaps the whole `limbo` stack out and hands it to the map's
+//!    `crossbeam-epoch` collector with **one** deferred function. Once no participant
+//!    pinned at that moment is still pinned, the collector runs it; it only splices the
+//!    batches onto the map's `reclaimed` stack (no user code runs inside the collector,
+//!    and nothing there can panic). Every node in the list was unlinked before it entered
+//!    `limbo`, so before the deferral: a reader that can still reach it was pinned at the
+//!    deferral, and the collector waits for it.
+//! 4. A later operation, unpinned and holding no bucket lock, *drains* the stack: it
+//!    moves each key and value out of its node, frees the node, and hands them to the
+//!    finalizer (or drops them), catching panics so that every value is finalized.
+//!
+//! So a finalizer receives an owned value only once no reader can reach it, exactly once
+//! (a node is unlinked, and so retired, by one lock holder only), and outside every lock
+//! of the map. Finalizer calls are serialized by a mutex taken with `try_lock`: a
+//! finalizer that calls back into the map never deadlocks (the nested drain is skipped).
+//!
+//! # Bounded garbage
+//!
+//! Retired bytes are counted per slot and freed bytes globally, so the backlog is known.
+//! Each write operation counts against its slot; every [`MAINTAIN_EVERY`] operations, and
+//! whenever a batch fills, the writer seals its batch and flushes the collector
+//! repeatedly while that makes progress (up to [`MAX_FLUSHES`] times). A flush frees up to
+//! 8 collector bags of 64 batches of [`BATCH`] nodes: with batching, one flush can free
+//! about 32,000 nodes, so a backlog of a million nodes left by a long-pinned reader
+//! drains within a few operations after the reader unpins: however many nodes a
+//! round holds, it is one deferred function, so the collector's per-flush limit
+//! (8 bags) does not throttle it.
+
+use core::mem::size_of;
+use core::ptr;
+
+use crossbeam_epoch::Guard;
+
+use super::node::{split_cause, with_cause, Node};
+use super::pool::{Batch, Pin, SlotCounters};
+use super::table::Table;
+use crate::loom::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use crate::policy::{Finalizer, PanicSlot, RemovalCause};
+
+/// Nodes per sealed batch.
+pub(crate) const BATCH: usize = if cfg!(leakless_loom) { 2 } else { 64 };
+/// Write operations per slot between maintenance steps.
+pub(crate) const MAINTAIN_EVERY: usize = if cfg!(leakless_loom) { 4 } else { 64 };
+/// Rounds of garbage handed to the collector and not yet released, at most.
+pub(crate) const MAX_ROUNDS: usize = 2;
+/// Write operations per slot between maintenance steps while garbage is in flight.
+pub(crate) const BACKLOG_EVERY: usize = 4;
+/// Collector flushes per maintenance step, at most.
+pub(crate) const MAX_FLUSHES: usize = if cfg!(leakless_loom) { 2 } else { 16 };
+
+/// A boxed batch on its way through the collector and the `reclaimed` stack.
+pub(crate) struct Sealed<K, V> {
+    next: *mut Sealed<K, V>,
+    nodes: Batch<K, V>,
+}
+
+/// The garbage state of a map. Lives inside the map's boxed core, so its address is
+/// stable for the deferred functions that point at it.
+pub(crate) struct Garbage<K, V> {
+    /// Sealed batches not yet handed to the collector.
+    limbo: AtomicPtr<Sealed<K, V>>,
+    /// Batches the collector released, waiting to be drained.
+    reclaimed: AtomicPtr<Sealed<K, V>>,
+    pub(crate) freed_bytes: AtomicU64,
+    /// Rounds handed to the collector and not yet on the `reclaimed` stack.
+    pub(crate) in_flight: AtomicUsize,
+    /// Tables retired and freed so far; generation `g + 1` may only be created once the
+    /// tables `0..g` are all freed.
+    pub(crate) tables_freed: AtomicU64,
+    /// Bytes of retired tables not yet freed.
+    pub(crate) table_bytes: AtomicU64,
+}
+
+/// Bytes one retirement accounts for: the node and its batch entry.
+pub(crate) const fn node_bytes<K, V>() -> u64 {
+    (size_of::<Node<K, V>>() + size_of::<*mut Node<K, V>>()) as u64
+}
+
+impl<K, V> Garbage<K, V> {
+    pub(crate) fn new() -> Self {
+        const { assert!(core::mem::align_of::<Node<K, V>>() >= 8, "a node pointer carries a 3-bit cause") };
+        Garbage {
+            limbo: AtomicPtr::new(ptr::null_mut()),
+            reclaimed: AtomicPtr::new(ptr::null_mut()),
+            freed_bytes: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            tables_freed: AtomicU64::new(0),
+            table_bytes: AtomicU64::new(0),
+        }
+    }
+
+    /// Retires an unlinked node: its value leaves the map for `cause`.
+    ///
+    /// # Safety
+    ///
+    /// - `node` was unlinked from its chain by the caller while holding the chain's lock,
+    ///   is not linked anywhere else, and is retired once.
+    pub(crate) unsafe fn retire(&self, pin: &Pin<'_, K, V>, node: *mut Node<K, V>, cause: RemovalCause) {
+        let slot = pin.slot();
+        let full = slot.batch.with_mut(|b| {
+            // SAFETY: the batch belongs to the slot we hold (pool invariants).
+            let b = unsafe { &mut *b };
+            b.push(with_cause(node, cause));
+            b.len() >= BATCH
+        });
+        SlotCounters::bump(&slot.counters.retired_bytes, node_bytes::<K, V>());
+        slot.counters.removed(cause, 1);
+        if full || pin.is_temporary() {
+            self.seal(pin);
+        }
+    }
+
+    /// Moves the slot's batch, if any, to `limbo`.
+    pub(crate) fn seal(&self, pin: &Pin<'_, K, V>) {
+        let nodes = pin.slot().batch.with_mut(|b| {
+            // SAFETY: the batch belongs to the slot we hold.
+            unsafe { core::mem::take(&mut *b) }
+        });
+        if nodes.is_empty() {
+            return;
+        }
+        let sealed = Box::into_raw(Box::new(Sealed { next: ptr::null_mut(), nodes }));
+        push_list(&self.limbo, sealed, sealed);
+    }
+
+    /// Hands everything in `limbo` to the collector as one deferred function.
+    ///
+    /// At most [`MAX_ROUNDS`] rounds are in flight: while a reader stays pinned, new
+    /// garbage accumulates in `limbo` instead of fragmenting into many small rounds, so
+    /// that when the reader unpins, the whole backlog is one round.
+    fn defer_limbo(&self, guard: &Guard) {
+        if self.limbo.load(Ordering::Relaxed).is_null() || self.in_flight.load(Ordering::Relaxed) >= MAX_ROUNDS {
+            return;
+        }
+        let list = self.limbo.swap(ptr::null_mut(), Ordering::Acquire);
+        if list.is_null() {
+            return;
+        }
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        let garbage = self as *const Self as usize;
+        let list = list as usize;
+        // SAFETY: the closure touches only `self` and the swapped-out list, which it
+        // owns. `self` lives in the map's boxed core, which is dropped only after the
+        // collector (dropping the collector runs every pending deferred function). Every
+        // node in the list was unlinked before its batch entered `limbo`, hence before
+        // this deferral, so the collector runs the closure only after every reader that
+        // may still see one of them has unpinned.
+        unsafe {
+            guard.defer_unchecked(move || {
+                let garbage = &*(garbage as *const Self);
+                let head = list as *mut Sealed<K, V>;
+                let mut tail = head;
+                while !(*tail).next.is_null() {
+                    tail = (*tail).next;
+                }
+                push_list(&garbage.reclaimed, head, tail);
+                garbage.in_flight.fetch_sub(1, Ordering::Relaxed);
+            })
+        };
+    }
+
+    /// Flushes the collector while that makes progress, at most [`MAX_FLUSHES`] times.
+    pub(crate) fn flush(&self, guard: &Guard) {
+        let mut stalled = 0;
+        for _ in 0..MAX_FLUSHES {
+            self.defer_limbo(guard);
+            let before = self.in_flight.load(Ordering::Relaxed);
+            guard.flush();
+            let after = self.in_flight.load(Ordering::Relaxed);
+            if after == 0 && self.limbo.load(Ordering::Relaxed).is_null() {
+                break;
+            }
+            if after >= before {
+                // The epoch needs two advances before a fresh round expires; more stalls
+                // mean a participant is still pinned.
+                stalled += 1;
+                if stalled > 3 {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The periodic step of a write operation: seal and flush every
+    /// [`MAINTAIN_EVERY`] operations through this slot.
+    pub(crate) fn maintain(&self, pin: &Pin<'_, K, V>) {
+        let due = pin.slot().ops.with_mut(|ops| {
+            // SAFETY: the counter belongs to the slot we hold.
+            let ops = unsafe { &mut *ops };
+            *ops = ops.wrapping_add(1);
+            *ops % MAINTAIN_EVERY == 0
+                || (*ops % BACKLOG_EVERY == 0 && self.in_flight.load(Ordering::Relaxed) > 0)
+                || (*ops % BACKLOG_EVERY == 0 && self.table_bytes.load(Ordering::Relaxed) > 0)
+        });
+        if due {
+            self.seal(pin);
+            if !self.limbo.load(Ordering::Relaxed).is_null()
+                || self.in_flight.load(Ordering::Relaxed) > 0
+                || self.table_bytes.load(Ordering::Relaxed) > 0
+            {
+                self.flush(&pin.guard);
+            }
+        }
+    }
+
+    /// Retires a table whose buckets are all migrated.
+    ///
+    /// # Safety
+    ///
+    /// - `table` is no longer the map's root, every bucket is `MOVED`, and it is retired
+    ///   once.
+    pub(crate) unsafe fn retire_table(&self, guard: &Guard, table: *mut Table<K, V>) {
+        // SAFETY: live until the deferred function below frees it.
+        let bytes = Table::<K, V>::bytes_for(unsafe { (*table).len() }) as u64;
+        self.table_bytes.fetch_add(bytes, Ordering::Relaxed);
+        let garbage = self as *const Self as usize;
+        let table = table as usize;
+        // SAFETY: as in `seal`: `self` outlives the collector; the table is unreachable
+        // from the root, and readers that reached it are pinned no later than now.
+        // Freeing a table frees only its bucket array (no user code).
+        unsafe {
+            guard.defer_unchecked(move || {
+                let garbage = &*(garbage as *const Self);
+                drop(Box::from_raw(table as *mut Table<K, V>));
+                garbage.table_bytes.fetch_sub(bytes, Ordering::Relaxed);
+                garbage.tables_freed.fetch_add(1, Ordering::Release);
+            })
+        };
+        guard.flush();
+    }
+
+    /// `true` if reclaimed batches wait to be drained.
+    #[inline]
+    pub(crate) fn has_reclaimed(&self) -> bool {
+        !self.reclaimed.load(Ordering::Relaxed).is_null()
+    }
+
+    /// Frees every reclaimed node, passing its key and value to `finalizer` (or dropping
+    /// them when there is none). Call unpinned and without bucket locks. A panicking
+    /// finalizer or `Drop` does not stop the others; the first panic is re-raised.
+    pub(crate) fn drain(&self, finalizer: Option<&std::sync::Mutex<Box<dyn Finalizer<K, V> + Send>>>) {
+        if !self.has_reclaimed() {
+            return;
+        }
+        let mut fin = match finalizer {
+            Some(m) => match m.try_lock() {
+                Ok(f) => Some(f),
+                Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => return,
+            },
+            None => None,
+        };
+        let mut list = self.reclaimed.swap(ptr::null_mut(), Ordering::Acquire);
+        let mut panics = PanicSlot::default();
+        let mut freed = 0u64;
+        while !list.is_null() {
+            // SAFETY: batches on the stack were pushed once by the collector and are
+            // owned by whoever swapped the stack out: us.
+            let sealed = unsafe { Box::from_raw(list) };
+            list = sealed.next;
+            for &p in &sealed.nodes {
+                let (node, cause) = split_cause(p);
+                // SAFETY: the collector ran this batch's deferred function, so no reader
+                // can reach the node any more (reclaim protocol, step 3).
+                let (key, value) = unsafe { take_node(node) };
+                freed += node_bytes::<K, V>();
+                match fin.as_deref_mut() {
+                    Some(f) => panics.run(|| f.finalize(key, value, cause)),
+                    None => panics.run(|| drop((key, value))),
+                }
+            }
+        }
+        self.freed_bytes.fetch_add(freed, Ordering::Relaxed);
+        drop(fin);
+        panics.resume();
+    }
+
+    /// For teardown: every node still waiting anywhere in the garbage pipeline, with
+    /// its cause. Call only after the collector was dropped.
+    pub(crate) fn take_all_reclaimed(&self, out: &mut Vec<(*mut Node<K, V>, RemovalCause)>) {
+        for stack in [&self.limbo, &self.reclaimed] {
+            let mut list = stack.swap(ptr::null_mut(), Ordering::Acquire);
+            while !list.is_null() {
+                // SAFETY: as in `drain`; teardown (after the collector is gone) is the only
+                // caller, so nothing else drains.
+                let sealed = unsafe { Box::from_raw(list) };
+                list = sealed.next;
+                for &p in &sealed.nodes {
+                    out.push(split_cause(p));
+                }
+            }
+        }
+    }
+}
+
+/// The map's [`Garbage`] in its own heap allocation.
+///
+/// Deferred functions reach the garbage state through a raw pointer while the map is
+/// being dropped (dropping the collector runs them from inside the map's `Drop`). Kept
+/// outside the map's own allocation, those accesses never alias the `&mut` that `Drop`
+/// holds on the map.
+pub(crate) struct SharedGarbage<K, V>(core::ptr::NonNull<Garbage<K, V>>);
+
+impl<K, V> SharedGarbage<K, V> {
+    pub(crate) fn new() -> Self {
+        SharedGarbage(core::ptr::NonNull::from(Box::leak(Box::new(Garbage::new()))))
+    }
+}
+
+impl<K, V> core::ops::Deref for SharedGarbage<K, V> {
+    type Target = Garbage<K, V>;
+
+    #[inline(always)]
+    fn deref(&self) -> &Garbage<K, V> {
+        // SAFETY: allocated in `new`, freed only in `drop`.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl<K, V> Drop for SharedGarbage<K, V> {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `Box` in `new`; dropped once. The owning map drops its
+        // collector (running every deferred function that points here) before its fields.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
+}
+
+/// Pushes the list `head..=tail` (linked through `next`) on a stack.
+fn push_list<K, V>(stack: &AtomicPtr<Sealed<K, V>>, head: *mut Sealed<K, V>, tail: *mut Sealed<K, V>) {
+    let mut top = stack.load(Ordering::Relaxed);
+    loop {
+        // SAFETY: the list is owned by the caller until the CAS publishes it.
+        unsafe { (*tail).next = top };
+        match stack.compare_exchange_weak(top, head, Ordering::Release, Ordering::Relaxed) {
+            Ok(_) => return,
+            Err(t) => top = t,
+        }
+    }
+}
+
+/// Moves the key and value out of a node and frees it.
+///
+/// # Safety
+///
+/// - `node` came from [`Node::alloc`], is unreachable by every other thread, and is
+///   taken once.
+pub(crate) unsafe fn take_node<K, V>(node: *mut Node<K, V>) -> (K, V) {
+    // SAFETY: forwarded contract: we own the allocation.
+    let Node { key, value, .. } = *unsafe { Box::from_raw(node) };
+    (key, value)
+}

@@ -1,0 +1,313 @@
+//! Bucket arrays, bucket locks, lock-free lookup, and bucket-by-bucket migration.
+//!
+//! # Invariants
+//!
+//! - A bucket head is a node pointer tagged with [`LOCKED`] (a writer holds the bucket)
+//!   and/or [`MOVED`] (migrated: the pointer is null and the entries live in `next`).
+//!   Only the lock holder changes a head or a link of a node in its chain; it publishes
+//!   with `Release` stores, readers load with `Acquire`.
+//! - A table with a locked bucket is not retired: retiring a table requires every one of
+//!   its buckets to be `MOVED`, and only a lock holder marks a bucket `MOVED`. So a thread
+//!   holding a bucket lock may use that table and the nodes of that chain without a pin.
+//! - A node of a chain is retired only by the holder of that chain's lock, after
+//!   unlinking it.
+//! - `next`, once set, never changes. A table of generation `g` links through
+//!   `links[g & 1]`; migration into `next` (generation `g + 1`) writes only the other
+//!   link, so a reader still walking the old chains is never diverted.
+
+use core::ptr;
+
+use super::node::{moved, tag_of, tagged, untagged, Node, LOCKED, MOVED};
+use crate::loom::{spin_wait, AtomicPtr, AtomicUsize, Ordering};
+
+/// Buckets migrated per helping step (small under loom, to explore interleavings
+/// within a migration).
+pub(crate) const CHUNK: usize = if cfg!(leakless_loom) { 2 } else { 64 };
+/// The smallest table.
+pub(crate) const MIN_BUCKETS: usize = 8;
+/// The largest table (node hashes have 32 bits).
+pub(crate) const MAX_BUCKETS: usize = 1 << 31;
+
+pub(crate) struct Table<K, V> {
+    pub(crate) buckets: Box<[AtomicPtr<Node<K, V>>]>,
+    pub(crate) mask: usize,
+    /// Which of a node's links this table's chains use.
+    pub(crate) link: usize,
+    pub(crate) generation: u64,
+    /// The table this one migrates into, or null.
+    pub(crate) next: AtomicPtr<Table<K, V>>,
+    /// The next bucket index not yet claimed by a migrating thread.
+    claim: AtomicUsize,
+    /// Buckets fully migrated.
+    done: AtomicUsize,
+}
+
+impl<K, V> Table<K, V> {
+    /// A new empty table of `buckets` (a power of two) buckets.
+    pub(crate) fn alloc(buckets: usize, generation: u64) -> *mut Self {
+        debug_assert!(buckets.is_power_of_two());
+        let buckets: Box<[AtomicPtr<Node<K, V>>]> = (0..buckets).map(|_| AtomicPtr::new(ptr::null_mut())).collect();
+        Box::into_raw(Box::new(Table {
+            mask: buckets.len() - 1,
+            buckets,
+            link: (generation & 1) as usize,
+            generation,
+            next: AtomicPtr::new(ptr::null_mut()),
+            claim: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+        }))
+    }
+
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.buckets.len()
+    }
+
+    /// Heap bytes of a table of `buckets` buckets.
+    pub(crate) fn bytes_for(buckets: usize) -> usize {
+        core::mem::size_of::<Self>() + buckets * core::mem::size_of::<AtomicPtr<Node<K, V>>>()
+    }
+
+    #[inline(always)]
+    pub(crate) fn bucket(&self, hash: u32) -> &AtomicPtr<Node<K, V>> {
+        &self.buckets[hash as usize & self.mask]
+    }
+
+    /// Finds the node holding a key equal to `eq` with hash `hash`, without locking.
+    ///
+    /// # Safety
+    ///
+    /// - `self` must be a table the caller reached from the map's root while pinned, and
+    ///   the caller must stay pinned for as long as it uses the result (every node reachable
+    ///   from such a table was linked after the pin began or is retired no earlier than
+    ///   the pin, so it is freed no earlier than the unpin).
+    #[inline]
+    pub(crate) unsafe fn find(&self, hash: u32, mut eq: impl FnMut(&K) -> bool) -> Option<&Node<K, V>> {
+        let mut table = self;
+        loop {
+            let head = table.bucket(hash).load(Ordering::Acquire);
+            if tag_of(head) & MOVED != 0 {
+                // SAFETY: a bucket is marked MOVED only after `next` was set (Release on
+                // the head, Acquire above), and `next` outlives `table` (it is retired
+                // later, so our pin protects it too).
+                table = unsafe { &*table.next.load(Ordering::Acquire) };
+                continue;
+            }
+            let mut node = untagged(head);
+            while !node.is_null() {
+                // SAFETY: `node` was reachable from a live chain of a table reached while
+                // pinned; nodes are retired only after being unlinked and freed only
+                // after every pin older than the retirement ends (see the function's
+                // contract).
+                let n = unsafe { &*node };
+                if n.hash == hash && eq(&n.key) {
+                    return Some(n);
+                }
+                node = n.next(table.link);
+            }
+            return None;
+        }
+    }
+
+    /// Locks the bucket of `hash` in this table or, if it was migrated, in its successor.
+    ///
+    /// # Safety
+    ///
+    /// - The caller must be pinned and `self` reached from the map's root during the pin.
+    pub(crate) unsafe fn lock(&self, hash: u32) -> BucketLock<K, V> {
+        let mut table: *const Table<K, V> = self;
+        let mut step = 0;
+        loop {
+            // SAFETY: `table` is `self` or a successor reached through a MOVED bucket,
+            // both protected by the caller's pin (see `find`).
+            let t = unsafe { &*table };
+            let bucket = t.bucket(hash);
+            let head = bucket.load(Ordering::Acquire);
+            let tag = tag_of(head);
+            if tag & MOVED != 0 {
+                table = t.next.load(Ordering::Acquire);
+                step = 0;
+                continue;
+            }
+            if tag & LOCKED != 0 {
+                spin_wait(&mut step);
+                continue;
+            }
+            if bucket.compare_exchange_weak(head, tagged(head, LOCKED), Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                return BucketLock { table, index: hash as usize & t.mask, head };
+            }
+        }
+    }
+
+    /// Locks bucket `index` of this table, or returns `None` if it was migrated.
+    ///
+    /// # Safety
+    ///
+    /// - As for [`Table::lock`].
+    pub(crate) unsafe fn lock_index(&self, index: usize) -> Option<BucketLock<K, V>> {
+        let bucket = &self.buckets[index];
+        let mut step = 0;
+        loop {
+            let head = bucket.load(Ordering::Acquire);
+            let tag = tag_of(head);
+            if tag & MOVED != 0 {
+                return None;
+            }
+            if tag & LOCKED != 0 {
+                spin_wait(&mut step);
+                continue;
+            }
+            if bucket.compare_exchange_weak(head, tagged(head, LOCKED), Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                return Some(BucketLock { table: self, index, head });
+            }
+        }
+    }
+
+    /// Claims and migrates one chunk of buckets into `next`. Returns whether this call
+    /// migrated the last bucket (the caller must then make `next` the root and retire
+    /// this table) and how many nodes it moved, or `None` if no chunk was left to claim.
+    ///
+    /// # Safety
+    ///
+    /// - As for [`Table::lock`]; `next` must be non-null.
+    pub(crate) unsafe fn migrate_chunk(&self) -> Option<(bool, usize)> {
+        let start = self.claim.fetch_add(CHUNK, Ordering::Relaxed);
+        if start >= self.len() {
+            return None;
+        }
+        let mut nodes = 0;
+        let end = (start + CHUNK).min(self.len());
+        // SAFETY: the caller checked `next` is set; it lives as long as `self` does.
+        let next = unsafe { &*self.next.load(Ordering::Acquire) };
+        for index in start..end {
+            // An empty, unlocked bucket is migrated by marking it, without locking.
+            if self.buckets[index]
+                .compare_exchange(ptr::null_mut(), moved(), Ordering::Release, Ordering::Relaxed)
+                .is_ok()
+            {
+                continue;
+            }
+            // SAFETY: forwarded contract; a chunk is claimed by one thread only, and only
+            // migration marks a bucket MOVED, so the bucket is not MOVED yet.
+            let Some(lock) = (unsafe { self.lock_index(index) }) else {
+                continue;
+            };
+            let mut node = lock.head;
+            while !node.is_null() {
+                // SAFETY: nodes of a locked chain are live (only the lock holder retires
+                // them), and `next` is not retired while `self` is not.
+                let n = unsafe { &*node };
+                let following = n.next(self.link);
+                // SAFETY: `next` is protected as above; locking its bucket orders us
+                // with its writers.
+                let mut target = unsafe { next.lock(n.hash) };
+                debug_assert!(ptr::eq(target.table, next), "the successor is not itself migrating");
+                n.links[next.link].store(target.head, Ordering::Relaxed);
+                target.set_head(node);
+                drop(target);
+                nodes += 1;
+                node = following;
+            }
+            lock.finish_moved();
+        }
+        let count = end - start;
+        Some((self.done.fetch_add(count, Ordering::AcqRel) + count == self.len(), nodes))
+    }
+
+    /// `true` if every bucket was migrated.
+    pub(crate) fn fully_migrated(&self) -> bool {
+        self.done.load(Ordering::Acquire) == self.len()
+    }
+}
+
+/// A held bucket lock. Unlocks on drop, also when unwinding out of user code.
+pub(crate) struct BucketLock<K, V> {
+    table: *const Table<K, V>,
+    index: usize,
+    /// The current head (untagged).
+    pub(crate) head: *mut Node<K, V>,
+}
+
+impl<K, V> BucketLock<K, V> {
+    /// The table whose bucket is locked.
+    #[inline(always)]
+    pub(crate) fn table(&self) -> &Table<K, V> {
+        // SAFETY: a table with a locked bucket is not retired (module invariants), and we
+        // hold the lock until `self` is dropped.
+        unsafe { &*self.table }
+    }
+
+    #[inline(always)]
+    pub(crate) fn table_ptr(&self) -> *const Table<K, V> {
+        self.table
+    }
+
+    #[inline(always)]
+    fn bucket(&self) -> &AtomicPtr<Node<K, V>> {
+        &self.table().buckets[self.index]
+    }
+
+    /// Publishes a new head (keeping the lock).
+    #[inline]
+    pub(crate) fn set_head(&mut self, node: *mut Node<K, V>) {
+        self.head = node;
+        self.bucket().store(tagged(node, LOCKED), Ordering::Release);
+    }
+
+    /// Unlinks the node `prev`'s successor (or the head when `prev` is null) is, i.e.
+    /// `victim`, from the chain. Returns the victim's successor.
+    ///
+    /// # Safety
+    ///
+    /// - `prev` (if non-null) and `victim` must be consecutive nodes of this chain.
+    pub(crate) unsafe fn unlink(&mut self, prev: *mut Node<K, V>, victim: *mut Node<K, V>) -> *mut Node<K, V> {
+        let link = self.table().link;
+        // SAFETY: `victim` is in our locked chain, so live.
+        let following = unsafe { (*victim).next(link) };
+        if prev.is_null() {
+            self.set_head(following);
+        } else {
+            // SAFETY: `prev` is in our locked chain, so live; we hold its lock.
+            unsafe { (*prev).links[link].store(following, Ordering::Release) };
+        }
+        following
+    }
+
+    /// Puts `node` in `victim`'s place in the chain (same key, new value).
+    ///
+    /// # Safety
+    ///
+    /// - As for [`BucketLock::unlink`]; `node` must be unpublished and owned by the caller.
+    pub(crate) unsafe fn replace(&mut self, prev: *mut Node<K, V>, victim: *mut Node<K, V>, node: *mut Node<K, V>) {
+        let link = self.table().link;
+        // SAFETY: `victim` is live (our chain); `node` is ours and unpublished.
+        unsafe { (*node).links[link].store((*victim).next(link), Ordering::Relaxed) };
+        if prev.is_null() {
+            self.set_head(node);
+        } else {
+            // SAFETY: `prev` is in our locked chain.
+            unsafe { (*prev).links[link].store(node, Ordering::Release) };
+        }
+    }
+
+    /// Prepends an unpublished node owned by the caller.
+    pub(crate) fn push(&mut self, node: *mut Node<K, V>) {
+        let link = self.table().link;
+        // SAFETY: the caller passes a node it owns and has not published.
+        unsafe { (*node).links[link].store(self.head, Ordering::Relaxed) };
+        self.set_head(node);
+    }
+
+    /// Marks the bucket migrated and releases it.
+    fn finish_moved(self) {
+        self.bucket().store(moved(), Ordering::Release);
+        core::mem::forget(self);
+    }
+}
+
+impl<K, V> Drop for BucketLock<K, V> {
+    #[inline]
+    fn drop(&mut self) {
+        self.bucket().store(self.head, Ordering::Release);
+    }
+}

@@ -1,0 +1,430 @@
+//! `ConcurrentMap`: single-threaded behaviour, a proptest against `std::collections::HashMap`
+//! with `validate()` after every op, exactly-once finalization, two-thread tests (also run
+//! under Miri), and a 2–4 thread stress test (`LEAKLESS_STRESS=1` for the full size).
+
+use std::collections::HashMap as Model;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+
+use leakless::{ConcurrentMap, RemovalCause};
+use proptest::prelude::*;
+
+/// Scales a workload down under Miri.
+fn scale(n: usize) -> usize {
+    if cfg!(miri) {
+        (n / 200).max(8)
+    } else {
+        n
+    }
+}
+
+fn fixed() -> ahash::RandomState {
+    ahash::RandomState::with_seeds(1, 2, 3, 4)
+}
+
+/// A value that counts its drops in a shared array (index = its id).
+struct Tracked {
+    id: usize,
+    drops: Arc<Vec<AtomicUsize>>,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops[self.id].fetch_add(1, Relaxed);
+    }
+}
+
+fn counters(n: usize) -> Arc<Vec<AtomicUsize>> {
+    Arc::new((0..n).map(|_| AtomicUsize::new(0)).collect())
+}
+
+#[test]
+fn basic_operations() {
+    let m = ConcurrentMap::with_hasher(fixed());
+    assert!(m.is_empty());
+    assert!(m.insert(1u32, 10u32));
+    assert!(!m.insert(1, 11));
+    assert_eq!(m.get_cloned(&1), Some(11));
+    assert!(m.contains_key(&1));
+    assert!(m.update(1, |v| v + 1));
+    assert_eq!(m.get_with(&1, |v| *v), Some(12));
+    assert!(!m.update(2, |v| v + 1));
+    assert!(m.compute(2, |old| Some(old.map_or(5, |v| v + 1))));
+    assert_eq!(m.get_cloned(&2), Some(5));
+    assert!(!m.compute(2, |_| None));
+    assert_eq!(m.get_or_insert_with(3, || 30), 30);
+    assert_eq!(m.get_or_insert_with(3, || 31), 30);
+    assert_eq!(m.len(), 2);
+    assert!(m.remove(&1));
+    assert!(!m.remove(&1));
+    assert_eq!(m.len(), 1);
+    m.validate();
+    assert_eq!(format!("{m:?}"), "{3: 30}");
+    m.clear();
+    assert!(m.is_empty());
+    m.validate();
+}
+
+#[test]
+fn grows_and_shrinks() {
+    let n = scale(20_000);
+    let m = ConcurrentMap::with_hasher(fixed());
+    for i in 0..n {
+        m.insert(i, i);
+    }
+    m.validate();
+    assert_eq!(m.len(), n);
+    let peak = m.allocation_size();
+    for i in 0..n {
+        assert!(m.remove(&i), "{i}");
+    }
+    for i in 0..200 {
+        m.insert(i, i);
+        m.remove(&i);
+    }
+    m.validate();
+    assert!(m.is_empty());
+    assert!(m.stats().shrinks > 0);
+    assert!(m.allocation_size() < peak / 20, "{} of {peak}", m.allocation_size());
+}
+
+#[test]
+fn pinned_reads_survive_removal() {
+    let m = ConcurrentMap::new();
+    m.insert(1, String::from("one"));
+    let p = m.pin();
+    let v = p.get(&1).unwrap();
+    m.remove(&1);
+    for i in 0..scale(5000) {
+        m.insert(i + 10, String::new());
+        m.remove(&(i + 10));
+    }
+    assert_eq!(v, "one");
+    assert!(m.stats().pending_garbage_bytes > 0);
+    drop(p);
+}
+
+#[test]
+#[should_panic(expected = "another map")]
+fn foreign_guard_is_rejected() {
+    let a: ConcurrentMap<u8, u8> = ConcurrentMap::new();
+    let b: ConcurrentMap<u8, u8> = ConcurrentMap::new();
+    let g = b.pin();
+    let _ = a.get(&1, &g);
+}
+
+#[test]
+fn every_value_finalized_exactly_once() {
+    let n = scale(3000);
+    let drops = counters(4 * n);
+    let log = Arc::new(Mutex::new(vec![0u32; 7]));
+    {
+        let l = Arc::clone(&log);
+        let m = ConcurrentMap::builder()
+            .hasher(fixed())
+            .finalizer(move |_k: usize, v: Tracked, cause: RemovalCause| {
+                l.lock().unwrap()[cause as usize] += 1;
+                drop(v);
+            })
+            .build();
+        let mk = |id| Tracked { id, drops: Arc::clone(&drops) };
+        for i in 0..n {
+            m.insert(i, mk(i));
+        }
+        for i in 0..n / 2 {
+            m.insert(i, mk(n + i)); // replaces i
+        }
+        for i in 0..n / 4 {
+            m.remove(&i);
+        }
+        m.retain(|k, _| k % 3 != 0);
+        let p = m.pin();
+        let _held = p.get(&(n - 1));
+        m.insert(n - 1, mk(2 * n)); // retired while pinned
+        drop(p);
+        m.validate();
+    }
+    for (id, d) in drops.iter().enumerate() {
+        let expect = usize::from(id < n || (n..n + n / 2).contains(&id) || id == 2 * n);
+        assert_eq!(d.load(Relaxed), expect, "value {id}");
+    }
+    let log = log.lock().unwrap();
+    assert_eq!(log[RemovalCause::Replaced as usize], (n / 2 + 1) as u32);
+    assert_eq!(log[RemovalCause::Explicit as usize] as usize, n / 4 + (n / 4..n).filter(|k| k % 3 == 0).count());
+    let total: u32 = log.iter().sum();
+    assert_eq!(total as usize, n + n / 2 + 1);
+}
+
+#[test]
+fn panicking_user_code_loses_nothing() {
+    let drops = counters(8);
+    let m = ConcurrentMap::builder()
+        .finalizer(|k: u32, v: Tracked, _| {
+            let _v = v;
+            if k == 1 {
+                panic!("finalizer");
+            }
+        })
+        .build();
+    let mk = |id| Tracked { id, drops: Arc::clone(&drops) };
+    m.insert(1, mk(0));
+    m.insert(2, mk(1));
+    assert!(catch_unwind(AssertUnwindSafe(|| m.compute(3, |_| panic!("compute")))).is_err());
+    assert!(catch_unwind(AssertUnwindSafe(|| m.retain(|k, _| if *k == 2 { panic!("retain") } else { true }))).is_err());
+    m.validate();
+    assert_eq!(m.len(), 2);
+    m.insert(3, mk(2));
+    let r = catch_unwind(AssertUnwindSafe(|| drop(m)));
+    assert!(r.is_err(), "the finalizer's panic is re-raised");
+    for i in 0..3 {
+        assert_eq!(drops[i].load(Relaxed), 1, "value {i}");
+    }
+}
+
+#[test]
+fn bounded_by_entries_and_weight() {
+    let n = scale(2000);
+    let m = ConcurrentMap::builder().max_entries(100).hasher(fixed()).build();
+    for i in 0..n {
+        m.insert(i, i);
+        if i % 2 == 0 {
+            let _ = m.get_cloned(&i);
+        }
+    }
+    assert!(m.len() <= 100);
+    m.validate();
+    assert_eq!(m.stats().evictions() as usize, n - m.len());
+
+    let w = ConcurrentMap::builder().max_weight(50).weigher(|_: &u32, v: &Vec<u8>| v.len() as u64).build();
+    for i in 0..100 {
+        w.insert(i, vec![0; (i % 7) as usize]);
+        assert!(w.weight() <= 50);
+    }
+    w.insert(1000, vec![0; 51]); // heavier than the whole bound
+    assert!(!w.contains_key(&1000));
+    assert_eq!(w.stats().removals(RemovalCause::Rejected), 0, "rejections are finalized, not counted as map removals");
+    w.validate();
+
+    let zero = ConcurrentMap::builder().max_entries(0).build();
+    zero.insert(1, 1);
+    assert!(zero.is_empty());
+    zero.validate();
+}
+
+#[test]
+fn iter_sees_every_entry() {
+    let n = scale(5000);
+    let m: ConcurrentMap<usize, usize> = (0..n).map(|i| (i, 2 * i)).collect();
+    let p = m.pin();
+    let mut seen: Vec<_> = p.iter().map(|(k, v)| (*k, *v)).collect();
+    seen.sort();
+    assert_eq!(seen, (0..n).map(|i| (i, 2 * i)).collect::<Vec<_>>());
+}
+
+#[test]
+fn two_threads_disjoint_and_shared_keys() {
+    let n = scale(4000);
+    let m = Arc::new(ConcurrentMap::with_hasher(fixed()));
+    let barrier = Arc::new(Barrier::new(2));
+    let hs: Vec<_> = (0..2)
+        .map(|t| {
+            let (m, b) = (Arc::clone(&m), Arc::clone(&barrier));
+            thread::spawn(move || {
+                b.wait();
+                for i in 0..n {
+                    m.insert(t * n + i, i);
+                    m.compute(usize::MAX, |v| Some(v.map_or(1, |v| v + 1)));
+                    if i % 3 == 0 {
+                        m.remove(&(t * n + i));
+                    }
+                    let _ = m.get_cloned(&((1 - t) * n + i));
+                }
+            })
+        })
+        .collect();
+    hs.into_iter().for_each(|h| h.join().unwrap());
+    m.validate();
+    assert_eq!(m.get_cloned(&usize::MAX), Some(2 * n));
+    assert_eq!(m.len(), 1 + 2 * (n - n.div_ceil(3)));
+}
+
+#[test]
+fn two_threads_reader_and_writer_churn() {
+    let n = scale(4000);
+    let drops = counters(n);
+    let m = Arc::new(ConcurrentMap::new());
+    let writer = {
+        let (m, drops) = (Arc::clone(&m), Arc::clone(&drops));
+        thread::spawn(move || {
+            for i in 0..n {
+                m.insert(i % 64, Tracked { id: i, drops: Arc::clone(&drops) });
+                if i % 5 == 0 {
+                    m.remove(&(i % 64));
+                }
+            }
+        })
+    };
+    let reader = {
+        let m = Arc::clone(&m);
+        thread::spawn(move || {
+            let mut found = 0;
+            for i in 0..n {
+                let p = m.pin();
+                if let Some(v) = p.get(&(i % 64)) {
+                    assert!(v.id < n);
+                    found += 1;
+                }
+            }
+            found
+        })
+    };
+    writer.join().unwrap();
+    let _ = reader.join().unwrap();
+    m.validate();
+    drop(Arc::try_unwrap(m).ok().unwrap());
+    for (i, d) in drops.iter().enumerate() {
+        assert_eq!(d.load(Relaxed), 1, "value {i} dropped once");
+    }
+}
+
+#[test]
+fn stress_sums_and_drops() {
+    let full = std::env::var("LEAKLESS_STRESS").is_ok_and(|v| v == "1");
+    let threads = if cfg!(miri) { 2 } else { 4 };
+    let ops = if full { 400_000 } else { scale(20_000) };
+    let keys = 256u64;
+    let drops = counters(threads * ops + 1);
+    let m = Arc::new(ConcurrentMap::builder().hasher(fixed()).build());
+    // Every key holds a counter; each thread adds its own increments via compute.
+    let added = Arc::new((0..keys).map(|_| AtomicUsize::new(0)).collect::<Vec<_>>());
+    let hs: Vec<_> = (0..threads)
+        .map(|t| {
+            let (m, drops, added) = (Arc::clone(&m), Arc::clone(&drops), Arc::clone(&added));
+            thread::spawn(move || {
+                let mut x = 0x9E37_79B9_7F4A_7C15u64 ^ t as u64;
+                for i in 0..ops {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let k = x % keys;
+                    let id = t * ops + i;
+                    match x % 7 {
+                        0 => {
+                            m.remove(&(k + 1000));
+                            drop(Tracked { id, drops: Arc::clone(&drops) });
+                        }
+                        1 | 2 => {
+                            m.insert(k + 1000, (0u64, Tracked { id, drops: Arc::clone(&drops) }));
+                        }
+                        3 | 4 => {
+                            let d = Arc::clone(&drops);
+                            m.compute(k, move |v| Some((v.map_or(0, |(s, _)| *s) + 1, Tracked { id, drops: d })));
+                            added[k as usize].fetch_add(1, Relaxed);
+                        }
+                        _ => {
+                            drop(Tracked { id, drops: Arc::clone(&drops) });
+                            let p = m.pin();
+                            if let Some((s, v)) = p.get(&k) {
+                                assert!(*s >= 1 && v.id < threads * ops);
+                            }
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    hs.into_iter().for_each(|h| h.join().unwrap());
+    m.validate();
+    for k in 0..keys {
+        let want = added[k as usize].load(Relaxed) as u64;
+        assert_eq!(m.get_with(&k, |(s, _)| *s).unwrap_or(0), want, "sum of key {k}");
+    }
+    drop(Arc::try_unwrap(m).ok().unwrap());
+    for (i, d) in drops.iter().enumerate().take(threads * ops) {
+        assert_eq!(d.load(Relaxed), 1, "value {i} dropped exactly once");
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Insert(u16, u32),
+    Remove(u16),
+    Get(u16),
+    Update(u16, u32),
+    Compute(u16, Option<u32>),
+    GetOrInsert(u16, u32),
+    Retain(u16),
+    Clear,
+    Pin(u16),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let k = 0u16..512;
+    prop_oneof![
+        6 => (k.clone(), any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
+        4 => k.clone().prop_map(Op::Remove),
+        2 => k.clone().prop_map(Op::Get),
+        1 => (k.clone(), any::<u32>()).prop_map(|(k, v)| Op::Update(k, v)),
+        1 => (k.clone(), any::<Option<u32>>()).prop_map(|(k, v)| Op::Compute(k, v)),
+        1 => (k.clone(), any::<u32>()).prop_map(|(k, v)| Op::GetOrInsert(k, v)),
+        1 => (1u16..8).prop_map(Op::Retain),
+        1 => Just(Op::Clear),
+        1 => k.prop_map(Op::Pin),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: if cfg!(miri) { 4 } else { 256 },
+        // No failure file: Miri's isolation forbids the file system.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+    #[test]
+    fn model(ops in proptest::collection::vec(op(), 0..if cfg!(miri) { 40 } else { 400 })) {
+        let m = ConcurrentMap::with_hasher(fixed());
+        let mut model: Model<u16, u32> = Model::new();
+        for op in ops {
+            match op {
+                Op::Insert(k, v) => prop_assert_eq!(m.insert(k, v), model.insert(k, v).is_none()),
+                Op::Remove(k) => prop_assert_eq!(m.remove(&k), model.remove(&k).is_some()),
+                Op::Get(k) => prop_assert_eq!(m.get_cloned(&k), model.get(&k).copied()),
+                Op::Update(k, v) => {
+                    let present = model.get_mut(&k).map(|x| *x ^= v).is_some();
+                    prop_assert_eq!(m.update(k, |x| x ^ v), present);
+                }
+                Op::Compute(k, v) => {
+                    match v {
+                        Some(v) => { model.insert(k, v); }
+                        None => { model.remove(&k); }
+                    }
+                    prop_assert_eq!(m.compute(k, |_| v), v.is_some());
+                }
+                Op::GetOrInsert(k, v) => prop_assert_eq!(m.get_or_insert_with(k, || v), *model.entry(k).or_insert(v)),
+                Op::Retain(d) => {
+                    m.retain(|k, _| k % d == 0);
+                    model.retain(|k, _| k % d == 0);
+                }
+                Op::Clear => {
+                    m.clear();
+                    model.clear();
+                }
+                Op::Pin(k) => {
+                    let p = m.pin();
+                    prop_assert_eq!(p.get(&k), model.get(&k));
+                    prop_assert_eq!(p.iter().count(), model.len());
+                }
+            }
+            m.validate();
+            prop_assert_eq!(m.len(), model.len());
+        }
+        let p = m.pin();
+        let mut all: Vec<_> = p.iter().map(|(k, v)| (*k, *v)).collect();
+        all.sort();
+        let mut want: Vec<_> = model.into_iter().collect();
+        want.sort();
+        prop_assert_eq!(all, want);
+    }
+}
