@@ -117,8 +117,11 @@ fn chart(results: &[Scenario], path: &str) -> Result<(), Box<dyn std::error::Err
             .y_label_area_size(60)
             .build_cartesian_2d(0f64..100f64, 0f64..max * 1.05)?;
         c.configure_mesh().x_desc("workload progress (%)").y_desc("MB held").draw()?;
+        // Ordinary maps in warm colours, the leakless map always in green.
+        const ORDINARY: [RGBColor; 3] = [RGBColor(220, 40, 60), RGBColor(240, 150, 20), RGBColor(130, 60, 170)];
+        let last = series.len() - 1;
         for (i, r) in series.iter().enumerate() {
-            let color = Palette99::pick(i).to_rgba();
+            let color = if i == last { RGBColor(20, 150, 60) } else { ORDINARY[i % ORDINARY.len()] }.to_rgba();
             let n = r.samples.len().max(2) - 1;
             let points = r.samples.iter().enumerate().map(|(j, &b)| (j as f64 * 100.0 / n as f64, b as f64 / 1e6));
             c.draw_series(LineSeries::new(points, color.stroke_width(2)))?
