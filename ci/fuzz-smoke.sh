@@ -13,7 +13,7 @@ fi
 
 cd fuzz
 targets=$(cargo +nightly fuzz list)
-cargo +nightly fuzz build -O $targets 2>&1 | tail -n 3
+cargo +nightly fuzz build -O 2>&1 | tail -n 3
 for t in $targets; do
     echo "== fuzz $t for ${seconds}s"
     cargo +nightly fuzz run -O "$t" -- -max_total_time="$seconds" -rss_limit_mb=4096 2>&1 | tail -n 5

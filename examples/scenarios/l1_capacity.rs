@@ -1,34 +1,10 @@
 //! L1: capacity never returned. Insert `n` u64 pairs, then remove every one.
 
-use super::alloc::Window;
-use super::{Row, Rule, Sampler, Scenario};
-
-fn workload<M>(
-    name: &'static str,
-    n: usize,
-    mut map: M,
-    insert: impl Fn(&mut M, u64),
-    remove: impl Fn(&mut M, u64),
-    len: impl Fn(&M) -> usize,
-) -> Row {
-    let w = Window::open();
-    let mut s = Sampler::new(2 * n);
-    for i in 0..n {
-        insert(&mut map, i as u64);
-        s.tick(i, &w);
-    }
-    for i in 0..n {
-        remove(&mut map, i as u64);
-        s.tick(n + i, &w);
-    }
-    let row = Row { map: name, peak: w.peak(), held: w.held(), live: len(&map), cleaned: None, samples: s.finish(&w) };
-    drop(map);
-    row
-}
+use super::{insert_remove_all, Rule, Scenario};
 
 /// Run the scenario with `n` entries.
 pub fn run(n: usize) -> Scenario {
-    let ordinary = workload(
+    let ordinary = insert_remove_all(
         "std::collections::HashMap",
         n,
         std::collections::HashMap::<u64, u64>::new(),
@@ -39,8 +15,9 @@ pub fn run(n: usize) -> Scenario {
             m.remove(&k);
         },
         |m| m.len(),
+        0,
     );
-    let leakless = workload(
+    let leakless = insert_remove_all(
         "leakless::HashMap",
         n,
         leakless::HashMap::<u64, u64>::new(),
@@ -51,6 +28,7 @@ pub fn run(n: usize) -> Scenario {
             m.remove(&k);
         },
         |m| m.len(),
+        0,
     );
     Scenario {
         rule: Rule::OwnPeak,

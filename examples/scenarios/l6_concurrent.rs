@@ -1,42 +1,14 @@
 //! L6: deferred garbage and capacity of concurrent maps. Insert `n` u64 pairs, then remove
 //! every one, then a few more writes; bytes held at the end.
 
-use super::alloc::Window;
-use super::{Row, Rule, Sampler, Scenario};
+use super::{insert_remove_all, Rule, Scenario};
 
 /// Writes after the workload, so maps that reclaim lazily get the chance to.
 const FURTHER_OPS: u64 = 16;
 
-fn workload<M>(
-    name: &'static str,
-    n: usize,
-    map: M,
-    insert: impl Fn(&M, u64),
-    remove: impl Fn(&M, u64),
-    len: impl Fn(&M) -> usize,
-) -> Row {
-    let w = Window::open();
-    let mut s = Sampler::new(2 * n);
-    for i in 0..n {
-        insert(&map, i as u64);
-        s.tick(i, &w);
-    }
-    for i in 0..n {
-        remove(&map, i as u64);
-        s.tick(n + i, &w);
-    }
-    for i in 0..FURTHER_OPS / 2 {
-        insert(&map, u64::MAX - i);
-        remove(&map, u64::MAX - i);
-    }
-    let row = Row { map: name, peak: w.peak(), held: w.held(), live: len(&map), cleaned: None, samples: s.finish(&w) };
-    drop(map);
-    row
-}
-
 /// Run the scenario with `n` entries.
 pub fn run(n: usize) -> Scenario {
-    let dash = workload(
+    let dash = insert_remove_all(
         "dashmap::DashMap",
         n,
         dashmap::DashMap::<u64, u64>::new(),
@@ -47,8 +19,9 @@ pub fn run(n: usize) -> Scenario {
             m.remove(&k);
         },
         |m| m.len(),
+        FURTHER_OPS / 2,
     );
-    let papaya = workload(
+    let papaya = insert_remove_all(
         "papaya::HashMap",
         n,
         papaya::HashMap::<u64, u64>::new(),
@@ -59,8 +32,9 @@ pub fn run(n: usize) -> Scenario {
             m.pin().remove(&k);
         },
         |m| m.len(),
+        FURTHER_OPS / 2,
     );
-    let leakless = workload(
+    let leakless = insert_remove_all(
         "leakless::ConcurrentMap",
         n,
         leakless::ConcurrentMap::<u64, u64>::new(),
@@ -71,6 +45,7 @@ pub fn run(n: usize) -> Scenario {
             m.remove(&k);
         },
         |m| m.len(),
+        FURTHER_OPS / 2,
     );
     Scenario {
         rule: Rule::OwnPeak,

@@ -104,6 +104,36 @@ pub const ALL: &[(&str, RunFn, usize)] = &[
     ("L6", l6_concurrent::run, 1_000_000),
 ];
 
+/// The L1/L6 workload: insert `n` u64 pairs, remove every one, then `further` insert/remove
+/// pairs (so maps that reclaim lazily get the chance to); the row for `map`.
+pub fn insert_remove_all<M>(
+    name: &'static str,
+    n: usize,
+    mut map: M,
+    insert: impl Fn(&mut M, u64),
+    remove: impl Fn(&mut M, u64),
+    len: impl Fn(&M) -> usize,
+    further: u64,
+) -> Row {
+    let w = Window::open();
+    let mut s = Sampler::new(2 * n);
+    for i in 0..n {
+        insert(&mut map, i as u64);
+        s.tick(i, &w);
+    }
+    for i in 0..n {
+        remove(&mut map, i as u64);
+        s.tick(n + i, &w);
+    }
+    for i in 0..further {
+        insert(&mut map, u64::MAX - i);
+        remove(&mut map, u64::MAX - i);
+    }
+    let row = Row { map: name, peak: w.peak(), held: w.held(), live: len(&map), cleaned: None, samples: s.finish(&w) };
+    drop(map);
+    row
+}
+
 /// Records heap held at evenly spaced points of a workload of `total` steps.
 pub struct Sampler {
     every: usize,
