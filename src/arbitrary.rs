@@ -91,6 +91,21 @@ where
     }
 }
 
+impl<'a, K, V, S> Arbitrary<'a> for crate::ConcurrentMap<K, V, S>
+where
+    K: Arbitrary<'a> + Eq + Hash + Send + Sync,
+    V: Arbitrary<'a> + Send + Sync,
+    S: BuildHasher + Default,
+{
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        u.arbitrary_iter()?.collect()
+    }
+
+    fn arbitrary_take_rest(u: Unstructured<'a>) -> Result<Self> {
+        u.arbitrary_take_rest_iter()?.collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +138,11 @@ mod tests {
             NestedMap::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
         n.validate();
         assert!(n.inners().all(|(_, inner)| !inner.is_empty()));
+
+        let c: crate::ConcurrentMap<u8, u16, FixedState> =
+            crate::ConcurrentMap::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
+        c.validate();
+        assert!(!c.is_empty());
         assert!(!n.is_empty());
     }
 }

@@ -418,6 +418,24 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         Some(inner)
     }
 
+    /// Reserve room in the outer table for `additional` more outer keys.
+    ///
+    /// # Errors
+    ///
+    /// [`TryReserveError`](crate::TryReserveError) on capacity overflow or allocation
+    /// failure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// assert!(m.try_reserve(usize::MAX).is_err());
+    /// assert!(m.try_reserve(16).is_ok());
+    /// ```
+    pub fn try_reserve(&mut self, additional: usize) -> Result<(), crate::TryReserveError> {
+        self.outer.try_reserve(additional)
+    }
+
     /// Remove everything, giving the outer table back down to its floor.
     ///
     /// # Examples
