@@ -26,9 +26,13 @@
 //! # Bounded garbage
 //!
 //! Retired bytes are counted per slot and freed bytes globally, so the backlog is known.
-//! Each write operation counts against its slot; every [`MAINTAIN_EVERY`] operations, and
-//! whenever a batch fills, the writer seals its batch and flushes the collector
-//! repeatedly while that makes progress (up to [`MAX_FLUSHES`] times). A flush frees up to
+//! Each write operation counts against its slot; a batch is sealed when it fills, and
+//! every [`MAINTAIN_EVERY`] operations the writer seals its batch and flushes the
+//! collector while that makes progress (up to [`MAX_FLUSHES`] times). While more than
+//! [`BACKLOG_BATCHES`] batches wait (a reader stayed pinned) or a retired table waits,
+//! writers flush every [`BACKLOG_EVERY`] operations instead, so the backlog drains within
+//! a few operations of the reader unpinning, while steady traffic (about one small round
+//! in flight) pays for a flush only once per [`MAINTAIN_EVERY`] operations. A flush frees up to
 //! 8 collector bags of 64 batches of [`BATCH`] nodes: with batching, one flush can free
 //! about 32,000 nodes, so a backlog of a million nodes left by a long-pinned reader
 //! drains within a few operations after the reader unpins: however many nodes a
@@ -52,8 +56,14 @@ pub(crate) const BATCH: usize = if cfg!(leakless_loom) { 2 } else { 64 };
 pub(crate) const MAINTAIN_EVERY: usize = if cfg!(leakless_loom) { 4 } else { 64 };
 /// Rounds of garbage handed to the collector and not yet released, at most.
 pub(crate) const MAX_ROUNDS: usize = 2;
-/// Write operations per slot between maintenance steps while garbage is in flight.
+/// Write operations per slot between maintenance steps while a backlog waits (more than
+/// [`BACKLOG_BATCHES`] batches sealed and not yet reclaimed, or a retired table).
 pub(crate) const BACKLOG_EVERY: usize = 4;
+/// Sealed batches not yet reclaimed above which the map maintains every
+/// [`BACKLOG_EVERY`] operations. Steady traffic keeps about one round of one or two
+/// batches in flight and maintains only every [`MAINTAIN_EVERY`] operations; a backlog
+/// left by a long-pinned reader exceeds this and drains within a few operations.
+pub(crate) const BACKLOG_BATCHES: usize = 4;
 /// Collector flushes per maintenance step, at most.
 pub(crate) const MAX_FLUSHES: usize = if cfg!(leakless_loom) { 2 } else { 16 };
 
@@ -73,6 +83,8 @@ pub(crate) struct Garbage<K, V> {
     pub(crate) freed_bytes: AtomicU64,
     /// Rounds handed to the collector and not yet on the `reclaimed` stack.
     pub(crate) in_flight: AtomicUsize,
+    /// Batches sealed and not yet on the `reclaimed` stack (in `limbo` or in flight).
+    backlog: AtomicUsize,
     /// Tables retired and freed so far; generation `g + 1` may only be created once the
     /// tables `0..g` are all freed.
     pub(crate) tables_freed: AtomicU64,
@@ -93,6 +105,7 @@ impl<K, V> Garbage<K, V> {
             reclaimed: AtomicPtr::new(ptr::null_mut()),
             freed_bytes: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
+            backlog: AtomicUsize::new(0),
             tables_freed: AtomicU64::new(0),
             table_bytes: AtomicU64::new(0),
         }
@@ -123,11 +136,14 @@ impl<K, V> Garbage<K, V> {
     pub(crate) fn seal(&self, pin: &Pin<'_, K, V>) {
         let nodes = pin.slot().batch.with_mut(|b| {
             // SAFETY: the batch belongs to the slot we hold.
-            unsafe { core::mem::take(&mut *b) }
+            let b = unsafe { &mut *b };
+            // The next batch is allocated at full size once, instead of growing.
+            (!b.is_empty()).then(|| core::mem::replace(b, Vec::with_capacity(BATCH)))
         });
-        if nodes.is_empty() {
+        let Some(nodes) = nodes else {
             return;
-        }
+        };
+        self.backlog.fetch_add(1, Ordering::Relaxed);
         let sealed = Box::into_raw(Box::new(Sealed { next: ptr::null_mut(), nodes }));
         push_list(&self.limbo, sealed, sealed);
     }
@@ -159,50 +175,57 @@ impl<K, V> Garbage<K, V> {
                 let garbage = &*(garbage as *const Self);
                 let head = list as *mut Sealed<K, V>;
                 let mut tail = head;
+                let mut batches = 1;
                 while !(*tail).next.is_null() {
                     tail = (*tail).next;
+                    batches += 1;
                 }
                 push_list(&garbage.reclaimed, head, tail);
+                garbage.backlog.fetch_sub(batches, Ordering::Relaxed);
                 garbage.in_flight.fetch_sub(1, Ordering::Relaxed);
             })
         };
     }
 
     /// Flushes the collector while that makes progress, at most [`MAX_FLUSHES`] times.
+    ///
+    /// One flush advances the global epoch at most once past this thread's pin, and a
+    /// round deferred during this pin needs two advances: so a flush that frees no round
+    /// means the rest must wait for a later pin (or for another participant to unpin),
+    /// and further flushes now would only repeat the failed advance.
     pub(crate) fn flush(&self, guard: &Guard) {
-        let mut stalled = 0;
         for _ in 0..MAX_FLUSHES {
             self.defer_limbo(guard);
             let before = self.in_flight.load(Ordering::Relaxed);
             guard.flush();
             let after = self.in_flight.load(Ordering::Relaxed);
-            if after == 0 && self.limbo.load(Ordering::Relaxed).is_null() {
+            if (after == 0 && self.limbo.load(Ordering::Relaxed).is_null()) || after >= before {
                 break;
-            }
-            if after >= before {
-                // The epoch needs two advances before a fresh round expires; more stalls
-                // mean a participant is still pinned.
-                stalled += 1;
-                if stalled > 3 {
-                    break;
-                }
             }
         }
     }
 
     /// The periodic step of a write operation: seal and flush every
-    /// [`MAINTAIN_EVERY`] operations through this slot.
+    /// [`MAINTAIN_EVERY`] operations through this slot, and flush every
+    /// [`BACKLOG_EVERY`] while a backlog waits.
     pub(crate) fn maintain(&self, pin: &Pin<'_, K, V>) {
         let due = pin.slot().ops.with_mut(|ops| {
             // SAFETY: the counter belongs to the slot we hold.
             let ops = unsafe { &mut *ops };
             *ops = ops.wrapping_add(1);
-            *ops % MAINTAIN_EVERY == 0
-                || (*ops % BACKLOG_EVERY == 0 && self.in_flight.load(Ordering::Relaxed) > 0)
-                || (*ops % BACKLOG_EVERY == 0 && self.table_bytes.load(Ordering::Relaxed) > 0)
+            if *ops % MAINTAIN_EVERY == 0 {
+                Some(true)
+            } else {
+                let backlog = *ops % BACKLOG_EVERY == 0
+                    && (self.backlog.load(Ordering::Relaxed) > BACKLOG_BATCHES
+                        || self.table_bytes.load(Ordering::Relaxed) > 0);
+                backlog.then_some(false)
+            }
         });
-        if due {
-            self.seal(pin);
+        if let Some(seal) = due {
+            if seal {
+                self.seal(pin);
+            }
             if !self.limbo.load(Ordering::Relaxed).is_null()
                 || self.in_flight.load(Ordering::Relaxed) > 0
                 || self.table_bytes.load(Ordering::Relaxed) > 0
