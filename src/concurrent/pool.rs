@@ -15,7 +15,8 @@
 //!
 //! # Invariants
 //!
-//! - A slot's `handle`, `batch` and `ops` are only touched by the thread holding `busy`
+//! - A slot's `handle`, `batch` and `ops` are only touched, and its `counters` only
+//!   written, by the thread holding `busy`
 //!   (acquired with `Acquire`, released with `Release`), so a handle is used by one
 //!   thread at a time and every use happens-after the previous holder's.
 //! - `LocalHandle` is `!Send` only because its participant state is unsynchronized; the
@@ -58,19 +59,24 @@ impl SlotCounters {
         }
     }
 
+    /// Adds `n` to a counter of the slot the caller holds.
+    ///
+    /// Only the slot's holder writes its counters (module invariants), so a plain load
+    /// and store suffice: no locked read-modify-write on the write path. Readers
+    /// (`len()`, `stats()`) only load.
     #[inline(always)]
     pub(crate) fn bump(c: &AtomicU64, n: u64) {
-        c.fetch_add(n, Ordering::Relaxed);
+        c.store(c.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
     }
 
     #[inline(always)]
     pub(crate) fn add_len(&self, n: usize) {
-        self.len.fetch_add(n, Ordering::Relaxed);
+        self.len.store(self.len.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
     }
 
     #[inline(always)]
     pub(crate) fn sub_len(&self, n: usize) {
-        self.len.fetch_sub(n, Ordering::Relaxed);
+        self.len.store(self.len.load(Ordering::Relaxed).wrapping_sub(n), Ordering::Relaxed);
     }
 
     #[inline(always)]
