@@ -12,7 +12,9 @@
 //!   leaves, so a walker may use it, and its `next`, while unpinned between buckets.
 //! - Every unlink is followed by exactly one retirement (also when user code panics), and
 //!   the bounded counters (`len`, `weight`) are adjusted under the same bucket lock
-//!   window, so they never undercount live entries for long.
+//!   window, so they never undercount live entries for long. Without a weigher every
+//!   entry weighs 1 and the weight is `len` (no second counter). A writer that pushed the
+//!   map over its bound evicts under its own pin, before unpinning.
 
 use core::borrow::Borrow;
 use core::hash::{BuildHasher, Hash};
@@ -35,9 +37,44 @@ pub(crate) struct Bound<K, V> {
     pub(crate) capacity: Capacity,
     pub(crate) weigher: Option<Box<dyn Weigher<K, V> + Send + Sync>>,
     pub(crate) len: AtomicUsize,
+    /// The total weight; kept only with a weigher (without one, every entry weighs 1
+    /// and the weight is `len`).
     pub(crate) weight: AtomicU64,
     /// The CLOCK hand: the next bucket index (of the root) to inspect.
     pub(crate) hand: AtomicUsize,
+}
+
+impl<K, V> Bound<K, V> {
+    /// The total weight of the entries.
+    #[inline]
+    pub(crate) fn weight(&self) -> u64 {
+        match self.weigher {
+            Some(_) => self.weight.load(Ordering::Relaxed),
+            None => self.len.load(Ordering::Relaxed) as u64,
+        }
+    }
+
+    #[inline]
+    fn add(&self, weight: u64) {
+        self.len.fetch_add(1, Ordering::Relaxed);
+        if self.weigher.is_some() {
+            self.weight.fetch_add(weight, Ordering::Relaxed);
+        }
+    }
+
+    #[inline]
+    fn sub(&self, weight: u64) {
+        self.len.fetch_sub(1, Ordering::Relaxed);
+        if self.weigher.is_some() {
+            self.weight.fetch_sub(weight, Ordering::Relaxed);
+        }
+    }
+
+    /// `true` while the entries exceed the bound.
+    #[inline]
+    fn exceeded(&self) -> bool {
+        self.capacity.is_exceeded_by(self.len.load(Ordering::Relaxed), self.weight())
+    }
 }
 
 pub(crate) type BoxedFinalizer<K, V> = Mutex<Box<dyn Finalizer<K, V> + Send>>;
@@ -185,9 +222,8 @@ impl<K, V, S> Inner<K, V, S> {
     unsafe fn retire(&self, pin: &Pin<'_, K, V>, node: *mut Node<K, V>, cause: RemovalCause) {
         pin.slot().counters.sub_len(1);
         if let Some(b) = &self.bound {
-            b.len.fetch_sub(1, Ordering::Relaxed);
             // SAFETY: the node is unlinked but not yet retired, so live.
-            b.weight.fetch_sub(unsafe { (*node).weight() }, Ordering::Relaxed);
+            b.sub(unsafe { (*node).weight() });
         }
         // SAFETY: forwarded.
         unsafe { self.garbage.retire(pin, node, cause) };
@@ -199,8 +235,7 @@ impl<K, V, S> Inner<K, V, S> {
         c.add_len(1);
         SlotCounters::bump(&c.insertions, 1);
         if let Some(b) = &self.bound {
-            b.len.fetch_add(1, Ordering::Relaxed);
-            b.weight.fetch_add(weight, Ordering::Relaxed);
+            b.add(weight);
         }
     }
 
@@ -209,14 +244,18 @@ impl<K, V, S> Inner<K, V, S> {
     /// # Safety
     ///
     /// - As for [`Garbage::retire`] for `old`.
+    /// The entry count does not change, so only the weight is adjusted (by the wrapping
+    /// difference, one atomic add).
     unsafe fn replaced(&self, pin: &Pin<'_, K, V>, old: *mut Node<K, V>, new_weight: u64) {
-        pin.slot().counters.add_len(1);
-        if let Some(b) = &self.bound {
-            b.len.fetch_add(1, Ordering::Relaxed);
-            b.weight.fetch_add(new_weight, Ordering::Relaxed);
+        if let Some(b @ Bound { weigher: Some(_), .. }) = &self.bound {
+            // SAFETY: the node is unlinked but not yet retired, so live.
+            let old_weight = unsafe { (*old).weight() };
+            if new_weight != old_weight {
+                b.weight.fetch_add(new_weight.wrapping_sub(old_weight), Ordering::Relaxed);
+            }
         }
         // SAFETY: forwarded.
-        unsafe { self.retire(pin, old, RemovalCause::Replaced) };
+        unsafe { self.garbage.retire(pin, old, RemovalCause::Replaced) };
     }
 
     /// Helps a migration of `table`, if one runs: chunks of buckets until about
@@ -419,8 +458,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             }
             None => {
                 self.admitted(&pin, weight);
+                self.evict_to_fit(&pin);
                 self.end_write(pin, table, Some(true), chain >= 4);
-                self.evict_to_fit();
                 true
             }
         }
@@ -558,14 +597,14 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         match computed {
             Computed::Inserted => {
                 self.admitted(&pin, weight);
+                self.evict_to_fit(&pin);
                 self.end_write(pin, table, Some(true), false);
-                self.evict_to_fit();
             }
             Computed::Replaced => {
                 // SAFETY: unlinked by us, retired once.
                 unsafe { self.replaced(&pin, old.unwrap_or(ptr::null_mut()), weight) };
+                self.evict_to_fit(&pin);
                 self.end_write(pin, ptr::null(), None, false);
-                self.evict_to_fit();
             }
             _ => {
                 // SAFETY: unlinked by us, retired once.
@@ -665,13 +704,16 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         self.drain();
     }
 
-    /// CLOCK eviction until the bound holds (or nothing can be evicted).
-    pub(crate) fn evict_to_fit(&self) {
+    /// CLOCK eviction until the bound holds (or nothing can be evicted), under the
+    /// writer's pin (eviction runs no user code; the evicted values are finalized by the
+    /// drain after the writer unpins).
+    #[inline]
+    pub(crate) fn evict_to_fit(&self, pin: &Pin<'_, K, V>) {
         let Some(b) = &self.bound else {
             return;
         };
-        while b.capacity.is_exceeded_by(b.len.load(Ordering::Relaxed), b.weight.load(Ordering::Relaxed)) {
-            if !self.evict_one(b) {
+        while b.exceeded() {
+            if !self.evict_one(b, pin) {
                 break;
             }
         }
@@ -680,9 +722,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
     /// Advances the CLOCK hand until it finds an entry whose reference bit is clear
     /// (clearing the bits it passes) and evicts it. Returns `false` if a full sweep
     /// twice over found nothing to evict.
-    fn evict_one(&self, b: &Bound<K, V>) -> bool {
-        let pin = self.pin();
-        let Some(table) = self.root(&pin) else {
+    fn evict_one(&self, b: &Bound<K, V>, pin: &Pin<'_, K, V>) -> bool {
+        let Some(table) = self.root(pin) else {
             return false;
         };
         let steps = 2 * table.len() + 2;
@@ -709,13 +750,10 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                 prev = cur;
                 cur = c.next(link);
             }
-            let t = lock.table_ptr();
             drop(lock);
             if let Some(v) = victim {
                 // SAFETY: unlinked by us under the lock, retired once.
-                unsafe { self.retire(&pin, v, RemovalCause::Evicted) };
-                // SAFETY: reached under `pin`.
-                self.end_write(pin, t, Some(false), false);
+                unsafe { self.retire(pin, v, RemovalCause::Evicted) };
                 return true;
             }
         }
@@ -772,7 +810,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         assert_eq!(count, self.len(), "validate: {count} entries reachable, len() = {}", self.len());
         if let Some(b) = &self.bound {
             assert_eq!(b.len.load(Ordering::Relaxed), count, "validate: bounded len counter");
-            assert_eq!(b.weight.load(Ordering::Relaxed), weight, "validate: weight counter");
+            assert_eq!(b.weight(), weight, "validate: weight counter");
             assert!(
                 !b.capacity.is_exceeded_by(count, weight),
                 "validate: {count} entries of weight {weight} exceed the bound"
