@@ -99,6 +99,9 @@ pub(crate) struct Slot<K, V> {
     /// Inserts and removals through this slot (for rate-limited load checks), counted
     /// separately so that alternating workloads do not alias with the check period.
     pub(crate) checks: UnsafeCell<[usize; 2]>,
+    /// The CLOCK positions this slot claimed from the shared hand and has not inspected
+    /// yet: `[next, end)` (bounded maps only).
+    pub(crate) clock: UnsafeCell<[usize; 2]>,
     pub(crate) counters: SlotCounters,
 }
 
@@ -110,6 +113,7 @@ impl<K, V> Slot<K, V> {
             batch: UnsafeCell::new(Vec::new()),
             ops: UnsafeCell::new(0),
             checks: UnsafeCell::new([0; 2]),
+            clock: UnsafeCell::new([0; 2]),
             counters: SlotCounters::new(),
         }
     }
@@ -160,6 +164,7 @@ impl<K, V> Pool<K, V> {
 
     /// Pins the calling thread on `collector` through a free slot (or a temporary
     /// handle if every slot is busy).
+    #[inline]
     pub(crate) fn pin<'p>(&'p self, collector: &Collector) -> Pin<'p, K, V> {
         let n = self.slots.len();
         let start = crate::loom::thread_index();
@@ -175,6 +180,13 @@ impl<K, V> Pool<K, V> {
                 return Pin { guard: ManuallyDrop::new(guard), owner: Owner::Slot(slot) };
             }
         }
+        self.pin_temporary(collector)
+    }
+
+    /// The slow path of [`Pool::pin`]: every slot is busy.
+    #[cold]
+    #[inline(never)]
+    fn pin_temporary<'p>(&'p self, collector: &Collector) -> Pin<'p, K, V> {
         let temp = Box::new(Temp { handle: collector.register(), slot: Slot::new() });
         let guard = temp.handle.pin();
         Pin { guard: ManuallyDrop::new(guard), owner: Owner::Temp(temp, &self.spill) }
