@@ -33,6 +33,11 @@ use crate::loom::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use crate::policy::{Capacity, Finalizer, PanicSlot, RemovalCause, ShrinkPolicy, Weigher};
 
 /// The bound of a bounded map (the concurrent cache).
+///
+/// Aligned to its own cache lines: every insert and eviction writes `len`, and those
+/// writes must not invalidate the line holding the map's read-mostly fields (`root`,
+/// the hasher) that every read loads.
+#[repr(align(128))]
 pub(crate) struct Bound<K, V> {
     pub(crate) capacity: Capacity,
     pub(crate) weigher: Option<Box<dyn Weigher<K, V> + Send + Sync>>,
@@ -40,7 +45,9 @@ pub(crate) struct Bound<K, V> {
     /// The total weight; kept only with a weigher (without one, every entry weighs 1
     /// and the weight is `len`).
     pub(crate) weight: AtomicU64,
-    /// The CLOCK hand: the next bucket index (of the root) to inspect.
+    /// The CLOCK hand: the next bucket index (of the root) not yet claimed. Writers
+    /// claim [`CLOCK_STRIDE`] positions at a time into their slot and inspect them one
+    /// by one over their next evictions, so the hand is written once per stride.
     pub(crate) hand: AtomicUsize,
 }
 
@@ -108,6 +115,9 @@ const RESIZE_CHECK_EVERY: usize = if cfg!(leakless_loom) { 1 } else { 8 };
 
 /// Buckets one write visits at most when helping a migration.
 const HELP_BUCKETS: usize = if cfg!(leakless_loom) { 2 } else { 4096 };
+
+/// CLOCK positions a slot claims from the shared hand at a time.
+pub(crate) const CLOCK_STRIDE: usize = if cfg!(leakless_loom) { 2 } else { 32 };
 
 /// What a `compute` closure decided.
 pub(crate) enum Computed {
@@ -728,7 +738,16 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         };
         let steps = 2 * table.len() + 2;
         for _ in 0..steps {
-            let pos = b.hand.fetch_add(1, Ordering::Relaxed) as u32;
+            let pos = pin.slot().clock.with_mut(|c| {
+                // SAFETY: the claimed positions belong to the slot we hold.
+                let c = unsafe { &mut *c };
+                if c[0] == c[1] {
+                    let start = b.hand.fetch_add(CLOCK_STRIDE, Ordering::Relaxed);
+                    *c = [start, start.wrapping_add(CLOCK_STRIDE)];
+                }
+                c[0] = c[0].wrapping_add(1);
+                c[0].wrapping_sub(1)
+            }) as u32;
             let head = table.bucket(pos).load(Ordering::Relaxed);
             if head.is_null() {
                 continue;
