@@ -14,7 +14,8 @@
 //!   the bounded counters (`len`, `weight`) are adjusted under the same bucket lock
 //!   window, so they never undercount live entries for long. Without a weigher every
 //!   entry weighs 1 and the weight is `len` (no second counter). A writer that pushed the
-//!   map over its bound evicts under its own pin, before unpinning.
+//!   map over its bound evicts under its own pin, before unpinning; without a weigher, an
+//!   insert into a full map evicts first and inherits the victim's count (`admitted`).
 
 use core::borrow::Borrow;
 use core::hash::{BuildHasher, Hash};
@@ -239,16 +240,6 @@ impl<K, V, S> Inner<K, V, S> {
         unsafe { self.garbage.retire(pin, node, cause) };
     }
 
-    /// Accounts for a node that entered the map.
-    fn admitted(&self, pin: &Pin<'_, K, V>, weight: u64) {
-        let c = &pin.slot().counters;
-        c.add_len(1);
-        SlotCounters::bump(&c.insertions, 1);
-        if let Some(b) = &self.bound {
-            b.add(weight);
-        }
-    }
-
     /// Accounts for a replacement: the old node's weight leaves, the new one's enters.
     ///
     /// # Safety
@@ -414,6 +405,30 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         found
     }
 
+    /// Accounts for a node that entered the map and, in a bounded map, evicts until the
+    /// bound holds (under the writer's pin: eviction runs no user code, and the evicted
+    /// values are finalized by the drain after the writer unpins).
+    ///
+    /// Without a weigher, an insert into a full map swaps: it evicts one entry first and
+    /// takes over its place in the shared count, so the steady state of a full cache
+    /// (one eviction per insert) writes no shared counter.
+    fn admitted(&self, pin: &Pin<'_, K, V>, weight: u64) {
+        let c = &pin.slot().counters;
+        c.add_len(1);
+        SlotCounters::bump(&c.insertions, 1);
+        let Some(b) = &self.bound else {
+            return;
+        };
+        let full = b.weigher.is_none() && {
+            let len = b.len.load(Ordering::Relaxed);
+            b.capacity.is_exceeded_by(len + 1, len as u64 + 1)
+        };
+        if !(full && self.evict_one(b, pin, false)) {
+            b.add(weight);
+        }
+        self.evict_to_fit(pin);
+    }
+
     /// Inserts or replaces. Returns `true` if the key was new.
     pub(crate) fn insert(&self, key: K, value: V) -> bool {
         let hash = self.hash(&key);
@@ -468,7 +483,6 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             }
             None => {
                 self.admitted(&pin, weight);
-                self.evict_to_fit(&pin);
                 self.end_write(pin, table, Some(true), chain >= 4);
                 true
             }
@@ -607,7 +621,6 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         match computed {
             Computed::Inserted => {
                 self.admitted(&pin, weight);
-                self.evict_to_fit(&pin);
                 self.end_write(pin, table, Some(true), false);
             }
             Computed::Replaced => {
@@ -723,7 +736,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             return;
         };
         while b.exceeded() {
-            if !self.evict_one(b, pin) {
+            if !self.evict_one(b, pin, true) {
                 break;
             }
         }
@@ -731,8 +744,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
 
     /// Advances the CLOCK hand until it finds an entry whose reference bit is clear
     /// (clearing the bits it passes) and evicts it. Returns `false` if a full sweep
-    /// twice over found nothing to evict.
-    fn evict_one(&self, b: &Bound<K, V>, pin: &Pin<'_, K, V>) -> bool {
+    /// twice over found nothing to evict. With `account` false, the victim's share of the
+    /// bound's counters passes to an entry the caller admits without counting it.
+    fn evict_one(&self, b: &Bound<K, V>, pin: &Pin<'_, K, V>, account: bool) -> bool {
         let Some(table) = self.root(pin) else {
             return false;
         };
@@ -771,8 +785,14 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             }
             drop(lock);
             if let Some(v) = victim {
-                // SAFETY: unlinked by us under the lock, retired once.
-                unsafe { self.retire(pin, v, RemovalCause::Evicted) };
+                if account {
+                    // SAFETY: unlinked by us under the lock, retired once.
+                    unsafe { self.retire(pin, v, RemovalCause::Evicted) };
+                } else {
+                    pin.slot().counters.sub_len(1);
+                    // SAFETY: unlinked by us under the lock, retired once.
+                    unsafe { self.garbage.retire(pin, v, RemovalCause::Evicted) };
+                }
                 return true;
             }
         }
