@@ -370,7 +370,7 @@ impl<K, V, S> Inner<K, V, S> {
                 self.maybe_resize(t, &pin, grow);
             }
         }
-        self.garbage.maintain(&pin);
+        self.garbage.maintain(&pin, || self.len());
         drop(pin);
         self.drain();
     }
