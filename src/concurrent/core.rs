@@ -241,12 +241,12 @@ impl<K, V, S> Inner<K, V, S> {
     }
 
     /// Accounts for a replacement: the old node's weight leaves, the new one's enters.
+    /// The entry count does not change, so only the weight is adjusted (by the wrapping
+    /// difference, one atomic add).
     ///
     /// # Safety
     ///
     /// - As for [`Garbage::retire`] for `old`.
-    /// The entry count does not change, so only the weight is adjusted (by the wrapping
-    /// difference, one atomic add).
     unsafe fn replaced(&self, pin: &Pin<'_, K, V>, old: *mut Node<K, V>, new_weight: u64) {
         if let Some(b @ Bound { weigher: Some(_), .. }) = &self.bound {
             // SAFETY: the node is unlinked but not yet retired, so live.
