@@ -105,9 +105,17 @@ pub(crate) struct Inner<K, V, S> {
     retire_pending: AtomicPtr<Table<K, V>>,
 }
 
-/// Buckets for a table meant to hold `entries` entries (load factor at most 1).
+/// Buckets for a table meant to hold `entries` entries at a load factor of at most 3/4.
 pub(crate) fn buckets_for(entries: usize) -> usize {
-    entries.clamp(MIN_BUCKETS, MAX_BUCKETS).next_power_of_two()
+    entries.saturating_add(entries / 3).clamp(MIN_BUCKETS, MAX_BUCKETS).next_power_of_two()
+}
+
+/// `true` if `len` entries load a table of `buckets` buckets above 3/4: chains stay
+/// short (half an entry per bucket on average after growing), so lookups rarely walk
+/// past the first node.
+#[inline]
+fn overloaded(len: usize, buckets: usize) -> bool {
+    len.saturating_mul(4) > buckets.saturating_mul(3)
 }
 
 /// Write operations per slot between load checks (every one under loom, so that models
@@ -314,20 +322,27 @@ impl<K, V, S> Inner<K, V, S> {
     }
 
     /// Starts a resize of `table` (the root, not already resizing) if its load calls for
-    /// one: growth when `len` exceeds the buckets, shrinking by the shrink policy.
+    /// one: growth when `len` exceeds 3/4 of the buckets, shrinking by the shrink policy.
+    /// A map bounded by entries never grows past one bucket per entry of its bound.
     fn maybe_resize(&self, table: &Table<K, V>, pin: &Pin<'_, K, V>, grow: bool) {
         if !table.next.load(Ordering::Acquire).is_null() || !ptr::eq(self.root.load(Ordering::Acquire), table) {
             return;
         }
         let len = self.len();
         let target = if grow {
-            if len <= table.len() || table.len() >= MAX_BUCKETS {
+            let limit = match self.bound.as_ref().and_then(|b| b.capacity.max_entries()) {
+                Some(m) => m.clamp(MIN_BUCKETS, MAX_BUCKETS).next_power_of_two(),
+                None => MAX_BUCKETS,
+            };
+            if !overloaded(len, table.len()) || table.len() >= limit {
                 return;
             }
-            buckets_for(len).max(table.len() * 2)
+            buckets_for(len).max(table.len() * 2).min(limit)
         } else {
             match self.shrink.shrink_target(len, table.len(), self.floor) {
-                Some(n) => buckets_for(n).max(self.floor),
+                // The policy's target is room for twice `len` (or the floor, which is in
+                // buckets already and applied below).
+                Some(_) => buckets_for(len.saturating_mul(2)).max(self.floor),
                 None => return,
             }
         };
