@@ -17,8 +17,8 @@ use crate::policy::{Capacity, Finalizer, ShrinkPolicy, Weigher};
 /// A bound turns the map into a concurrent cache. Eviction is **CLOCK** over the
 /// buckets: a read sets the entry's reference bit (a plain store, skipped when already
 /// set); an insert that takes the map over its bound advances a shared hand over the
-/// buckets, clearing reference bits as it passes and evicting the first entry whose bit
-/// was already clear. It needs no list and no lock beyond the inspected bucket's, so
+/// buckets (each writer claims 32 buckets of it at a time), clearing reference bits as
+/// it passes and evicting the first entry whose bit was already clear. It needs no list and no lock beyond the inspected bucket's, so
 /// reads stay lock-free and writers do not contend on a policy lock. The bound is kept
 /// after every insert completes; while inserts race, the map may briefly hold one extra
 /// entry per racing writer. Weights are recorded per entry, clamped to 2³¹ − 1.

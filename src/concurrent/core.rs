@@ -12,7 +12,10 @@
 //!   leaves, so a walker may use it, and its `next`, while unpinned between buckets.
 //! - Every unlink is followed by exactly one retirement (also when user code panics), and
 //!   the bounded counters (`len`, `weight`) are adjusted under the same bucket lock
-//!   window, so they never undercount live entries for long.
+//!   window, so they never undercount live entries for long. Without a weigher every
+//!   entry weighs 1 and the weight is `len` (no second counter). A writer that pushed the
+//!   map over its bound evicts under its own pin, before unpinning; without a weigher, an
+//!   insert into a full map evicts first and inherits the victim's count (`admitted`).
 
 use core::borrow::Borrow;
 use core::hash::{BuildHasher, Hash};
@@ -31,13 +34,55 @@ use crate::loom::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use crate::policy::{Capacity, Finalizer, PanicSlot, RemovalCause, ShrinkPolicy, Weigher};
 
 /// The bound of a bounded map (the concurrent cache).
+///
+/// Aligned to its own cache lines: every insert and eviction writes `len`, and those
+/// writes must not invalidate the line holding the map's read-mostly fields (`root`,
+/// the hasher) that every read loads.
+#[repr(align(128))]
 pub(crate) struct Bound<K, V> {
     pub(crate) capacity: Capacity,
     pub(crate) weigher: Option<Box<dyn Weigher<K, V> + Send + Sync>>,
     pub(crate) len: AtomicUsize,
+    /// The total weight; kept only with a weigher (without one, every entry weighs 1
+    /// and the weight is `len`).
     pub(crate) weight: AtomicU64,
-    /// The CLOCK hand: the next bucket index (of the root) to inspect.
+    /// The CLOCK hand: the next bucket index (of the root) not yet claimed. Writers
+    /// claim [`CLOCK_STRIDE`] positions at a time into their slot and inspect them one
+    /// by one over their next evictions, so the hand is written once per stride.
     pub(crate) hand: AtomicUsize,
+}
+
+impl<K, V> Bound<K, V> {
+    /// The total weight of the entries.
+    #[inline]
+    pub(crate) fn weight(&self) -> u64 {
+        match self.weigher {
+            Some(_) => self.weight.load(Ordering::Relaxed),
+            None => self.len.load(Ordering::Relaxed) as u64,
+        }
+    }
+
+    #[inline]
+    fn add(&self, weight: u64) {
+        self.len.fetch_add(1, Ordering::Relaxed);
+        if self.weigher.is_some() {
+            self.weight.fetch_add(weight, Ordering::Relaxed);
+        }
+    }
+
+    #[inline]
+    fn sub(&self, weight: u64) {
+        self.len.fetch_sub(1, Ordering::Relaxed);
+        if self.weigher.is_some() {
+            self.weight.fetch_sub(weight, Ordering::Relaxed);
+        }
+    }
+
+    /// `true` while the entries exceed the bound.
+    #[inline]
+    fn exceeded(&self) -> bool {
+        self.capacity.is_exceeded_by(self.len.load(Ordering::Relaxed), self.weight())
+    }
 }
 
 pub(crate) type BoxedFinalizer<K, V> = Mutex<Box<dyn Finalizer<K, V> + Send>>;
@@ -60,9 +105,17 @@ pub(crate) struct Inner<K, V, S> {
     retire_pending: AtomicPtr<Table<K, V>>,
 }
 
-/// Buckets for a table meant to hold `entries` entries (load factor at most 1).
+/// Buckets for a table meant to hold `entries` entries at a load factor of at most 3/4.
 pub(crate) fn buckets_for(entries: usize) -> usize {
-    entries.clamp(MIN_BUCKETS, MAX_BUCKETS).next_power_of_two()
+    entries.saturating_add(entries / 3).clamp(MIN_BUCKETS, MAX_BUCKETS).next_power_of_two()
+}
+
+/// `true` if `len` entries load a table of `buckets` buckets above 3/4: chains stay
+/// short (half an entry per bucket on average after growing), so lookups rarely walk
+/// past the first node.
+#[inline]
+fn overloaded(len: usize, buckets: usize) -> bool {
+    len.saturating_mul(4) > buckets.saturating_mul(3)
 }
 
 /// Write operations per slot between load checks (every one under loom, so that models
@@ -71,6 +124,9 @@ const RESIZE_CHECK_EVERY: usize = if cfg!(leakless_loom) { 1 } else { 8 };
 
 /// Buckets one write visits at most when helping a migration.
 const HELP_BUCKETS: usize = if cfg!(leakless_loom) { 2 } else { 4096 };
+
+/// CLOCK positions a slot claims from the shared hand at a time.
+pub(crate) const CLOCK_STRIDE: usize = if cfg!(leakless_loom) { 2 } else { 32 };
 
 /// What a `compute` closure decided.
 pub(crate) enum Computed {
@@ -185,38 +241,30 @@ impl<K, V, S> Inner<K, V, S> {
     unsafe fn retire(&self, pin: &Pin<'_, K, V>, node: *mut Node<K, V>, cause: RemovalCause) {
         pin.slot().counters.sub_len(1);
         if let Some(b) = &self.bound {
-            b.len.fetch_sub(1, Ordering::Relaxed);
             // SAFETY: the node is unlinked but not yet retired, so live.
-            b.weight.fetch_sub(unsafe { (*node).weight() }, Ordering::Relaxed);
+            b.sub(unsafe { (*node).weight() });
         }
         // SAFETY: forwarded.
         unsafe { self.garbage.retire(pin, node, cause) };
     }
 
-    /// Accounts for a node that entered the map.
-    fn admitted(&self, pin: &Pin<'_, K, V>, weight: u64) {
-        let c = &pin.slot().counters;
-        c.add_len(1);
-        SlotCounters::bump(&c.insertions, 1);
-        if let Some(b) = &self.bound {
-            b.len.fetch_add(1, Ordering::Relaxed);
-            b.weight.fetch_add(weight, Ordering::Relaxed);
-        }
-    }
-
     /// Accounts for a replacement: the old node's weight leaves, the new one's enters.
+    /// The entry count does not change, so only the weight is adjusted (by the wrapping
+    /// difference, one atomic add).
     ///
     /// # Safety
     ///
     /// - As for [`Garbage::retire`] for `old`.
     unsafe fn replaced(&self, pin: &Pin<'_, K, V>, old: *mut Node<K, V>, new_weight: u64) {
-        pin.slot().counters.add_len(1);
-        if let Some(b) = &self.bound {
-            b.len.fetch_add(1, Ordering::Relaxed);
-            b.weight.fetch_add(new_weight, Ordering::Relaxed);
+        if let Some(b @ Bound { weigher: Some(_), .. }) = &self.bound {
+            // SAFETY: the node is unlinked but not yet retired, so live.
+            let old_weight = unsafe { (*old).weight() };
+            if new_weight != old_weight {
+                b.weight.fetch_add(new_weight.wrapping_sub(old_weight), Ordering::Relaxed);
+            }
         }
         // SAFETY: forwarded.
-        unsafe { self.retire(pin, old, RemovalCause::Replaced) };
+        unsafe { self.garbage.retire(pin, old, RemovalCause::Replaced) };
     }
 
     /// Helps a migration of `table`, if one runs: chunks of buckets until about
@@ -274,20 +322,27 @@ impl<K, V, S> Inner<K, V, S> {
     }
 
     /// Starts a resize of `table` (the root, not already resizing) if its load calls for
-    /// one: growth when `len` exceeds the buckets, shrinking by the shrink policy.
+    /// one: growth when `len` exceeds 3/4 of the buckets, shrinking by the shrink policy.
+    /// A map bounded by entries never grows past one bucket per entry of its bound.
     fn maybe_resize(&self, table: &Table<K, V>, pin: &Pin<'_, K, V>, grow: bool) {
         if !table.next.load(Ordering::Acquire).is_null() || !ptr::eq(self.root.load(Ordering::Acquire), table) {
             return;
         }
         let len = self.len();
         let target = if grow {
-            if len <= table.len() || table.len() >= MAX_BUCKETS {
+            let limit = match self.bound.as_ref().and_then(|b| b.capacity.max_entries()) {
+                Some(m) => m.clamp(MIN_BUCKETS, MAX_BUCKETS).next_power_of_two(),
+                None => MAX_BUCKETS,
+            };
+            if !overloaded(len, table.len()) || table.len() >= limit {
                 return;
             }
-            buckets_for(len).max(table.len() * 2)
+            buckets_for(len).max(table.len() * 2).min(limit)
         } else {
             match self.shrink.shrink_target(len, table.len(), self.floor) {
-                Some(n) => buckets_for(n).max(self.floor),
+                // The policy's target is room for twice `len` (or the floor, which is in
+                // buckets already and applied below).
+                Some(_) => buckets_for(len.saturating_mul(2)).max(self.floor),
                 None => return,
             }
         };
@@ -330,7 +385,7 @@ impl<K, V, S> Inner<K, V, S> {
                 self.maybe_resize(t, &pin, grow);
             }
         }
-        self.garbage.maintain(&pin);
+        self.garbage.maintain(&pin, || self.len());
         drop(pin);
         self.drain();
     }
@@ -363,6 +418,30 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             n.touch();
         }
         found
+    }
+
+    /// Accounts for a node that entered the map and, in a bounded map, evicts until the
+    /// bound holds (under the writer's pin: eviction runs no user code, and the evicted
+    /// values are finalized by the drain after the writer unpins).
+    ///
+    /// Without a weigher, an insert into a full map swaps: it evicts one entry first and
+    /// takes over its place in the shared count, so the steady state of a full cache
+    /// (one eviction per insert) writes no shared counter.
+    fn admitted(&self, pin: &Pin<'_, K, V>, weight: u64) {
+        let c = &pin.slot().counters;
+        c.add_len(1);
+        SlotCounters::bump(&c.insertions, 1);
+        let Some(b) = &self.bound else {
+            return;
+        };
+        let full = b.weigher.is_none() && {
+            let len = b.len.load(Ordering::Relaxed);
+            b.capacity.is_exceeded_by(len + 1, len as u64 + 1)
+        };
+        if !(full && self.evict_one(b, pin, false)) {
+            b.add(weight);
+        }
+        self.evict_to_fit(pin);
     }
 
     /// Inserts or replaces. Returns `true` if the key was new.
@@ -420,7 +499,6 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             None => {
                 self.admitted(&pin, weight);
                 self.end_write(pin, table, Some(true), chain >= 4);
-                self.evict_to_fit();
                 true
             }
         }
@@ -559,13 +637,12 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             Computed::Inserted => {
                 self.admitted(&pin, weight);
                 self.end_write(pin, table, Some(true), false);
-                self.evict_to_fit();
             }
             Computed::Replaced => {
                 // SAFETY: unlinked by us, retired once.
                 unsafe { self.replaced(&pin, old.unwrap_or(ptr::null_mut()), weight) };
+                self.evict_to_fit(&pin);
                 self.end_write(pin, ptr::null(), None, false);
-                self.evict_to_fit();
             }
             _ => {
                 // SAFETY: unlinked by us, retired once.
@@ -665,13 +742,16 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         self.drain();
     }
 
-    /// CLOCK eviction until the bound holds (or nothing can be evicted).
-    pub(crate) fn evict_to_fit(&self) {
+    /// CLOCK eviction until the bound holds (or nothing can be evicted), under the
+    /// writer's pin (eviction runs no user code; the evicted values are finalized by the
+    /// drain after the writer unpins).
+    #[inline]
+    pub(crate) fn evict_to_fit(&self, pin: &Pin<'_, K, V>) {
         let Some(b) = &self.bound else {
             return;
         };
-        while b.capacity.is_exceeded_by(b.len.load(Ordering::Relaxed), b.weight.load(Ordering::Relaxed)) {
-            if !self.evict_one(b) {
+        while b.exceeded() {
+            if !self.evict_one(b, pin, true) {
                 break;
             }
         }
@@ -679,15 +759,24 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
 
     /// Advances the CLOCK hand until it finds an entry whose reference bit is clear
     /// (clearing the bits it passes) and evicts it. Returns `false` if a full sweep
-    /// twice over found nothing to evict.
-    fn evict_one(&self, b: &Bound<K, V>) -> bool {
-        let pin = self.pin();
-        let Some(table) = self.root(&pin) else {
+    /// twice over found nothing to evict. With `account` false, the victim's share of the
+    /// bound's counters passes to an entry the caller admits without counting it.
+    fn evict_one(&self, b: &Bound<K, V>, pin: &Pin<'_, K, V>, account: bool) -> bool {
+        let Some(table) = self.root(pin) else {
             return false;
         };
         let steps = 2 * table.len() + 2;
         for _ in 0..steps {
-            let pos = b.hand.fetch_add(1, Ordering::Relaxed) as u32;
+            let pos = pin.slot().clock.with_mut(|c| {
+                // SAFETY: the claimed positions belong to the slot we hold.
+                let c = unsafe { &mut *c };
+                if c[0] == c[1] {
+                    let start = b.hand.fetch_add(CLOCK_STRIDE, Ordering::Relaxed);
+                    *c = [start, start.wrapping_add(CLOCK_STRIDE)];
+                }
+                c[0] = c[0].wrapping_add(1);
+                c[0].wrapping_sub(1)
+            }) as u32;
             let head = table.bucket(pos).load(Ordering::Relaxed);
             if head.is_null() {
                 continue;
@@ -709,13 +798,16 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                 prev = cur;
                 cur = c.next(link);
             }
-            let t = lock.table_ptr();
             drop(lock);
             if let Some(v) = victim {
-                // SAFETY: unlinked by us under the lock, retired once.
-                unsafe { self.retire(&pin, v, RemovalCause::Evicted) };
-                // SAFETY: reached under `pin`.
-                self.end_write(pin, t, Some(false), false);
+                if account {
+                    // SAFETY: unlinked by us under the lock, retired once.
+                    unsafe { self.retire(pin, v, RemovalCause::Evicted) };
+                } else {
+                    pin.slot().counters.sub_len(1);
+                    // SAFETY: unlinked by us under the lock, retired once.
+                    unsafe { self.garbage.retire(pin, v, RemovalCause::Evicted) };
+                }
                 return true;
             }
         }
@@ -772,7 +864,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         assert_eq!(count, self.len(), "validate: {count} entries reachable, len() = {}", self.len());
         if let Some(b) = &self.bound {
             assert_eq!(b.len.load(Ordering::Relaxed), count, "validate: bounded len counter");
-            assert_eq!(b.weight.load(Ordering::Relaxed), weight, "validate: weight counter");
+            assert_eq!(b.weight(), weight, "validate: weight counter");
             assert!(
                 !b.capacity.is_exceeded_by(count, weight),
                 "validate: {count} entries of weight {weight} exceed the bound"

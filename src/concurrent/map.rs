@@ -205,7 +205,7 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     /// assert_eq!(m.weight(), 4);
     /// ```
     pub fn weight(&self) -> u64 {
-        self.inner.bound.as_ref().map_or(0, |b| b.weight.load(Ordering::Relaxed))
+        self.inner.bound.as_ref().map_or(0, |b| b.weight())
     }
 
     /// What the map has done so far, including the garbage it still holds.

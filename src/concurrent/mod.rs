@@ -7,7 +7,8 @@
 //!   singly linked chain of nodes (`node.rs`); the head's two low bits are a writer
 //!   lock (`LOCKED`) and a forwarding mark (`MOVED`). Readers ignore the lock bit and
 //!   never write: lookups are lock-free. Writers lock one bucket.
-//! - **Resizing** (`core.rs`): when a table holds more entries than buckets it grows;
+//! - **Resizing** (`core.rs`): when a table holds more entries than 3/4 of its buckets
+//!   it grows (a map bounded by entries: up to one bucket per entry of the bound);
 //!   when the [`ShrinkPolicy`](crate::ShrinkPolicy) says so it shrinks. A resize
 //!   allocates the successor table; every writer then migrates a chunk of 64 buckets
 //!   (locking each old bucket, relinking its nodes into the new table, marking it

@@ -67,11 +67,16 @@ impl<K, V> Node<K, V> {
     }
 
     /// Clears the reference bit, returning whether it was set (the CLOCK hand's pass).
+    ///
+    /// Called under the lock of the node's bucket. A plain store suffices: the weight
+    /// bits never change after publication, so a racing [`touch`](Self::touch) is the
+    /// only write this store can overwrite, and losing it only costs the entry its
+    /// second chance in this pass (CLOCK is approximate anyway).
     #[inline]
     pub(crate) fn second_chance(&self) -> bool {
         let m = self.meta.load(Ordering::Relaxed);
         if m & REFERENCED != 0 {
-            self.meta.fetch_and(!REFERENCED, Ordering::Relaxed);
+            self.meta.store(m & !REFERENCED, Ordering::Relaxed);
             true
         } else {
             false

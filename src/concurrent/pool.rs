@@ -15,7 +15,8 @@
 //!
 //! # Invariants
 //!
-//! - A slot's `handle`, `batch` and `ops` are only touched by the thread holding `busy`
+//! - A slot's `handle`, `batch` and `ops` are only touched, and its `counters` only
+//!   written, by the thread holding `busy`
 //!   (acquired with `Acquire`, released with `Release`), so a handle is used by one
 //!   thread at a time and every use happens-after the previous holder's.
 //! - `LocalHandle` is `!Send` only because its participant state is unsynchronized; the
@@ -58,19 +59,24 @@ impl SlotCounters {
         }
     }
 
+    /// Adds `n` to a counter of the slot the caller holds.
+    ///
+    /// Only the slot's holder writes its counters (module invariants), so a plain load
+    /// and store suffice: no locked read-modify-write on the write path. Readers
+    /// (`len()`, `stats()`) only load.
     #[inline(always)]
     pub(crate) fn bump(c: &AtomicU64, n: u64) {
-        c.fetch_add(n, Ordering::Relaxed);
+        c.store(c.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
     }
 
     #[inline(always)]
     pub(crate) fn add_len(&self, n: usize) {
-        self.len.fetch_add(n, Ordering::Relaxed);
+        self.len.store(self.len.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
     }
 
     #[inline(always)]
     pub(crate) fn sub_len(&self, n: usize) {
-        self.len.fetch_sub(n, Ordering::Relaxed);
+        self.len.store(self.len.load(Ordering::Relaxed).wrapping_sub(n), Ordering::Relaxed);
     }
 
     #[inline(always)]
@@ -93,6 +99,9 @@ pub(crate) struct Slot<K, V> {
     /// Inserts and removals through this slot (for rate-limited load checks), counted
     /// separately so that alternating workloads do not alias with the check period.
     pub(crate) checks: UnsafeCell<[usize; 2]>,
+    /// The CLOCK positions this slot claimed from the shared hand and has not inspected
+    /// yet: `[next, end)` (bounded maps only).
+    pub(crate) clock: UnsafeCell<[usize; 2]>,
     pub(crate) counters: SlotCounters,
 }
 
@@ -104,6 +113,7 @@ impl<K, V> Slot<K, V> {
             batch: UnsafeCell::new(Vec::new()),
             ops: UnsafeCell::new(0),
             checks: UnsafeCell::new([0; 2]),
+            clock: UnsafeCell::new([0; 2]),
             counters: SlotCounters::new(),
         }
     }
@@ -154,6 +164,7 @@ impl<K, V> Pool<K, V> {
 
     /// Pins the calling thread on `collector` through a free slot (or a temporary
     /// handle if every slot is busy).
+    #[inline]
     pub(crate) fn pin<'p>(&'p self, collector: &Collector) -> Pin<'p, K, V> {
         let n = self.slots.len();
         let start = crate::loom::thread_index();
@@ -169,6 +180,13 @@ impl<K, V> Pool<K, V> {
                 return Pin { guard: ManuallyDrop::new(guard), owner: Owner::Slot(slot) };
             }
         }
+        self.pin_temporary(collector)
+    }
+
+    /// The slow path of [`Pool::pin`]: every slot is busy.
+    #[cold]
+    #[inline(never)]
+    fn pin_temporary<'p>(&'p self, collector: &Collector) -> Pin<'p, K, V> {
         let temp = Box::new(Temp { handle: collector.register(), slot: Slot::new() });
         let guard = temp.handle.pin();
         Pin { guard: ManuallyDrop::new(guard), owner: Owner::Temp(temp, &self.spill) }

@@ -26,9 +26,15 @@
 //! # Bounded garbage
 //!
 //! Retired bytes are counted per slot and freed bytes globally, so the backlog is known.
-//! Each write operation counts against its slot; every [`MAINTAIN_EVERY`] operations, and
-//! whenever a batch fills, the writer seals its batch and flushes the collector
-//! repeatedly while that makes progress (up to [`MAX_FLUSHES`] times). A flush frees up to
+//! Each write operation counts against its slot; a batch is sealed when it fills, and
+//! every [`MAINTAIN_EVERY`] operations the writer seals its batch and flushes the
+//! collector while that makes progress (up to [`MAX_FLUSHES`] times). While the nodes
+//! waiting for reclamation are at least a [`BACKLOG_SHARE`]th of the live entries (a
+//! reader stayed pinned, or the map emptied), or a retired table waits, writers seal and
+//! flush every [`BACKLOG_EVERY`] operations instead: so a backlog drains within a few
+//! operations of the reader unpinning, and pending garbage stays under a fixed share of
+//! the map plus about two rounds of [`MAINTAIN_EVERY`] operations per slot, while steady
+//! traffic on a large map pays for a flush only once per [`MAINTAIN_EVERY`] operations. A flush frees up to
 //! 8 collector bags of 64 batches of [`BATCH`] nodes: with batching, one flush can free
 //! about 32,000 nodes, so a backlog of a million nodes left by a long-pinned reader
 //! drains within a few operations after the reader unpins: however many nodes a
@@ -52,8 +58,16 @@ pub(crate) const BATCH: usize = if cfg!(leakless_loom) { 2 } else { 64 };
 pub(crate) const MAINTAIN_EVERY: usize = if cfg!(leakless_loom) { 4 } else { 64 };
 /// Rounds of garbage handed to the collector and not yet released, at most.
 pub(crate) const MAX_ROUNDS: usize = 2;
-/// Write operations per slot between maintenance steps while garbage is in flight.
+/// Write operations per slot between maintenance steps while a backlog waits (see
+/// [`BACKLOG_SHARE`]), or a retired table.
 pub(crate) const BACKLOG_EVERY: usize = 4;
+/// Nodes waiting for reclamation (sealed, or in the writer's batch) of at least
+/// `1 / BACKLOG_SHARE` of the live entries are a backlog: the map then maintains every
+/// [`BACKLOG_EVERY`] operations. Steady traffic on a map of some size keeps one small
+/// round in flight, far below the share, and maintains every [`MAINTAIN_EVERY`]
+/// operations; a backlog left by a long-pinned reader, or the garbage of a map that
+/// emptied, exceeds it and drains within a few operations.
+pub(crate) const BACKLOG_SHARE: usize = 8;
 /// Collector flushes per maintenance step, at most.
 pub(crate) const MAX_FLUSHES: usize = if cfg!(leakless_loom) { 2 } else { 16 };
 
@@ -73,6 +87,8 @@ pub(crate) struct Garbage<K, V> {
     pub(crate) freed_bytes: AtomicU64,
     /// Rounds handed to the collector and not yet on the `reclaimed` stack.
     pub(crate) in_flight: AtomicUsize,
+    /// Nodes sealed and not yet on the `reclaimed` stack (in `limbo` or in flight).
+    backlog: AtomicUsize,
     /// Tables retired and freed so far; generation `g + 1` may only be created once the
     /// tables `0..g` are all freed.
     pub(crate) tables_freed: AtomicU64,
@@ -93,6 +109,7 @@ impl<K, V> Garbage<K, V> {
             reclaimed: AtomicPtr::new(ptr::null_mut()),
             freed_bytes: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
+            backlog: AtomicUsize::new(0),
             tables_freed: AtomicU64::new(0),
             table_bytes: AtomicU64::new(0),
         }
@@ -123,11 +140,18 @@ impl<K, V> Garbage<K, V> {
     pub(crate) fn seal(&self, pin: &Pin<'_, K, V>) {
         let nodes = pin.slot().batch.with_mut(|b| {
             // SAFETY: the batch belongs to the slot we hold.
-            unsafe { core::mem::take(&mut *b) }
+            let b = unsafe { &mut *b };
+            // The next batch is allocated at full size once, instead of growing.
+            (!b.is_empty()).then(|| core::mem::replace(b, Vec::with_capacity(BATCH)))
         });
-        if nodes.is_empty() {
+        let Some(mut nodes) = nodes else {
             return;
+        };
+        if nodes.len() < BATCH / 2 {
+            // A partial batch (a backlog step) keeps only what it holds.
+            nodes.shrink_to_fit();
         }
+        self.backlog.fetch_add(nodes.len(), Ordering::Relaxed);
         let sealed = Box::into_raw(Box::new(Sealed { next: ptr::null_mut(), nodes }));
         push_list(&self.limbo, sealed, sealed);
     }
@@ -159,47 +183,45 @@ impl<K, V> Garbage<K, V> {
                 let garbage = &*(garbage as *const Self);
                 let head = list as *mut Sealed<K, V>;
                 let mut tail = head;
+                let mut nodes = (*tail).nodes.len();
                 while !(*tail).next.is_null() {
                     tail = (*tail).next;
+                    nodes += (*tail).nodes.len();
                 }
                 push_list(&garbage.reclaimed, head, tail);
+                garbage.backlog.fetch_sub(nodes, Ordering::Relaxed);
                 garbage.in_flight.fetch_sub(1, Ordering::Relaxed);
             })
         };
     }
 
     /// Flushes the collector while that makes progress, at most [`MAX_FLUSHES`] times.
+    ///
+    /// One flush advances the global epoch at most once past this thread's pin, and a
+    /// round deferred during this pin needs two advances: so a flush that frees no round
+    /// means the rest must wait for a later pin (or for another participant to unpin),
+    /// and further flushes now would only repeat the failed advance.
     pub(crate) fn flush(&self, guard: &Guard) {
-        let mut stalled = 0;
         for _ in 0..MAX_FLUSHES {
             self.defer_limbo(guard);
             let before = self.in_flight.load(Ordering::Relaxed);
             guard.flush();
             let after = self.in_flight.load(Ordering::Relaxed);
-            if after == 0 && self.limbo.load(Ordering::Relaxed).is_null() {
+            if (after == 0 && self.limbo.load(Ordering::Relaxed).is_null()) || after >= before {
                 break;
-            }
-            if after >= before {
-                // The epoch needs two advances before a fresh round expires; more stalls
-                // mean a participant is still pinned.
-                stalled += 1;
-                if stalled > 3 {
-                    break;
-                }
             }
         }
     }
 
     /// The periodic step of a write operation: seal and flush every
-    /// [`MAINTAIN_EVERY`] operations through this slot.
-    pub(crate) fn maintain(&self, pin: &Pin<'_, K, V>) {
+    /// [`MAINTAIN_EVERY`] operations through this slot, and flush every
+    /// [`BACKLOG_EVERY`] while a backlog waits. `live` counts the map's entries.
+    pub(crate) fn maintain(&self, pin: &Pin<'_, K, V>, live: impl FnOnce() -> usize) {
         let due = pin.slot().ops.with_mut(|ops| {
             // SAFETY: the counter belongs to the slot we hold.
             let ops = unsafe { &mut *ops };
             *ops = ops.wrapping_add(1);
-            *ops % MAINTAIN_EVERY == 0
-                || (*ops % BACKLOG_EVERY == 0 && self.in_flight.load(Ordering::Relaxed) > 0)
-                || (*ops % BACKLOG_EVERY == 0 && self.table_bytes.load(Ordering::Relaxed) > 0)
+            *ops % MAINTAIN_EVERY == 0 || (*ops % BACKLOG_EVERY == 0 && self.backlogged(pin, live))
         });
         if due {
             self.seal(pin);
@@ -210,6 +232,20 @@ impl<K, V> Garbage<K, V> {
                 self.flush(&pin.guard);
             }
         }
+    }
+
+    /// `true` if a retired table waits, or the nodes waiting for reclamation are at
+    /// least a [`BACKLOG_SHARE`]th of the `live` entries.
+    fn backlogged(&self, pin: &Pin<'_, K, V>, live: impl FnOnce() -> usize) -> bool {
+        if self.table_bytes.load(Ordering::Relaxed) > 0 {
+            return true;
+        }
+        let batch = pin.slot().batch.with(|b| {
+            // SAFETY: the batch belongs to the slot we hold.
+            unsafe { (*b).len() }
+        });
+        let waiting = self.backlog.load(Ordering::Relaxed) + batch;
+        waiting > 0 && waiting.saturating_mul(BACKLOG_SHARE) >= live()
     }
 
     /// Retires a table whose buckets are all migrated.

@@ -11,6 +11,13 @@
 //!   holding a bucket lock may use that table and the nodes of that chain without a pin.
 //! - A node of a chain is retired only by the holder of that chain's lock, after
 //!   unlinking it.
+//! - While a table grows into `next`, the buckets of `next` that bucket `i` splits into
+//!   (`i + k * len`) are written only by the thread migrating `i`, which holds `i`'s
+//!   lock: writers reach `next` through a `MOVED` bucket of this table (or once `next`
+//!   is the root, after every bucket is `MOVED`), and walkers lock a bucket's children
+//!   only after seeing it `MOVED`. So growth fills them without locking them; the
+//!   `Release` store of `MOVED` publishes them. Shrinking merges several buckets into one
+//!   and locks it.
 //! - `next`, once set, never changes. A table of generation `g` links through
 //!   `links[g & 1]`; migration into `next` (generation `g + 1`) writes only the other
 //!   link, so a reader still walking the old chains is never diverted.
@@ -179,6 +186,10 @@ impl<K, V> Table<K, V> {
         let end = (start + CHUNK).min(self.len());
         // SAFETY: the caller checked `next` is set; it lives as long as `self` does.
         let next = unsafe { &*self.next.load(Ordering::Acquire) };
+        // Growing, the buckets of `next` that bucket `i` splits into receive nodes from
+        // bucket `i` only, and nobody else writes them before `i` is marked MOVED (module
+        // invariants): the migrator, holding `i`'s lock, writes them without locking.
+        let growing = next.len() > self.len();
         for index in start..end {
             // An empty, unlocked bucket is migrated by marking it, without locking.
             if self.buckets[index]
@@ -198,13 +209,21 @@ impl<K, V> Table<K, V> {
                 // them), and `next` is not retired while `self` is not.
                 let n = unsafe { &*node };
                 let following = n.next(self.link);
-                // SAFETY: `next` is protected as above; locking its bucket orders us
-                // with its writers.
-                let mut target = unsafe { next.lock(n.hash) };
-                debug_assert!(ptr::eq(target.table, next), "the successor is not itself migrating");
-                n.links[next.link].store(target.head, Ordering::Relaxed);
-                target.set_head(node);
-                drop(target);
+                if growing {
+                    let target = next.bucket(n.hash);
+                    // Only we write this bucket until `index` is MOVED (see above).
+                    n.links[next.link].store(target.load(Ordering::Relaxed), Ordering::Relaxed);
+                    // Release: a reader of `next` that sees the node sees its link.
+                    target.store(node, Ordering::Release);
+                } else {
+                    // SAFETY: `next` is protected as above; locking its bucket orders us
+                    // with the migrators of the other buckets that shrink into it.
+                    let mut target = unsafe { next.lock(n.hash) };
+                    debug_assert!(ptr::eq(target.table, next), "the successor is not itself migrating");
+                    n.links[next.link].store(target.head, Ordering::Relaxed);
+                    target.set_head(node);
+                    drop(target);
+                }
                 nodes += 1;
                 node = following;
             }
