@@ -515,7 +515,8 @@ fn unbounded_and_weight_only_limits() {
 #[test]
 fn wtinylfu_resists_a_scan() {
     let mut lru = LruMap::new(1000);
-    let mut tlfu = LruMap::builder().max_entries(1000).policy(WTinyLfu::default()).build();
+    let mut tlfu =
+        LruMap::builder().max_entries(1000).hasher(leakless::FixedState::default()).policy(WTinyLfu::default()).build();
     let (mut hits_lru, mut hits_tlfu) = (0, 0);
     let mut x = 1u64;
     for i in 0..200_000u64 {
