@@ -104,12 +104,16 @@ fuzz_target!(|input: (u8, Vec<Op>)| {
                 for k in start..start.saturating_add(n % 2048) {
                     map.insert(k, u32::from(k));
                     model.insert(k, u32::from(k));
+                    // The cache mirrors every write, so what it holds is never stale.
+                    cache.insert(k, u32::from(k));
+                    stored += 1;
                 }
             }
             Op::RemoveRange(start, n) => {
                 for k in start..start.saturating_add(n % 2048) {
                     map.remove(&k);
                     model.remove(&k);
+                    cache.remove(&k);
                 }
             }
         }
