@@ -150,29 +150,28 @@ fn run<M>(
     DROPS.with(|d| d.borrow_mut().clear());
     FAULT.with(|f| f.set(Some((fault, n))));
     for op in sequence() {
-        disarm_during(|| ());
-        let before = snapshot_disarmed(&map, &snapshot);
-        let armed = FAULT.with(|f| f.get());
-        FAULT.with(|f| f.set(armed));
+        let before = disarmed(|| snapshot(&map));
         let panicked = catch_unwind(AssertUnwindSafe(|| apply(&mut map, op))).is_err();
-        let armed = FAULT.with(|f| f.get());
-        disarm();
-        if panicked && catch_unwind(AssertUnwindSafe(|| validate(&map))).is_err() {
-            panic!("{fault:?}@{n}: invalid map after a panic in {op:?}");
+        if !panicked {
+            continue;
         }
-        if panicked && !op.may_remove_others(bounded) {
-            let after = snapshot(&map);
-            let own = match op {
-                Op::Insert(k) | Op::Remove(k) | Op::Get(k) | Op::Entry(k) => Some(k),
-                _ => None,
-            };
-            for (k, id) in &before {
-                if Some(*k) != own {
-                    assert_eq!(after.get(k), Some(id), "{fault:?}@{n}: {op:?} lost key {k}");
+        disarmed(|| {
+            if catch_unwind(AssertUnwindSafe(|| validate(&map))).is_err() {
+                panic!("{fault:?}@{n}: invalid map after a panic in {op:?}");
+            }
+            if !op.may_remove_others(bounded) {
+                let after = snapshot(&map);
+                let own = match op {
+                    Op::Insert(k) | Op::Remove(k) | Op::Get(k) | Op::Entry(k) => Some(k),
+                    _ => None,
+                };
+                for (k, id) in &before {
+                    if Some(*k) != own {
+                        assert_eq!(after.get(k), Some(id), "{fault:?}@{n}: {op:?} lost key {k}");
+                    }
                 }
             }
-        }
-        FAULT.with(|f| f.set(armed));
+        });
     }
     LEFT_AFTER_RUN.with(|l| l.set(FAULT.with(|f| f.get()).map_or(0, |(_, n)| n)));
     disarm();
@@ -187,19 +186,14 @@ fn run<M>(
     });
 }
 
-fn disarm_during(f: impl FnOnce()) {
+/// Run `f` with the fault disarmed (the harness's own `Hash`/`Eq`/`Drop` calls do not count),
+/// then re-arm it as it was.
+fn disarmed<R>(f: impl FnOnce() -> R) -> R {
     let armed = FAULT.with(|x| x.get());
     disarm();
-    f();
+    let r = f();
     FAULT.with(|x| x.set(armed));
-}
-
-fn snapshot_disarmed<M>(map: &M, snapshot: &impl Fn(&M) -> BTreeMap<u32, usize>) -> BTreeMap<u32, usize> {
-    let armed = FAULT.with(|x| x.get());
-    disarm();
-    let s = snapshot(map);
-    FAULT.with(|x| x.set(armed));
-    s
+    r
 }
 
 /// Run `one(fault, n)` for every `n` up to `dense`, then for `dense` more values spread
