@@ -67,9 +67,13 @@ pub type DefaultHashBuilder = ahash::RandomState;
 /// assert_eq!(m.len(), 10);
 /// assert!(m.allocation_size() < peak / 100, "the table was given back");
 /// ```
+// `repr(C)`: the hasher, the table header and the hot counters, in that order, so that
+// an operation touches two cache lines of the struct (it matters when thousands of maps
+// sit inline in an outer table, as in a `NestedMap`).
+#[repr(C)]
 pub struct HashMap<K, V, S = DefaultHashBuilder> {
-    pub(crate) raw: RawTable<(K, V)>,
     pub(crate) hash_builder: S,
+    pub(crate) raw: RawTable<(K, V)>,
 }
 
 #[inline]
@@ -533,13 +537,24 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let found = if self.raw.len() == 0 {
+        let found = self.find_uncounted(key);
+        self.raw.ctl.counters.lookup(found.is_some());
+        found
+    }
+
+    /// The entry for `key`, without counting the lookup (for a map of maps, which counts
+    /// it in its own stats: writing the inner map's counter would cost a cache miss).
+    #[inline]
+    pub(crate) fn find_uncounted<Q>(&self, key: &Q) -> Option<&(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.raw.len() == 0 {
             None
         } else {
             self.raw.table.find(make_hash(&self.hash_builder, key), equivalent(key))
-        };
-        self.raw.ctl.counters.lookup(found.is_some());
-        found
+        }
     }
 
     /// The value for `key`, mutably.
@@ -622,16 +637,27 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     /// ```
     #[inline]
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.insert_counted::<true>(key, value)
+    }
+
+    /// [`insert`](Self::insert), counting the insertion or replacement in this map's
+    /// stats only if `COUNT` (a map of maps counts them in its own instead).
+    #[inline]
+    pub(crate) fn insert_counted<const COUNT: bool>(&mut self, key: K, value: V) -> Option<V> {
         let hash = make_hash(&self.hash_builder, &key);
         Control::reserve_one(&mut self.raw.table, hasher(&self.hash_builder));
         match self.raw.table.entry(hash, equivalent(&key), hasher(&self.hash_builder)) {
             hashbrown::hash_table::Entry::Occupied(mut o) => {
-                self.raw.ctl.counters.removed(RemovalCause::Replaced, 1);
+                if COUNT {
+                    self.raw.ctl.counters.removed(RemovalCause::Replaced, 1);
+                }
                 Some(core::mem::replace(&mut o.get_mut().1, value))
             }
             hashbrown::hash_table::Entry::Vacant(v) => {
                 v.insert((key, value));
-                self.raw.ctl.counters.insertions += 1;
+                if COUNT {
+                    self.raw.ctl.counters.insertions += 1;
+                }
                 None
             }
         }
@@ -669,11 +695,27 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        self.remove_counted::<true, Q>(key)
+    }
+
+    /// [`remove_entry`](Self::remove_entry), counting the removal in this map's stats
+    /// only if `COUNT` (a map of maps counts it in its own instead).
+    #[inline]
+    pub(crate) fn remove_counted<const COUNT: bool, Q>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         if self.raw.len() == 0 {
             return None;
         }
         let hash = make_hash(&self.hash_builder, key);
-        self.raw.remove(hash, equivalent(key), hasher(&self.hash_builder))
+        let (entry, _) = self.raw.table.find_entry(hash, equivalent(key)).ok()?.remove();
+        if COUNT {
+            self.raw.ctl.counters.removed(RemovalCause::Explicit, 1);
+        }
+        self.raw.ctl.maybe_shrink(&mut self.raw.table, hasher(&self.hash_builder));
+        Some(entry)
     }
 
     /// Keep only the entries for which `f` returns `true`, then shrink if due.

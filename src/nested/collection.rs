@@ -262,9 +262,11 @@ impl<K: Eq + Hash, V, S: BuildHasher> InnerMap for HashMap<K, V, S> {
     where
         Self: 'a;
 
+    /// Not counted in this map's own [`stats`](HashMap::stats): a [`NestedMap`]
+    /// counts the insertions made through it in its own.
     #[inline]
     fn insert(&mut self, key: K, value: V) -> Option<V> {
-        HashMap::insert(self, key, value)
+        self.insert_counted::<false>(key, value)
     }
 
     fn iter(&self) -> Self::Iter<'_> {
@@ -282,9 +284,11 @@ where
     Q: Eq + Hash + ?Sized,
     S: BuildHasher,
 {
+    /// Not counted in this map's own [`stats`](HashMap::stats): a [`NestedMap`]
+    /// counts the lookups made through it in its own.
     #[inline]
     fn get(&self, key: &Q) -> Option<&V> {
-        HashMap::get(self, key)
+        self.find_uncounted(key).map(|(_, v)| v)
     }
 
     #[inline]
@@ -292,14 +296,16 @@ where
         HashMap::get_mut(self, key)
     }
 
+    /// Not counted in this map's own stats either (see [`get`](InnerLookup::get)).
     #[inline]
     fn remove(&mut self, key: &Q) -> Option<V> {
-        HashMap::remove(self, key)
+        self.remove_counted::<false, Q>(key).map(|(_, v)| v)
     }
 
+    /// Not counted in this map's own stats either (see [`get`](InnerLookup::get)).
     #[inline]
     fn contains_key(&self, key: &Q) -> bool {
-        HashMap::contains_key(self, key)
+        self.find_uncounted(key).is_some()
     }
 }
 

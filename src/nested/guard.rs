@@ -100,21 +100,38 @@ impl<K1: Hash, M: InnerCollection, S: BuildHasher> DerefMut for InnerMut<'_, K1,
 }
 
 impl<K1: Hash, M: InnerCollection, S: BuildHasher> Drop for InnerMut<'_, K1, M, S> {
+    #[inline]
     fn drop(&mut self) {
         let Some(entry) = self.entry.take() else { return };
-        let inner = &entry.get().1;
-        let after = inner.len();
+        let after = entry.get().1.len();
+        if after != self.before {
+            self.count(after);
+        }
+        if entry.get().1.is_empty() {
+            self.prune(entry);
+        }
+    }
+}
+
+impl<'a, K1: Hash, M: InnerCollection, S: BuildHasher> InnerMut<'a, K1, M, S> {
+    /// Bring the leaf count and the counters up to date with the inner collection's new
+    /// length `after`.
+    #[inline]
+    fn count(&mut self, after: usize) {
         // Cannot underflow while the leaf count is right; wrapping keeps a wrong
         // user-supplied `len` from panicking in a destructor (validate() reports it).
         *self.leaves = self.leaves.wrapping_sub(self.before).wrapping_add(after);
         if after > self.before {
             self.counters.insertions += (after - self.before) as u64;
-        } else if after < self.before {
+        } else {
             self.counters.removed(RemovalCause::Explicit, (self.before - after) as u64);
         }
-        if !inner.is_empty() {
-            return;
-        }
+    }
+
+    /// Remove the (empty) inner collection of `entry` from the outer map.
+    #[cold]
+    #[inline(never)]
+    fn prune(&mut self, entry: OccupiedEntry<'a, (K1, M)>) {
         let (pruned, vacant) = entry.remove();
         self.counters.pruned += 1;
         // Shrinking rehashes with the user's `Hash`; never risk a second panic (an abort)

@@ -22,6 +22,7 @@ use core::hash::{BuildHasher, Hash};
 
 use crate::hash_map::{self, equivalent, hasher, make_hash, DefaultHashBuilder, HashMap};
 use crate::policy::{Counters, RemovalCause, ShrinkPolicy, Stats};
+use crate::raw::Control;
 
 pub use collection::{InnerCollection, InnerLookup, InnerMap};
 pub use guard::InnerMut;
@@ -319,6 +320,7 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     /// assert_eq!(m.get_inner_mut(&1).unwrap().pop(), Some(10));
     /// assert_eq!(m.outer_len(), 0, "pruned when the guard was dropped");
     /// ```
+    #[inline]
     pub fn get_inner_mut<Q>(&mut self, k1: &Q) -> Option<InnerMut<'_, K1, M, S>>
     where
         K1: Borrow<Q>,
@@ -357,15 +359,22 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     /// let _ = tags.inner_mut("post-2"); // created, left empty, pruned
     /// assert_eq!(tags.outer_len(), 1);
     /// ```
+    #[inline]
     pub fn inner_mut(&mut self, k1: K1) -> InnerMut<'_, K1, M, S>
     where
         M: Default,
     {
         let hash = make_hash(&self.outer.hash_builder, &k1);
         let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
-        let entry = match raw.table.entry(hash, equivalent(&k1), hasher(hash_builder)) {
-            hashbrown::hash_table::Entry::Occupied(o) => o,
-            hashbrown::hash_table::Entry::Vacant(v) => v.insert((k1, M::default())),
+        let entry = match raw.table.find_entry(hash, equivalent(&k1)) {
+            Ok(o) => o,
+            Err(absent) => {
+                // Growth goes through the core (a reallocation, never hashbrown's
+                // in-place rehash, which loses elements if the user's `Hash` panics).
+                let table = absent.into_table();
+                Control::reserve_one(table, hasher(hash_builder));
+                table.insert_unique(hash, (k1, M::default()), hasher(hash_builder))
+            }
         };
         let before = entry.get().1.len();
         InnerMut { entry: Some(entry), ctl: &mut raw.ctl, hash_builder, leaves, counters, before, may_shrink: true }

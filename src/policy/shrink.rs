@@ -8,6 +8,12 @@
 /// per operation and an insert/remove pair toggling at any boundary never reallocates
 /// more than once.
 ///
+/// Small tables are the exception: a table whose buckets take at most 4 KiB keeps them
+/// until it is empty, then gives them all back at once. Halving a small table saves
+/// little memory for a reallocation and a rehash, and a map of maps would pay that for
+/// every inner map as it empties; so a partly emptied map holds at most 4 KiB more than
+/// this policy alone would let it.
+///
 /// # Examples
 ///
 /// ```

@@ -137,8 +137,11 @@ impl Clone for LookupCounter {
     }
 }
 
-/// The counters a map's core keeps.
+/// The counters a map's core keeps. `repr(C)`: the counters every operation touches
+/// (lookups, insertions, explicit removals) come first, on one cache line with the
+/// table header that precedes them in [`Control`](crate::raw::Control).
 #[derive(Default, Clone)]
+#[repr(C)]
 pub(crate) struct Counters {
     /// Misses at index 0, hits at index 1.
     pub(crate) lookups: [LookupCounter; 2],

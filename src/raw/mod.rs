@@ -29,16 +29,22 @@ use crate::policy::{Counters, RemovalCause, ShrinkPolicy};
 
 /// What a table needs besides its elements: the floor, the shrink policy, the counters.
 /// Kept apart from the table so entry guards can borrow both at once.
+///
+/// `repr(C)`, hot fields first: a map of maps stores thousands of these inline in its
+/// outer table, and every lookup, insert and removal touches only the fields up to the
+/// first few counters, so they share as few cache lines as possible with the table
+/// header and the hasher beside them.
 #[derive(Clone, Default)]
+#[repr(C)]
 pub(crate) struct Control {
-    pub(crate) floor: usize,
-    pub(crate) shrink: ShrinkPolicy,
-    pub(crate) counters: Counters,
-    /// The bucket count `shrink_below` was computed for (0: not computed yet).
-    checked_buckets: usize,
     /// A removal that leaves fewer entries than this may shrink a table of
     /// `checked_buckets` buckets; at or above it, it certainly does not.
     shrink_below: usize,
+    /// The bucket count `shrink_below` was computed for (0: not computed yet).
+    checked_buckets: usize,
+    pub(crate) counters: Counters,
+    pub(crate) floor: usize,
+    pub(crate) shrink: ShrinkPolicy,
 }
 
 impl Control {
@@ -122,6 +128,14 @@ impl Control {
         // without freeing anything.
         let buckets = table.num_buckets();
         let len = table.len();
+        if len > 0 && buckets.saturating_mul(core::mem::size_of::<T>()) <= SMALL_TABLE_BYTES {
+            // A small table is not worth a reallocation and a rehash for every halving
+            // (an inner map of a map of maps would pay that over and over as it empties):
+            // it keeps its buckets until it is empty, then gives them all back at once.
+            self.checked_buckets = buckets;
+            self.shrink_below = 1;
+            return;
+        }
         if let Some(target) = self.shrink.shrink_target(len, full_capacity(buckets), self.floor) {
             table.shrink_to(target, hasher);
             if table.num_buckets() < buckets {
@@ -140,6 +154,10 @@ impl Control {
     }
 }
 
+/// A table whose buckets take at most this many bytes is shrunk only once it is empty:
+/// partial shrinking cannot then hold more than this many bytes per map.
+pub(crate) const SMALL_TABLE_BYTES: usize = 4096;
+
 /// How many elements a `hashbrown` table of `buckets` buckets holds when it has no
 /// tombstones (its load factor is 7/8; tiny tables keep one bucket free).
 #[inline]
@@ -151,8 +169,10 @@ pub(crate) fn full_capacity(buckets: usize) -> usize {
     }
 }
 
-/// A hash table of `T` with a shrink policy, a floor and counters.
+/// A hash table of `T` with a shrink policy, a floor and counters (`repr(C)`: the table
+/// header, then [`Control`]'s hot fields).
 #[derive(Clone)]
+#[repr(C)]
 pub(crate) struct RawTable<T> {
     pub(crate) table: HashTable<T>,
     pub(crate) ctl: Control,
@@ -327,6 +347,30 @@ mod tests {
         for j in full / 2 + 1..full {
             assert!(t.table.find(h(&j), |x| *x == j).is_some(), "element {j} lost");
         }
+        t.validate(h, |a, b| a == b);
+    }
+
+    /// A table of at most `SMALL_TABLE_BYTES` of buckets is not reallocated as it
+    /// empties (an inner map of a map of maps would pay a rehash per halving), and gives
+    /// everything back once empty.
+    #[test]
+    fn small_tables_shrink_only_when_empty() {
+        let h = |x: &u64| x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut t: RawTable<u64> = RawTable::default();
+        for i in 0..100u64 {
+            Control::reserve_one(&mut t.table, h);
+            t.table.insert_unique(h(&i), i, h);
+        }
+        let buckets = t.table.num_buckets();
+        assert!(buckets * core::mem::size_of::<u64>() <= SMALL_TABLE_BYTES);
+        for i in 0..99u64 {
+            t.remove(h(&i), |x| *x == i, h).unwrap();
+            assert_eq!(t.table.num_buckets(), buckets, "no partial shrink at {} left", t.len());
+        }
+        assert_eq!(t.ctl.counters.shrinks, 0);
+        t.remove(h(&99), |x| *x == 99, h).unwrap();
+        assert_eq!(t.allocation_size(), 0, "empty: everything given back");
+        assert_eq!(t.ctl.counters.shrinks, 1);
         t.validate(h, |a, b| a == b);
     }
 
