@@ -8,11 +8,12 @@
 /// per operation and an insert/remove pair toggling at any boundary never reallocates
 /// more than once.
 ///
-/// Small tables are the exception: a table whose buckets take at most 4 KiB keeps them
-/// until it is empty, then gives them all back at once. Halving a small table saves
-/// little memory for a reallocation and a rehash, and a map of maps would pay that for
-/// every inner map as it empties; so a partly emptied map holds at most 4 KiB more than
-/// this policy alone would let it.
+/// Small tables (at most 4 KiB of buckets) follow the [`lazier`](Self::lazier) form
+/// of the policy: with the default, they shrink below a sixteenth full instead of a
+/// quarter. Halving a small table frees little memory for a reallocation and a rehash,
+/// and a map of maps would pay that for every inner map as it empties; memory stays
+/// proportional to the live entries either way, and an emptied table gives everything
+/// back.
 ///
 /// # Examples
 ///
@@ -80,6 +81,25 @@ impl ShrinkPolicy {
     pub const fn below_one_in(divisor: u8) -> Self {
         assert!(divisor >= 4, "ShrinkPolicy::below_one_in: divisor must be at least 4");
         Self { divisor }
+    }
+
+    /// The policy the core applies to small tables (at most 4 KiB of buckets): shrink
+    /// only below a quarter of this policy's occupancy threshold (`never` stays
+    /// `never`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::ShrinkPolicy;
+    /// let p = ShrinkPolicy::default();
+    /// assert_eq!(p.shrink_target(100, 1000, 0), Some(200));
+    /// assert_eq!(p.lazier().shrink_target(100, 1000, 0), None);
+    /// assert_eq!(p.lazier().shrink_target(60, 1000, 0), Some(120));
+    /// assert!(ShrinkPolicy::never().lazier().is_never());
+    /// ```
+    pub const fn lazier(self) -> Self {
+        let d = self.divisor as u16 * 4;
+        Self { divisor: if d > u8::MAX as u16 { u8::MAX } else { d as u8 } }
     }
 
     /// `true` if this policy never shrinks.
