@@ -263,6 +263,9 @@ impl<K1, M, S> NestedMap<K1, M, S> {
     /// - `pruned`: inner collections removed because they became empty;
     /// - `shrinks`: times the outer table gave memory back.
     ///
+    /// Operations made through the two-level helpers (`insert`, `get`, `remove`, ...)
+    /// are counted here, not in a `leakless::HashMap` inner map's own `stats()`.
+    ///
     /// # Examples
     ///
     /// ```
