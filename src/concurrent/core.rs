@@ -464,7 +464,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         let link = lock.table().link;
         // SAFETY: `node` is ours and unpublished.
         let key = unsafe { &(*node.0).key };
-        let (mut prev, mut cur) = (ptr::null_mut(), lock.head);
+        // A chain whose summary lacks the hash's bit holds no equal key: no walk.
+        let (mut prev, mut cur) = (ptr::null_mut(), if lock.may_contain(hash) { lock.head } else { ptr::null_mut() });
         let mut chain = 0;
         let mut replaced = None;
         while !cur.is_null() {
@@ -572,7 +573,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         // The lock keeps the table and the chain alive: user code runs unpinned.
         drop(pin);
         let link = lock.table().link;
-        let (mut prev, mut cur) = (ptr::null_mut(), lock.head);
+        let (mut prev, mut cur) = (ptr::null_mut(), if lock.may_contain(hash) { lock.head } else { ptr::null_mut() });
         while !cur.is_null() {
             // SAFETY: nodes of a locked chain are live.
             let c = unsafe { &*cur };
@@ -847,12 +848,14 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                     continue;
                 }
                 let mut seen: Vec<&K> = Vec::new();
+                let summary = super::node::summary_of(head);
                 let mut node = untagged(head);
                 while !node.is_null() {
                     // SAFETY: reached from a table under `pin`.
                     let n = unsafe { &*node };
                     assert_eq!(n.hash, self.hash(&n.key), "validate: stored hash differs from the key's");
                     assert_eq!(n.hash as usize & t.mask, i, "validate: entry in the wrong bucket");
+                    assert!(super::node::may_contain(head, n.hash), "validate: bucket {i}'s summary {summary:#x} lacks an entry's bit");
                     assert!(!seen.iter().any(|k| **k == n.key), "validate: duplicate key in bucket {i}");
                     seen.push(&n.key);
                     count += 1;
