@@ -27,7 +27,9 @@
 
 use core::ptr;
 
-use super::node::{may_contain, moved, summary_bit, summary_of, tag_of, tagged, untagged, with_summary, Node, LOCKED, MOVED};
+use super::node::{
+    may_contain, moved, summary_bit, summary_of, tag_of, tagged, untagged, with_summary, Node, LOCKED, MOVED,
+};
 use crate::loom::{spin_wait, AtomicPtr, AtomicUsize, Ordering};
 
 /// Buckets migrated per helping step (small under loom, to explore interleavings
