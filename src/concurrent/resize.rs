@@ -162,4 +162,59 @@ impl<K, V, S> Inner<K, V, S> {
         drop(pin);
         self.drain();
     }
+
+    /// Grows the table now so that `len() + additional` entries fit without a resize
+    /// (for a map bounded by entries, at most up to the bound). Waits for a resize in
+    /// progress and helps migrate. If an older table still waits for a pinned reader, or a
+    /// walker runs, the growth is left to later writes (as any growth would be).
+    pub(crate) fn try_reserve(&self, additional: usize) -> Result<(), crate::TryReserveError> {
+        let mut want = self.len().checked_add(additional).ok_or(crate::TryReserveError::CapacityOverflow)?;
+        if let Some(max) = self.bound.as_ref().and_then(|b| b.capacity.max_entries()) {
+            want = want.min(max);
+        }
+        if want.checked_add(want / 3).is_none_or(|b| b > MAX_BUCKETS) {
+            return Err(crate::TryReserveError::CapacityOverflow);
+        }
+        let target = buckets_for(want);
+        let mut step = 0;
+        loop {
+            let pin = self.pin();
+            let Some(table) = self.root(&pin) else {
+                let fresh = Table::try_alloc(target.max(self.floor), 0)?;
+                match self.root.compare_exchange(ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => return Ok(()),
+                    // SAFETY: `fresh` was never published.
+                    Err(_) => drop(unsafe { Box::from_raw(fresh) }),
+                }
+                continue;
+            };
+            if table.len() >= target {
+                return Ok(());
+            }
+            if !table.next.load(Ordering::Acquire).is_null() {
+                // A resize runs: help it to its end, then look again.
+                if table.fully_migrated() {
+                    drop(pin);
+                    crate::loom::spin_wait(&mut step);
+                } else {
+                    self.help(table, &pin);
+                }
+                continue;
+            }
+            if self.garbage.tables_freed.load(Ordering::Acquire) < table.generation {
+                self.garbage.flush(&pin.guard);
+                if self.garbage.tables_freed.load(Ordering::Acquire) < table.generation {
+                    return Ok(());
+                }
+            }
+            if self.walkers.load(Ordering::SeqCst) != 0 {
+                return Ok(());
+            }
+            let fresh = Table::try_alloc(target, table.generation + 1)?;
+            if table.next.compare_exchange(ptr::null_mut(), fresh, Ordering::SeqCst, Ordering::Acquire).is_err() {
+                // SAFETY: `fresh` was never published.
+                drop(unsafe { Box::from_raw(fresh) });
+            }
+        }
+    }
 }

@@ -59,6 +59,24 @@ impl<K, V> Table<K, V> {
     pub(crate) fn alloc(buckets: usize, generation: u64) -> *mut Self {
         debug_assert!(buckets.is_power_of_two());
         let buckets: Box<[AtomicPtr<Node<K, V>>]> = (0..buckets).map(|_| AtomicPtr::new(ptr::null_mut())).collect();
+        Self::with_buckets(buckets, generation)
+    }
+
+    /// As [`Table::alloc`], reporting a refused bucket array instead of aborting.
+    pub(crate) fn try_alloc(buckets: usize, generation: u64) -> Result<*mut Self, crate::TryReserveError> {
+        debug_assert!(buckets.is_power_of_two());
+        let mut v: Vec<AtomicPtr<Node<K, V>>> = Vec::new();
+        v.try_reserve_exact(buckets).map_err(|_| {
+            match core::alloc::Layout::array::<AtomicPtr<Node<K, V>>>(buckets) {
+                Ok(layout) => crate::TryReserveError::AllocError { layout },
+                Err(_) => crate::TryReserveError::CapacityOverflow,
+            }
+        })?;
+        v.extend((0..buckets).map(|_| AtomicPtr::new(ptr::null_mut())));
+        Ok(Self::with_buckets(v.into_boxed_slice(), generation))
+    }
+
+    fn with_buckets(buckets: Box<[AtomicPtr<Node<K, V>>]>, generation: u64) -> *mut Self {
         Box::into_raw(Box::new(Table {
             mask: buckets.len() - 1,
             buckets,
