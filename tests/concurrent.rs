@@ -91,6 +91,88 @@ fn grows_and_shrinks() {
 }
 
 #[test]
+fn try_reserve_grows_once() {
+    let n = scale(20_000);
+    let m = ConcurrentMap::with_hasher(fixed());
+    assert!(m.try_reserve(usize::MAX).is_err());
+    assert!(m.try_reserve(usize::MAX / 2).is_err());
+    m.try_reserve(n).unwrap();
+    let reserved = m.allocation_size();
+    m.insert(0, 0);
+    let per_entry = m.allocation_size() - reserved;
+    for i in 1..n {
+        m.insert(i, i);
+    }
+    m.validate();
+    // No table was replaced: every insert added exactly one entry's bytes.
+    assert_eq!(m.allocation_size(), reserved + n * per_entry);
+    // Reserving on a populated map grows it at once, and keeps every entry.
+    m.try_reserve(4 * n).unwrap();
+    let grown = m.allocation_size();
+    assert!(grown >= reserved + 4 * n * std::mem::size_of::<usize>(), "{grown} vs {reserved}");
+    m.validate();
+    assert_eq!(m.len(), n);
+    assert!((0..n).all(|i| m.get_cloned(&i) == Some(i)));
+    // A bounded map reserves no more than its bound.
+    let b: ConcurrentMap<usize, usize> = ConcurrentMap::builder().max_entries(64).build();
+    b.try_reserve(1 << 20).unwrap();
+    assert!(b.allocation_size() < 64 * 64, "{}", b.allocation_size());
+}
+
+#[test]
+fn try_reserve_while_others_write() {
+    let n = scale(4_000);
+    let m = ConcurrentMap::with_hasher(fixed());
+    thread::scope(|s| {
+        s.spawn(|| {
+            for i in 0..n {
+                m.insert(i, i);
+            }
+        });
+        for k in 1..=4 {
+            m.try_reserve(k * n).unwrap();
+        }
+    });
+    m.validate();
+    assert_eq!(m.len(), n);
+}
+
+/// More short-lived threads than the map has slots, maps dropped while threads hold
+/// leases on them, and one thread alternating between two maps: every value is dropped
+/// exactly once and the maps stay consistent.
+#[test]
+fn leases_survive_thread_churn() {
+    let rounds = if cfg!(miri) { 3 } else { 40 };
+    let per = scale(2_000);
+    let drops = counters(rounds * 2 * per);
+    let keeper = ConcurrentMap::with_hasher(fixed());
+    for r in 0..rounds {
+        let m = ConcurrentMap::with_hasher(fixed());
+        thread::scope(|s| {
+            for t in 0..2 {
+                let (m, keeper, drops) = (&m, &keeper, &drops);
+                s.spawn(move || {
+                    for i in 0..per {
+                        let id = (r * 2 + t) * per + i;
+                        m.insert(id, Tracked { id, drops: Arc::clone(drops) });
+                        keeper.insert(id % 64, id);
+                        if i % 2 == 0 {
+                            assert!(m.remove(&id));
+                        }
+                    }
+                });
+            }
+        });
+        m.validate();
+        assert_eq!(m.len(), per);
+        drop(m);
+    }
+    keeper.validate();
+    assert_eq!(keeper.len(), 64.min(rounds * 2 * per));
+    assert!(drops.iter().all(|d| d.load(Relaxed) == 1), "a value dropped other than once");
+}
+
+#[test]
 fn pinned_reads_survive_removal() {
     let m = ConcurrentMap::new();
     m.insert(1, String::from("one"));

@@ -3,7 +3,8 @@
 use core::fmt;
 use std::sync::Mutex;
 
-use super::core::{Bound, Inner};
+use super::core::Inner;
+use super::evict::Bound;
 use super::map::ConcurrentMap;
 use crate::hash_map::DefaultHashBuilder;
 use crate::loom::{AtomicU64, AtomicUsize};

@@ -380,6 +380,32 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
         self.inner.find(&pin, key).is_some()
     }
 
+    /// Grows the table now so that `additional` more entries fit without a resize (for a
+    /// map bounded by entries, up to its bound), instead of growing step by step while they
+    /// are inserted. Like growth on insert, it waits for a resize in progress, and is left
+    /// to later writes while a walker (`retain`, `clear`) runs or an older table waits for
+    /// a pinned reader. Room that stays unused may be given back by the map's
+    /// [`ShrinkPolicy`](crate::ShrinkPolicy) after later removals.
+    ///
+    /// # Errors
+    ///
+    /// [`TryReserveError`](crate::TryReserveError) when the table would exceed 2^31
+    /// buckets or the allocator refuses its bucket array; the map is unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m: leakless::ConcurrentMap<u64, u64> = leakless::ConcurrentMap::new();
+    /// assert!(m.try_reserve(usize::MAX).is_err());
+    /// m.try_reserve(1000).unwrap();
+    /// // The bucket array for 1000 entries is there before the first insert.
+    /// assert!(m.allocation_size() >= 1000 * std::mem::size_of::<usize>());
+    /// assert!(m.is_empty());
+    /// ```
+    pub fn try_reserve(&self, additional: usize) -> Result<(), crate::TryReserveError> {
+        self.inner.try_reserve(additional)
+    }
+
     /// Removes `key`. Returns `true` if it was present; its value is finalized as
     /// [`RemovalCause::Explicit`] once no reader can see it.
     ///

@@ -6,8 +6,10 @@
 //! - **Tables** (`table.rs`): a power-of-two array of bucket heads. Each bucket is a
 //!   singly linked chain of nodes (`node.rs`); the head's two low bits are a writer
 //!   lock (`LOCKED`) and a forwarding mark (`MOVED`). Readers ignore the lock bit and
-//!   never write: lookups are lock-free. Writers lock one bucket.
-//! - **Resizing** (`core.rs`): when a table holds more entries than 3/4 of its buckets
+//!   never write: lookups are lock-free. Writers lock one bucket. On 64-bit targets the
+//!   head's top 16 bits summarize the chain's hashes, so most lookups of absent keys
+//!   touch no node.
+//! - **Resizing** (`resize.rs`): when a table holds more entries than 3/4 of its buckets
 //!   it grows (a map bounded by entries: up to one bucket per entry of the bound);
 //!   when the [`ShrinkPolicy`](crate::ShrinkPolicy) says so it shrinks. A resize
 //!   allocates the successor table; every writer then migrates a chunk of 64 buckets
@@ -21,11 +23,14 @@
 //!   was freed; while a reader stays pinned for a long time, the map postpones its next
 //!   resize rather than break this.
 //! - **Reclamation** (`pool.rs`, `reclaim.rs`): each map has its own
-//!   `crossbeam_epoch::Collector` and a pool of participants it owns, so dropping the map
+//!   `crossbeam_epoch::Collector` and a pool of participants it owns (threads lease one
+//!   for their lifetime, so a pin is a thread-local check plus crossbeam's pin), so dropping the map
 //!   drops the collector and runs everything still deferred. Retired nodes are batched,
 //!   counted, and flushed in proportion to what is retired; values reach the finalizer
 //!   only once no reader can see them, outside every lock.
-//! - **Bounded mode**: CLOCK eviction over the buckets (see [`Builder`]).
+//! - **Bounded mode** (`evict.rs`): CLOCK eviction over the buckets (see [`Builder`]).
+//! - **Walkers** (`walk.rs`): `retain` and `clear` run user code per bucket, unpinned.
+//! - **Checks** (`validate.rs`): `validate()` and `allocation_size()`.
 //!
 //! # Invariants
 //!
@@ -35,12 +40,16 @@
 
 mod builder;
 mod core;
+mod evict;
 mod iter;
 mod map;
 mod node;
 mod pool;
 mod reclaim;
+mod resize;
 mod table;
+mod validate;
+mod walk;
 
 pub use builder::Builder;
 pub use iter::Iter;

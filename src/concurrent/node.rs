@@ -41,14 +41,17 @@ impl<K, V> Node<K, V> {
     /// A new unlinked node on the heap, as a raw pointer owned by the caller.
     pub(crate) fn alloc(hash: u32, key: K, value: V, weight: u64) -> *mut Self {
         let w = weight.min(MAX_NODE_WEIGHT) as u32;
-        Box::into_raw(Box::new(Node {
+        let node = Box::into_raw(Box::new(Node {
             links: [AtomicPtr::new(ptr::null_mut()), AtomicPtr::new(ptr::null_mut())],
             hash,
             // New entries start referenced: CLOCK gives them one pass of grace.
             meta: AtomicU32::new(w << 1 | REFERENCED),
             key,
             value,
-        }))
+        }));
+        // Head words keep a chain summary above the address (see `untagged`).
+        assert_eq!(untagged(node), node, "a heap address above 2^48 leaves no room for chain summaries");
+        node
     }
 
     /// The weight recorded at insertion.
@@ -101,9 +104,60 @@ pub(crate) fn tag_of<T>(p: *mut T) -> usize {
     p.addr() & TAG_MASK
 }
 
+/// The pointer of a head word or link, without tags or chain summary.
 #[inline(always)]
 pub(crate) fn untagged<T>(p: *mut T) -> *mut T {
-    p.map_addr(|a| a & !TAG_MASK)
+    p.map_addr(|a| a & ADDR_MASK)
+}
+
+// # Chain summaries
+//
+// On 64-bit targets a bucket's head word keeps, in its top 16 bits, a summary of the
+// hashes in its chain: bit `hash >> 28` of every node. Lookups whose bit is clear miss
+// without touching a node. Invariant: every head word stored holds a superset of the
+// bits of the chain it publishes (pushes add the new node's bit in the same store;
+// unlinks keep the old bits until the lock holder recomputes them on unlocking), so a
+// clear bit proves the key absent from the chain the word heads. Heap addresses must fit
+// in the low 48 bits ([`Node::alloc`] checks).
+
+#[cfg(target_pointer_width = "64")]
+const SUMMARY_SHIFT: u32 = 48;
+#[cfg(target_pointer_width = "64")]
+const ADDR_MASK: usize = ((1 << SUMMARY_SHIFT) - 1) & !TAG_MASK;
+#[cfg(not(target_pointer_width = "64"))]
+const ADDR_MASK: usize = !TAG_MASK;
+
+/// The chain-summary bit of a hash.
+#[inline(always)]
+pub(crate) fn summary_bit(hash: u32) -> usize {
+    1 << (hash >> 28)
+}
+
+/// The chain summary of a head word.
+#[inline(always)]
+pub(crate) fn summary_of<T>(p: *mut T) -> usize {
+    #[cfg(target_pointer_width = "64")]
+    return p.addr() >> SUMMARY_SHIFT;
+    #[cfg(not(target_pointer_width = "64"))]
+    return usize::MAX;
+}
+
+/// `node` (untagged) with the chain summary `summary`, as a head word.
+#[inline(always)]
+pub(crate) fn with_summary<T>(node: *mut T, summary: usize) -> *mut T {
+    #[cfg(target_pointer_width = "64")]
+    return node.map_addr(|a| a | (summary & 0xffff) << SUMMARY_SHIFT);
+    #[cfg(not(target_pointer_width = "64"))]
+    return {
+        let _ = summary;
+        node
+    };
+}
+
+/// `false` if the chain headed by `head` cannot contain a node with hash `hash`.
+#[inline(always)]
+pub(crate) fn may_contain<T>(head: *mut T, hash: u32) -> bool {
+    summary_of(head) & summary_bit(hash) != 0
 }
 
 #[inline(always)]

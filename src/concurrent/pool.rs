@@ -7,21 +7,38 @@
 //! collector in a thread-local. A map with its own collector cannot do that: a handle
 //! left in some thread's thread-local would keep the collector, and every bag of garbage
 //! not yet collected, alive after the map is dropped. So the map owns its handles: a
-//! small array of [`Slot`]s, each an exclusive lock around one handle plus the counters
-//! and the retirement batch of whoever holds it. A thread takes the slot its thread
-//! index points at (or the next free one), pins that slot's handle, and releases the slot
-//! when unpinned; when every slot is taken (more threads than slots, or a thread pinning
-//! twice) it registers a temporary handle instead.
+//! small array of [`Slot`]s, each one handle plus the counters and the retirement batch
+//! of whoever uses it.
+//!
+//! # Leased and shared slots
+//!
+//! - The first half of the slots are *leased*: a thread claims one (a compare-and-swap on
+//!   its word in `leases`) the first time it pins the map, and keeps it until it exits.
+//!   The thread remembers the lease in a thread-local list and the lease of its most
+//!   recently used map in a one-entry cache, so its later pins cost a thread-local load
+//!   and a comparison, plus crossbeam's pin: no atomic read-modify-write of our own.
+//!   Nested pins of one thread share its leased slot (crossbeam counts nested guards).
+//!   The thread-local list holds only the lease words (an `Arc` shared with the map), never
+//!   the map: a dropped map's leases are pruned when the thread next leases a slot.
+//! - The second half are *shared*: a thread without a lease (every leased slot taken, or
+//!   its thread-locals already destroyed) takes a free one for the duration of one pin,
+//!   with the slot's `busy` flag as its lock. When every shared slot is busy too, it
+//!   registers a temporary handle.
 //!
 //! # Invariants
 //!
-//! - A slot's `handle`, `batch` and `ops` are only touched, and its `counters` only
-//!   written, by the thread holding `busy`
-//!   (acquired with `Acquire`, released with `Release`), so a handle is used by one
-//!   thread at a time and every use happens-after the previous holder's.
+//! - A slot's `handle`, `batch`, `ops`, `checks` and `clock` are only touched, and its
+//!   `counters` only written, by the thread that holds it: for a leased slot the thread
+//!   whose lease word is set (claimed with `Acquire`, released with `Release` when the
+//!   thread exits), for a shared slot the thread holding `busy` (the same orderings, per
+//!   pin). Every use happens-after the previous holder's. Accesses are short and never
+//!   span user code, so the nested pins of one thread never overlap in them.
+//! - A lease whose thread still has pins on it when its thread-locals are destroyed (a
+//!   guard kept in another thread-local) is never released: the slot stays unusable
+//!   rather than shared.
 //! - `LocalHandle` is `!Send` only because its participant state is unsynchronized; the
-//!   slot lock supplies exactly that synchronization. The deferred functions in its bag
-//!   are this crate's own, which may run on any thread.
+//!   lease or `busy` flag supplies exactly that synchronization. The deferred functions in
+//!   its bag are this crate's own, which may run on any thread.
 
 use core::mem::ManuallyDrop;
 
@@ -123,6 +140,18 @@ impl<K, V> Slot<K, V> {
             && self.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
     }
 
+    /// Pins this slot's handle, registering it with `collector` on first use.
+    #[inline(always)]
+    fn pin(&self, collector: &Collector) -> Guard {
+        self.handle.with_mut(|h| {
+            // SAFETY: the caller holds the slot (a lease or `busy`), so this thread is its
+            // only user and no other access to the handle overlaps this one (module
+            // invariants); the handle, if any, was registered with `collector`.
+            let h = unsafe { &mut *h };
+            h.get_or_insert_with(|| collector.register()).pin()
+        })
+    }
+
     /// Takes the batch and the handle out for teardown.
     pub(crate) fn take(&mut self) -> (Option<LocalHandle>, Batch<K, V>) {
         let handle = self.handle.with_mut(|h| {
@@ -139,18 +168,41 @@ impl<K, V> Slot<K, V> {
 
 /// The map's slots plus the counters of temporary participants.
 pub(crate) struct Pool<K, V> {
+    /// `leases.words.len()` leased slots, then the shared ones.
     slots: Box<[Slot<K, V>]>,
+    leases: std::sync::Arc<Leases>,
     /// Counters of operations made through temporary handles (all slots busy).
     pub(crate) spill: SlotCounters,
 }
 
+/// The lease words of a map's leased slots, shared with the threads holding leases (so
+/// that a thread exiting after the map was dropped releases nothing that was freed).
+struct Leases {
+    /// This map's identity in the threads' lease caches (never reused).
+    id: u64,
+    /// Per leased slot: 0 free; otherwise 1 plus twice the number of pins its holder has
+    /// on it (written only by the holder once claimed).
+    words: Box<[AtomicUsize]>,
+}
+
+/// Map identities for the lease caches; 0 means none.
+static NEXT_ID: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+
 impl<K, V> Pool<K, V> {
     pub(crate) fn new() -> Self {
         #[cfg(leakless_loom)]
-        let n = 2;
+        let (leased, shared) = (0, 2);
         #[cfg(not(leakless_loom))]
-        let n = std::thread::available_parallelism().map_or(4, |n| n.get()).clamp(1, 32).next_power_of_two() * 2;
-        Pool { slots: (0..n).map(|_| Slot::new()).collect(), spill: SlotCounters::new() }
+        let (leased, shared) = {
+            let n = std::thread::available_parallelism().map_or(4, |n| n.get()).clamp(1, 32).next_power_of_two();
+            (2 * n.max(2), 2 * n)
+        };
+        let id = NEXT_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        Pool {
+            slots: (0..leased + shared).map(|_| Slot::new()).collect(),
+            leases: std::sync::Arc::new(Leases { id, words: (0..leased).map(|_| AtomicUsize::new(0)).collect() }),
+            spill: SlotCounters::new(),
+        }
     }
 
     pub(crate) fn slots_mut(&mut self) -> &mut [Slot<K, V>] {
@@ -162,22 +214,29 @@ impl<K, V> Pool<K, V> {
         self.slots.iter().map(|s| f(&s.counters)).fold(f(&self.spill), u64::wrapping_add)
     }
 
-    /// Pins the calling thread on `collector` through a free slot (or a temporary
-    /// handle if every slot is busy).
+    /// Pins the calling thread on `collector` through its leased slot, a free shared
+    /// slot, or a temporary handle, in that order of preference.
     #[inline]
     pub(crate) fn pin<'p>(&'p self, collector: &Collector) -> Pin<'p, K, V> {
-        let n = self.slots.len();
+        if let Some(index) = lease::held(&self.leases) {
+            let (slot, word) = (&self.slots[index], &self.leases.words[index]);
+            // Only the holder writes its word: a plain load and store.
+            word.store(word.load(Ordering::Relaxed) + 2, Ordering::Relaxed);
+            return Pin { guard: ManuallyDrop::new(slot.pin(collector)), owner: Owner::Leased(slot, word) };
+        }
+        self.pin_shared(collector)
+    }
+
+    /// Pins through a free shared slot, or a temporary handle if every one is busy.
+    #[inline(never)]
+    fn pin_shared<'p>(&'p self, collector: &Collector) -> Pin<'p, K, V> {
+        let shared = &self.slots[self.leases.words.len()..];
+        let n = shared.len();
         let start = crate::loom::thread_index();
         for i in 0..n {
-            let slot = &self.slots[(start + i) & (n - 1)];
+            let slot = &shared[(start + i) % n];
             if slot.try_acquire() {
-                let guard = slot.handle.with_mut(|h| {
-                    // SAFETY: we hold `busy`, so we are the slot's only user (module
-                    // invariants); the handle, if any, was registered with `collector`.
-                    let h = unsafe { &mut *h };
-                    h.get_or_insert_with(|| collector.register()).pin()
-                });
-                return Pin { guard: ManuallyDrop::new(guard), owner: Owner::Slot(slot) };
+                return Pin { guard: ManuallyDrop::new(slot.pin(collector)), owner: Owner::Slot(slot) };
             }
         }
         self.pin_temporary(collector)
@@ -193,12 +252,94 @@ impl<K, V> Pool<K, V> {
     }
 }
 
+/// The threads' leases (see the module docs).
+#[cfg(not(leakless_loom))]
+mod lease {
+    use std::cell::{Cell, RefCell};
+    use std::sync::Arc;
+
+    use super::Leases;
+    use crate::loom::Ordering;
+
+    /// One leased slot of one map, released when the thread's thread-locals are destroyed.
+    struct Lease {
+        leases: Arc<Leases>,
+        index: usize,
+    }
+
+    impl Drop for Lease {
+        fn drop(&mut self) {
+            // The cache must not outlive the lease it names.
+            let _ = LAST.try_with(|c| c.set((0, 0)));
+            let word = &self.leases.words[self.index];
+            // A word above 1 means pins of this thread remain on the slot (a guard kept in
+            // a thread-local destroyed later): keep the slot rather than share it.
+            if word.load(Ordering::Relaxed) == 1 {
+                word.store(0, Ordering::Release);
+            }
+        }
+    }
+
+    thread_local! {
+        /// The map id and slot index of the lease used last.
+        static LAST: Cell<(u64, usize)> = const { Cell::new((0, 0)) };
+        static LEASES: RefCell<Vec<Lease>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// The index of the calling thread's leased slot of `leases`' map, claiming one if it
+    /// has none and one is free.
+    #[inline(always)]
+    pub(super) fn held(leases: &Arc<Leases>) -> Option<usize> {
+        match LAST.try_with(Cell::get) {
+            Ok((id, index)) if id == leases.id => Some(index),
+            _ => find_or_claim(leases),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn find_or_claim(leases: &Arc<Leases>) -> Option<usize> {
+        let index = LEASES
+            .try_with(|list| {
+                let mut list = list.try_borrow_mut().ok()?;
+                if let Some(l) = list.iter().find(|l| l.leases.id == leases.id) {
+                    return Some(l.index);
+                }
+                // Leases of dropped maps (the list holds the last reference).
+                list.retain(|l| Arc::strong_count(&l.leases) > 1);
+                let n = leases.words.len();
+                let start = crate::loom::thread_index();
+                (0..n).map(|i| (start + i) % n).find(|&i| {
+                    let claimed = leases.words[i].compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_ok();
+                    if claimed {
+                        list.push(Lease { leases: Arc::clone(leases), index: i });
+                    }
+                    claimed
+                })
+            })
+            .ok()
+            .flatten()?;
+        LAST.try_with(|c| c.set((leases.id, index))).ok()?;
+        Some(index)
+    }
+}
+
+/// Under loom every pin goes through the shared slots.
+#[cfg(leakless_loom)]
+mod lease {
+    #[inline(always)]
+    pub(super) fn held(_: &std::sync::Arc<super::Leases>) -> Option<usize> {
+        None
+    }
+}
+
 struct Temp<K, V> {
     handle: LocalHandle,
     slot: Slot<K, V>,
 }
 
 enum Owner<'p, K, V> {
+    Leased(&'p Slot<K, V>, &'p AtomicUsize),
     Slot(&'p Slot<K, V>),
     Temp(Box<Temp<K, V>>, &'p SlotCounters),
 }
@@ -213,7 +354,7 @@ impl<K, V> Pin<'_, K, V> {
     #[inline(always)]
     pub(crate) fn slot(&self) -> &Slot<K, V> {
         match &self.owner {
-            Owner::Slot(s) => s,
+            Owner::Leased(s, _) | Owner::Slot(s) => s,
             Owner::Temp(t, _) => &t.slot,
         }
     }
@@ -230,6 +371,7 @@ impl<K, V> Drop for Pin<'_, K, V> {
         // pinned on can be reused (slot) or dropped (temporary).
         unsafe { ManuallyDrop::drop(&mut self.guard) };
         match &self.owner {
+            Owner::Leased(_, word) => word.store(word.load(Ordering::Relaxed) - 2, Ordering::Relaxed),
             Owner::Slot(s) => s.busy.store(false, Ordering::Release),
             Owner::Temp(t, spill) => {
                 let c = &t.slot.counters;

@@ -18,13 +18,18 @@
 //!   only after seeing it `MOVED`. So growth fills them without locking them; the
 //!   `Release` store of `MOVED` publishes them. Shrinking merges several buckets into one
 //!   and locks it.
+//! - A head word carries a summary of its chain's hashes above the address (see
+//!   `node.rs`): every store of a head word publishes a superset of the chain's bits, and
+//!   the lock holder recomputes the exact summary when it unlocks after an unlink.
 //! - `next`, once set, never changes. A table of generation `g` links through
 //!   `links[g & 1]`; migration into `next` (generation `g + 1`) writes only the other
 //!   link, so a reader still walking the old chains is never diverted.
 
 use core::ptr;
 
-use super::node::{moved, tag_of, tagged, untagged, Node, LOCKED, MOVED};
+use super::node::{
+    may_contain, moved, summary_bit, summary_of, tag_of, tagged, untagged, with_summary, Node, LOCKED, MOVED,
+};
 use crate::loom::{spin_wait, AtomicPtr, AtomicUsize, Ordering};
 
 /// Buckets migrated per helping step (small under loom, to explore interleavings
@@ -54,6 +59,24 @@ impl<K, V> Table<K, V> {
     pub(crate) fn alloc(buckets: usize, generation: u64) -> *mut Self {
         debug_assert!(buckets.is_power_of_two());
         let buckets: Box<[AtomicPtr<Node<K, V>>]> = (0..buckets).map(|_| AtomicPtr::new(ptr::null_mut())).collect();
+        Self::with_buckets(buckets, generation)
+    }
+
+    /// As [`Table::alloc`], reporting a refused bucket array instead of aborting.
+    pub(crate) fn try_alloc(buckets: usize, generation: u64) -> Result<*mut Self, crate::TryReserveError> {
+        debug_assert!(buckets.is_power_of_two());
+        let mut v: Vec<AtomicPtr<Node<K, V>>> = Vec::new();
+        v.try_reserve_exact(buckets).map_err(|_| {
+            match core::alloc::Layout::array::<AtomicPtr<Node<K, V>>>(buckets) {
+                Ok(layout) => crate::TryReserveError::AllocError { layout },
+                Err(_) => crate::TryReserveError::CapacityOverflow,
+            }
+        })?;
+        v.extend((0..buckets).map(|_| AtomicPtr::new(ptr::null_mut())));
+        Ok(Self::with_buckets(v.into_boxed_slice(), generation))
+    }
+
+    fn with_buckets(buckets: Box<[AtomicPtr<Node<K, V>>]>, generation: u64) -> *mut Self {
         Box::into_raw(Box::new(Table {
             mask: buckets.len() - 1,
             buckets,
@@ -100,6 +123,9 @@ impl<K, V> Table<K, V> {
                 table = unsafe { &*table.next.load(Ordering::Acquire) };
                 continue;
             }
+            if !may_contain(head, hash) {
+                return None;
+            }
             let mut node = untagged(head);
             while !node.is_null() {
                 // SAFETY: `node` was reachable from a live chain of a table reached while
@@ -141,7 +167,8 @@ impl<K, V> Table<K, V> {
                 continue;
             }
             if bucket.compare_exchange_weak(head, tagged(head, LOCKED), Ordering::Acquire, Ordering::Relaxed).is_ok() {
-                return BucketLock { table, index: hash as usize & t.mask, head };
+                let (head, summary) = (untagged(head), summary_of(head));
+                return BucketLock { table, index: hash as usize & t.mask, head, summary, stale: false };
             }
         }
     }
@@ -165,7 +192,8 @@ impl<K, V> Table<K, V> {
                 continue;
             }
             if bucket.compare_exchange_weak(head, tagged(head, LOCKED), Ordering::Acquire, Ordering::Relaxed).is_ok() {
-                return Some(BucketLock { table: self, index, head });
+                let (head, summary) = (untagged(head), summary_of(head));
+                return Some(BucketLock { table: self, index, head, summary, stale: false });
             }
         }
     }
@@ -212,16 +240,16 @@ impl<K, V> Table<K, V> {
                 if growing {
                     let target = next.bucket(n.hash);
                     // Only we write this bucket until `index` is MOVED (see above).
-                    n.links[next.link].store(target.load(Ordering::Relaxed), Ordering::Relaxed);
+                    let old = target.load(Ordering::Relaxed);
+                    n.links[next.link].store(untagged(old), Ordering::Relaxed);
                     // Release: a reader of `next` that sees the node sees its link.
-                    target.store(node, Ordering::Release);
+                    target.store(with_summary(node, summary_of(old) | summary_bit(n.hash)), Ordering::Release);
                 } else {
                     // SAFETY: `next` is protected as above; locking its bucket orders us
                     // with the migrators of the other buckets that shrink into it.
                     let mut target = unsafe { next.lock(n.hash) };
                     debug_assert!(ptr::eq(target.table, next), "the successor is not itself migrating");
-                    n.links[next.link].store(target.head, Ordering::Relaxed);
-                    target.set_head(node);
+                    target.push(node);
                     drop(target);
                 }
                 nodes += 1;
@@ -245,6 +273,10 @@ pub(crate) struct BucketLock<K, V> {
     index: usize,
     /// The current head (untagged).
     pub(crate) head: *mut Node<K, V>,
+    /// The chain summary published with the head: a superset of the chain's bits.
+    summary: usize,
+    /// Set when a node left the chain: the summary is recomputed on unlocking.
+    stale: bool,
 }
 
 impl<K, V> BucketLock<K, V> {
@@ -266,11 +298,18 @@ impl<K, V> BucketLock<K, V> {
         &self.table().buckets[self.index]
     }
 
-    /// Publishes a new head (keeping the lock).
+    /// `false` if the chain cannot hold a node with hash `hash` (so a lookup under the
+    /// lock need not walk it).
+    #[inline(always)]
+    pub(crate) fn may_contain(&self, hash: u32) -> bool {
+        self.summary & summary_bit(hash) != 0
+    }
+
+    /// Publishes a new head (keeping the lock), with the current summary.
     #[inline]
-    pub(crate) fn set_head(&mut self, node: *mut Node<K, V>) {
+    fn set_head(&mut self, node: *mut Node<K, V>) {
         self.head = node;
-        self.bucket().store(tagged(node, LOCKED), Ordering::Release);
+        self.bucket().store(tagged(with_summary(node, self.summary), LOCKED), Ordering::Release);
     }
 
     /// Unlinks the node `prev`'s successor (or the head when `prev` is null) is, i.e.
@@ -283,6 +322,7 @@ impl<K, V> BucketLock<K, V> {
         let link = self.table().link;
         // SAFETY: `victim` is in our locked chain, so live.
         let following = unsafe { (*victim).next(link) };
+        self.stale = true;
         if prev.is_null() {
             self.set_head(following);
         } else {
@@ -313,7 +353,10 @@ impl<K, V> BucketLock<K, V> {
     pub(crate) fn push(&mut self, node: *mut Node<K, V>) {
         let link = self.table().link;
         // SAFETY: the caller passes a node it owns and has not published.
-        unsafe { (*node).links[link].store(self.head, Ordering::Relaxed) };
+        unsafe {
+            (*node).links[link].store(self.head, Ordering::Relaxed);
+            self.summary |= summary_bit((*node).hash);
+        }
         self.set_head(node);
     }
 
@@ -327,6 +370,17 @@ impl<K, V> BucketLock<K, V> {
 impl<K, V> Drop for BucketLock<K, V> {
     #[inline]
     fn drop(&mut self) {
-        self.bucket().store(self.head, Ordering::Release);
+        if self.stale {
+            let link = self.table().link;
+            let (mut summary, mut node) = (0, self.head);
+            while !node.is_null() {
+                // SAFETY: nodes of our locked chain are live.
+                let n = unsafe { &*node };
+                summary |= summary_bit(n.hash);
+                node = n.next(link);
+            }
+            self.summary = summary;
+        }
+        self.bucket().store(with_summary(self.head, self.summary), Ordering::Release);
     }
 }

@@ -1,0 +1,142 @@
+//! Bounded mode: the bound's counters and CLOCK eviction over the buckets.
+//!
+//! Every entry carries a reference bit, set by reads and on insertion. The CLOCK hand
+//! walks the root's buckets; each slot claims [`CLOCK_STRIDE`] positions at a time, so
+//! the shared hand is written once per stride. An entry whose bit is clear when the hand
+//! passes is evicted; a set bit is cleared (its second chance).
+
+use core::ptr;
+
+use super::core::Inner;
+use super::pool::Pin;
+use crate::loom::{AtomicU64, AtomicUsize, Ordering};
+use crate::policy::{Capacity, RemovalCause, Weigher};
+
+/// The bound of a bounded map (the concurrent cache).
+///
+/// Aligned to its own cache lines: every insert and eviction writes `len`, and those
+/// writes must not invalidate the line holding the map's read-mostly fields (`root`,
+/// the hasher) that every read loads.
+#[repr(align(128))]
+pub(crate) struct Bound<K, V> {
+    pub(crate) capacity: Capacity,
+    pub(crate) weigher: Option<Box<dyn Weigher<K, V> + Send + Sync>>,
+    pub(crate) len: AtomicUsize,
+    /// The total weight; kept only with a weigher (without one, every entry weighs 1
+    /// and the weight is `len`).
+    pub(crate) weight: AtomicU64,
+    /// The CLOCK hand: the next bucket index (of the root) not yet claimed. Writers
+    /// claim [`CLOCK_STRIDE`] positions at a time into their slot and inspect them one
+    /// by one over their next evictions, so the hand is written once per stride.
+    pub(crate) hand: AtomicUsize,
+}
+
+impl<K, V> Bound<K, V> {
+    /// The total weight of the entries.
+    #[inline]
+    pub(crate) fn weight(&self) -> u64 {
+        match self.weigher {
+            Some(_) => self.weight.load(Ordering::Relaxed),
+            None => self.len.load(Ordering::Relaxed) as u64,
+        }
+    }
+
+    #[inline]
+    pub(super) fn add(&self, weight: u64) {
+        self.len.fetch_add(1, Ordering::Relaxed);
+        if self.weigher.is_some() {
+            self.weight.fetch_add(weight, Ordering::Relaxed);
+        }
+    }
+
+    #[inline]
+    pub(super) fn sub(&self, weight: u64) {
+        self.len.fetch_sub(1, Ordering::Relaxed);
+        if self.weigher.is_some() {
+            self.weight.fetch_sub(weight, Ordering::Relaxed);
+        }
+    }
+
+    /// `true` while the entries exceed the bound.
+    #[inline]
+    pub(super) fn exceeded(&self) -> bool {
+        self.capacity.is_exceeded_by(self.len.load(Ordering::Relaxed), self.weight())
+    }
+}
+
+/// CLOCK positions a slot claims from the shared hand at a time.
+pub(crate) const CLOCK_STRIDE: usize = if cfg!(leakless_loom) { 2 } else { 32 };
+
+impl<K, V, S> Inner<K, V, S> {
+    /// CLOCK eviction until the bound holds (or nothing can be evicted), under the
+    /// writer's pin (eviction runs no user code; the evicted values are finalized by the
+    /// drain after the writer unpins).
+    #[inline]
+    pub(crate) fn evict_to_fit(&self, pin: &Pin<'_, K, V>) {
+        let Some(b) = &self.bound else {
+            return;
+        };
+        while b.exceeded() {
+            if !self.evict_one(b, pin, true) {
+                break;
+            }
+        }
+    }
+
+    /// Advances the CLOCK hand until it finds an entry whose reference bit is clear
+    /// (clearing the bits it passes) and evicts it. Returns `false` if a full sweep
+    /// twice over found nothing to evict. With `account` false, the victim's share of the
+    /// bound's counters passes to an entry the caller admits without counting it.
+    pub(super) fn evict_one(&self, b: &Bound<K, V>, pin: &Pin<'_, K, V>, account: bool) -> bool {
+        let Some(table) = self.root(pin) else {
+            return false;
+        };
+        let steps = 2 * table.len() + 2;
+        for _ in 0..steps {
+            let pos = pin.slot().clock.with_mut(|c| {
+                // SAFETY: the claimed positions belong to the slot we hold.
+                let c = unsafe { &mut *c };
+                if c[0] == c[1] {
+                    let start = b.hand.fetch_add(CLOCK_STRIDE, Ordering::Relaxed);
+                    *c = [start, start.wrapping_add(CLOCK_STRIDE)];
+                }
+                c[0] = c[0].wrapping_add(1);
+                c[0].wrapping_sub(1)
+            }) as u32;
+            let head = table.bucket(pos).load(Ordering::Relaxed);
+            if head.is_null() {
+                continue;
+            }
+            // SAFETY: `table` reached from the root under `pin`.
+            let mut lock = unsafe { table.lock(pos) };
+            let link = lock.table().link;
+            let (mut prev, mut cur) = (ptr::null_mut(), lock.head);
+            let mut victim = None;
+            while !cur.is_null() {
+                // SAFETY: nodes of a locked chain are live.
+                let c = unsafe { &*cur };
+                if !c.second_chance() {
+                    // SAFETY: consecutive nodes of our chain.
+                    unsafe { lock.unlink(prev, cur) };
+                    victim = Some(cur);
+                    break;
+                }
+                prev = cur;
+                cur = c.next(link);
+            }
+            drop(lock);
+            if let Some(v) = victim {
+                if account {
+                    // SAFETY: unlinked by us under the lock, retired once.
+                    unsafe { self.retire(pin, v, RemovalCause::Evicted) };
+                } else {
+                    pin.slot().counters.sub_len(1);
+                    // SAFETY: unlinked by us under the lock, retired once.
+                    unsafe { self.garbage.retire(pin, v, RemovalCause::Evicted) };
+                }
+                return true;
+            }
+        }
+        false
+    }
+}

@@ -1,0 +1,220 @@
+//! Resizing: when a table grows or shrinks, and how writers help a migration along.
+//!
+//! A resize allocates the successor table; every writer then migrates a chunk of buckets
+//! (`Table::migrate_chunk`), and the thread that migrates the last bucket makes the
+//! successor the root and retires the old table (or leaves that to the last walker, see
+//! `walk.rs`). The invariants are those of `core.rs` (at most two live tables; generation
+//! `g + 1` only once every table older than `g` was freed).
+
+use core::ptr;
+
+use super::core::Inner;
+use super::pool::{Pin, SlotCounters};
+use super::table::{Table, CHUNK, MAX_BUCKETS, MIN_BUCKETS};
+use crate::loom::Ordering;
+
+/// Buckets for a table meant to hold `entries` entries at a load factor of at most 3/4.
+pub(crate) fn buckets_for(entries: usize) -> usize {
+    entries.saturating_add(entries / 3).clamp(MIN_BUCKETS, MAX_BUCKETS).next_power_of_two()
+}
+
+/// `true` if `len` entries load a table of `buckets` buckets above 3/4: chains stay
+/// short (half an entry per bucket on average after growing), so lookups rarely walk
+/// past the first node.
+#[inline]
+pub(super) fn overloaded(len: usize, buckets: usize) -> bool {
+    len.saturating_mul(4) > buckets.saturating_mul(3)
+}
+
+/// Write operations per slot between load checks (every one under loom, so that models
+/// resize deterministically).
+pub(super) const RESIZE_CHECK_EVERY: usize = if cfg!(leakless_loom) { 1 } else { 8 };
+
+/// Buckets one write visits at most when helping a migration.
+pub(super) const HELP_BUCKETS: usize = if cfg!(leakless_loom) { 2 } else { 4096 };
+
+impl<K, V, S> Inner<K, V, S> {
+    /// Helps a migration of `table`, if one runs: chunks of buckets until about
+    /// [`CHUNK`] nodes moved or [`HELP_BUCKETS`] buckets visited, so that emptied tables
+    /// (a shrink) migrate quickly while full ones keep each write's share bounded.
+    #[inline]
+    pub(super) fn help(&self, table: &Table<K, V>, pin: &Pin<'_, K, V>) {
+        if table.next.load(Ordering::Acquire).is_null() {
+            return;
+        }
+        let mut moved = 0;
+        for _ in 0..HELP_BUCKETS / CHUNK {
+            // SAFETY: `table` was reached from the root under `pin`; `next` is set.
+            match unsafe { table.migrate_chunk() } {
+                None => return,
+                Some((true, _)) => {
+                    self.finish_resize(table, pin);
+                    return;
+                }
+                Some((false, n)) => {
+                    moved += n;
+                    if moved >= CHUNK {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Makes `table`'s successor the root and retires `table` (or leaves that to the
+    /// last walker).
+    pub(super) fn finish_resize(&self, table: &Table<K, V>, pin: &Pin<'_, K, V>) {
+        let next = table.next.load(Ordering::Acquire);
+        // SAFETY: `next` is set and lives at least as long as `table`.
+        if unsafe { (*next).len() } < table.len() {
+            SlotCounters::bump(&pin.slot().counters.shrinks, 1);
+        }
+        // Only a root resizes, and only its finisher moves the root on; the swap also
+        // yields the table pointer with its allocation's provenance, for freeing.
+        let old = self.root.swap(next, Ordering::AcqRel);
+        debug_assert!(ptr::eq(old, table), "only the root table resizes");
+        self.retire_pending.store(old, Ordering::SeqCst);
+        if self.walkers.load(Ordering::SeqCst) == 0 {
+            self.retire_if_pending(pin);
+        }
+    }
+
+    pub(super) fn retire_if_pending(&self, pin: &Pin<'_, K, V>) {
+        let old = self.retire_pending.swap(ptr::null_mut(), Ordering::SeqCst);
+        if !old.is_null() {
+            // SAFETY: `old` left the root and is fully migrated; the swap hands it to
+            // exactly one retirer.
+            unsafe { self.garbage.retire_table(&pin.guard, old) };
+        }
+    }
+
+    /// Starts a resize of `table` (the root, not already resizing) if its load calls for
+    /// one: growth when `len` exceeds 3/4 of the buckets, shrinking by the shrink policy.
+    /// A map bounded by entries never grows past one bucket per entry of its bound.
+    pub(super) fn maybe_resize(&self, table: &Table<K, V>, pin: &Pin<'_, K, V>, grow: bool) {
+        if !table.next.load(Ordering::Acquire).is_null() || !ptr::eq(self.root.load(Ordering::Acquire), table) {
+            return;
+        }
+        let len = self.len();
+        let target = if grow {
+            let limit = match self.bound.as_ref().and_then(|b| b.capacity.max_entries()) {
+                Some(m) => m.clamp(MIN_BUCKETS, MAX_BUCKETS).next_power_of_two(),
+                None => MAX_BUCKETS,
+            };
+            if !overloaded(len, table.len()) || table.len() >= limit {
+                return;
+            }
+            buckets_for(len).max(table.len() * 2).min(limit)
+        } else {
+            match self.shrink.shrink_target(len, table.len(), self.floor) {
+                // The policy's target is room for twice `len` (or the floor, which is in
+                // buckets already and applied below).
+                Some(_) => buckets_for(len.saturating_mul(2)).max(self.floor),
+                None => return,
+            }
+        };
+        if target == table.len() || (!grow && target > table.len()) {
+            return;
+        }
+        if self.garbage.tables_freed.load(Ordering::Acquire) < table.generation {
+            // The previous table waits for readers; try to move the epoch along.
+            self.garbage.flush(&pin.guard);
+            if self.garbage.tables_freed.load(Ordering::Acquire) < table.generation {
+                return;
+            }
+        }
+        if self.walkers.load(Ordering::SeqCst) != 0 {
+            return;
+        }
+        let fresh = Table::alloc(target, table.generation + 1);
+        if table.next.compare_exchange(ptr::null_mut(), fresh, Ordering::SeqCst, Ordering::Acquire).is_err() {
+            // SAFETY: `fresh` was never published.
+            drop(unsafe { Box::from_raw(fresh) });
+            return;
+        }
+        self.help(table, pin);
+    }
+
+    /// The end of every write: resize check, maintenance, then (unpinned) draining.
+    ///
+    /// `table` (if non-null) must have been reached from the root under `pin`.
+    pub(super) fn end_write(
+        &self,
+        pin: Pin<'_, K, V>,
+        table: *const Table<K, V>,
+        grow: Option<bool>,
+        force_check: bool,
+    ) {
+        if let (false, Some(grow)) = (table.is_null(), grow) {
+            // SAFETY: reached from the root under `pin` (the caller's contract).
+            let t = unsafe { &*table };
+            let due = pin.slot().checks.with_mut(|c| {
+                // SAFETY: the counters belong to the slot we hold.
+                let c = unsafe { &mut (*c)[usize::from(grow)] };
+                *c = c.wrapping_add(1);
+                *c % RESIZE_CHECK_EVERY == 0
+            });
+            if force_check || due {
+                self.maybe_resize(t, &pin, grow);
+            }
+        }
+        self.garbage.maintain(&pin, || self.len());
+        drop(pin);
+        self.drain();
+    }
+
+    /// Grows the table now so that `len() + additional` entries fit without a resize
+    /// (for a map bounded by entries, at most up to the bound). Waits for a resize in
+    /// progress and helps migrate. If an older table still waits for a pinned reader, or a
+    /// walker runs, the growth is left to later writes (as any growth would be).
+    pub(crate) fn try_reserve(&self, additional: usize) -> Result<(), crate::TryReserveError> {
+        let mut want = self.len().checked_add(additional).ok_or(crate::TryReserveError::CapacityOverflow)?;
+        if let Some(max) = self.bound.as_ref().and_then(|b| b.capacity.max_entries()) {
+            want = want.min(max);
+        }
+        if want.checked_add(want / 3).is_none_or(|b| b > MAX_BUCKETS) {
+            return Err(crate::TryReserveError::CapacityOverflow);
+        }
+        let target = buckets_for(want);
+        let mut step = 0;
+        loop {
+            let pin = self.pin();
+            let Some(table) = self.root(&pin) else {
+                let fresh = Table::try_alloc(target.max(self.floor), 0)?;
+                match self.root.compare_exchange(ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => return Ok(()),
+                    // SAFETY: `fresh` was never published.
+                    Err(_) => drop(unsafe { Box::from_raw(fresh) }),
+                }
+                continue;
+            };
+            if table.len() >= target {
+                return Ok(());
+            }
+            if !table.next.load(Ordering::Acquire).is_null() {
+                // A resize runs: help it to its end, then look again.
+                if table.fully_migrated() {
+                    drop(pin);
+                    crate::loom::spin_wait(&mut step);
+                } else {
+                    self.help(table, &pin);
+                }
+                continue;
+            }
+            if self.garbage.tables_freed.load(Ordering::Acquire) < table.generation {
+                self.garbage.flush(&pin.guard);
+                if self.garbage.tables_freed.load(Ordering::Acquire) < table.generation {
+                    return Ok(());
+                }
+            }
+            if self.walkers.load(Ordering::SeqCst) != 0 {
+                return Ok(());
+            }
+            let fresh = Table::try_alloc(target, table.generation + 1)?;
+            if table.next.compare_exchange(ptr::null_mut(), fresh, Ordering::SeqCst, Ordering::Acquire).is_err() {
+                // SAFETY: `fresh` was never published.
+                drop(unsafe { Box::from_raw(fresh) });
+            }
+        }
+    }
+}
