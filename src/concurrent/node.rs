@@ -49,8 +49,13 @@ impl<K, V> Node<K, V> {
             key,
             value,
         }));
-        // Head words keep a chain summary above the address (see `untagged`).
-        assert_eq!(untagged(node), node, "a heap address above 2^48 leaves no room for chain summaries");
+        // Head words keep a chain summary above the address (see `untagged`): x86_64 user
+        // space addresses stay below 2^47 unless a program maps memory higher on purpose.
+        if untagged(node) != node {
+            // SAFETY: `node` came from `Box::into_raw` just above and was never shared.
+            drop(unsafe { Box::from_raw(node) });
+            panic!("leakless: a heap address above 2^48 leaves no room for chain summaries");
+        }
         node
     }
 
@@ -112,19 +117,21 @@ pub(crate) fn untagged<T>(p: *mut T) -> *mut T {
 
 // # Chain summaries
 //
-// On 64-bit targets a bucket's head word keeps, in its top 16 bits, a summary of the
+// On x86_64 a bucket's head word keeps, in its top 16 bits, a summary of the
 // hashes in its chain: bit `hash >> 28` of every node. Lookups whose bit is clear miss
 // without touching a node. Invariant: every head word stored holds a superset of the
 // bits of the chain it publishes (pushes add the new node's bit in the same store;
 // unlinks keep the old bits until the lock holder recomputes them on unlocking), so a
 // clear bit proves the key absent from the chain the word heads. Heap addresses must fit
-// in the low 48 bits ([`Node::alloc`] checks).
+// in the low 48 bits ([`Node::alloc`] checks). Other targets keep no summary (every chain
+// "may contain" every hash): aarch64 heaps may tag the top byte of their pointers
+// (Android's heap tagging does), so those bits are not ours to use there.
 
-#[cfg(target_pointer_width = "64")]
+#[cfg(all(target_pointer_width = "64", target_arch = "x86_64"))]
 const SUMMARY_SHIFT: u32 = 48;
-#[cfg(target_pointer_width = "64")]
+#[cfg(all(target_pointer_width = "64", target_arch = "x86_64"))]
 const ADDR_MASK: usize = ((1 << SUMMARY_SHIFT) - 1) & !TAG_MASK;
-#[cfg(not(target_pointer_width = "64"))]
+#[cfg(not(all(target_pointer_width = "64", target_arch = "x86_64")))]
 const ADDR_MASK: usize = !TAG_MASK;
 
 /// The chain-summary bit of a hash.
@@ -136,18 +143,21 @@ pub(crate) fn summary_bit(hash: u32) -> usize {
 /// The chain summary of a head word.
 #[inline(always)]
 pub(crate) fn summary_of<T>(p: *mut T) -> usize {
-    #[cfg(target_pointer_width = "64")]
+    #[cfg(all(target_pointer_width = "64", target_arch = "x86_64"))]
     return p.addr() >> SUMMARY_SHIFT;
-    #[cfg(not(target_pointer_width = "64"))]
-    return usize::MAX;
+    #[cfg(not(all(target_pointer_width = "64", target_arch = "x86_64")))]
+    return {
+        let _ = p;
+        usize::MAX
+    };
 }
 
 /// `node` (untagged) with the chain summary `summary`, as a head word.
 #[inline(always)]
 pub(crate) fn with_summary<T>(node: *mut T, summary: usize) -> *mut T {
-    #[cfg(target_pointer_width = "64")]
+    #[cfg(all(target_pointer_width = "64", target_arch = "x86_64"))]
     return node.map_addr(|a| a | (summary & 0xffff) << SUMMARY_SHIFT);
-    #[cfg(not(target_pointer_width = "64"))]
+    #[cfg(not(all(target_pointer_width = "64", target_arch = "x86_64")))]
     return {
         let _ = summary;
         node
