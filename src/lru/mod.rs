@@ -168,7 +168,8 @@ fn put_vacant<K: Hash, V, S: BuildHasher, P: EvictionPolicy, W: EntryWeigher<K, 
         dispose(finalizer, slot, key, value, RemovalCause::Rejected);
         return Ok(Put { index: None, out: None });
     };
-    let victim_w = W::load(v.item(victim).weight);
+    // (With a unit weigher, the victim's weight is a constant: no read.)
+    let victim_w = if W::UNIT { 1 } else { W::load(v.item(victim).weight) };
     if bound.is_exceeded_by(W::UNIT, v.len(), *weight - victim_w + w) {
         return Err(More { key, value, w, victim, hand_back });
     }
@@ -624,9 +625,6 @@ where
     where
         K: Borrow<Q>,
     {
-        if self.core.len() == 0 {
-            return None;
-        }
         let hash = self.hash_builder.hash_one(key);
         self.core.find(hash, |e| e.key.borrow() == key)
     }

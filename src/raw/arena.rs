@@ -8,7 +8,11 @@
 //!
 //! - **Removal** swaps the last node into the hole, rewrites that node's index slot and
 //!   tells the policy ([`EvictionPolicy::on_move`]), so the arena stays dense.
-//! - **Evict-then-insert** ([`Arena::replace`]) reuses the victim's slot: no move at all.
+//! - **Insert** probes the index once ([`Arena::entry`]): the probe that misses the key
+//!   also finds the bucket for it, and [`Vacant::push`] / [`Vacant::replace`] store the
+//!   new entry there without searching again.
+//! - **Evict-then-insert** ([`Vacant::replace`], [`Arena::replace`]) reuses the victim's
+//!   slot: no move at all.
 //! - **Memory**: the arena grows by doubling but never past `max_slots` (the map's
 //!   entry bound), and both the arena and the index shrink by the map's
 //!   [`ShrinkPolicy`](crate::ShrinkPolicy) after removals.
@@ -100,7 +104,7 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
     }
 
     /// Store `item` in a new slot (the caller checked it fits); its slot.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(self, item: T) -> u32 {
         let v = &mut self.nodes.0;
         let i = v.len() as u32;
@@ -117,7 +121,7 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
 
     /// Store `item` in the slot of `victim`, which leaves; its item. If `hasher` panics
     /// (on the victim), nothing changed and `item` is dropped.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn replace(self, victim: u32, item: T, hasher: impl Fn(&T) -> u64) -> T {
         let Self { entry, hash, nodes, policy, ctl, .. } = self;
         let old_hash = hasher(&nodes.0[victim as usize].item);
@@ -196,7 +200,7 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
     }
 
     /// The slot of the entry with `hash` for which `eq` holds.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(&T) -> bool) -> Option<u32> {
         let nodes = &self.nodes.0;
         self.index.find(hash, |&i| eq(&nodes[i as usize].item)).copied()
