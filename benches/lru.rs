@@ -56,7 +56,8 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(replay!(m, &keys, |c, k| get: c.get(&k).is_some(), insert: c.insert(k, k))));
     });
     g.bench_function(BenchmarkId::from_parameter("leakless::LruMap (foldhash)"), |b| {
-        let mut m = leakless::LruMap::builder().max_entries(CAPACITY).hasher(hashbrown::DefaultHashBuilder::default()).build();
+        let mut m =
+            leakless::LruMap::builder().max_entries(CAPACITY).hasher(hashbrown::DefaultHashBuilder::default()).build();
         b.iter(|| black_box(replay!(m, &keys, |c, k| get: c.get(&k).is_some(), insert: c.insert(k, k))));
     });
     g.bench_function(BenchmarkId::from_parameter("lru::LruCache"), |b| {

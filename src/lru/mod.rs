@@ -152,7 +152,6 @@ fn put_vacant<K: Hash, V, S: BuildHasher, P: EvictionPolicy, W: EntryWeigher<K, 
     let w = weigher.weigh(&key, &value);
     if bound.rejects_single(W::UNIT, w) {
         v.removed(RemovalCause::Rejected);
-        drop(v);
         dispose(finalizer, slot, key, value, RemovalCause::Rejected);
         return Ok(Put { index: None, out: None });
     }
@@ -164,7 +163,6 @@ fn put_vacant<K: Hash, V, S: BuildHasher, P: EvictionPolicy, W: EntryWeigher<K, 
     let Some(victim) = v.policy.victim(v.nodes) else {
         // A policy that never evicts: the entry cannot be stored.
         v.removed(RemovalCause::Rejected);
-        drop(v);
         dispose(finalizer, slot, key, value, RemovalCause::Rejected);
         return Ok(Put { index: None, out: None });
     };
@@ -821,8 +819,8 @@ where
                 Ok(Put { index: Some(i), out: None })
             }
             Entry::Vacant(v) => {
-                let value = f();
                 v.lookup(false);
+                let value = f();
                 put_vacant(v, key, value, false, &mut slot, hash_builder, *bound, weight, weigher, finalizer)
             }
         };
@@ -842,8 +840,18 @@ where
         let i = match core.entry(hash, |e| e.key == key, hasher(hash_builder)) {
             Entry::Occupied(i) => i,
             Entry::Vacant(v) => {
-                return match put_vacant(v, key, value, hand_back, slot, hash_builder, *bound, weight, weigher, finalizer)
-                {
+                return match put_vacant(
+                    v,
+                    key,
+                    value,
+                    hand_back,
+                    slot,
+                    hash_builder,
+                    *bound,
+                    weight,
+                    weigher,
+                    finalizer,
+                ) {
                     Ok(put) => put,
                     Err(more) => self.put_more(hash, more, None, slot),
                 }
@@ -890,7 +898,15 @@ where
     /// Store a new entry (known absent) of weight `w` that needs more than one victim:
     /// evict (to the finalizer) until it fits. `out` is what the caller hands back.
     #[cold]
-    fn put_rest(&mut self, hash: u64, key: K, value: V, w: u64, out: Option<(K, V)>, slot: &mut PanicSlot) -> Put<K, V> {
+    fn put_rest(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        w: u64,
+        out: Option<(K, V)>,
+        slot: &mut PanicSlot,
+    ) -> Put<K, V> {
         let Self { core, hash_builder, bound, weight, finalizer, .. } = self;
         let hasher = hasher(hash_builder);
         loop {
