@@ -1,6 +1,9 @@
 //! Mixed get / insert-on-miss over Zipf(0.9) keys drawn from 1M, capacity 10k:
 //! `LruMap` (exact LRU and W-TinyLFU) against `lru`, `hashlink`, `schnellru` and
-//! `quick_cache::unsync`, each with its default hasher.
+//! `quick_cache::unsync`, each with its default hasher: `ahash` for `LruMap` and
+//! `schnellru`, `foldhash` (`hashbrown::DefaultHashBuilder`) for `lru`, `hashlink` and
+//! `quick_cache`. The `LruMap (foldhash)` row uses the hasher of those three, for a
+//! same-hasher comparison with them.
 //!
 //! ```text
 //! cargo bench --bench lru -- --warm-up-time 1 --measurement-time 3
@@ -50,6 +53,11 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function(BenchmarkId::from_parameter("leakless::LruMap<WTinyLfu>"), |b| {
         let mut m = leakless::LruMap::builder().max_entries(CAPACITY).policy(leakless::WTinyLfu::default()).build();
+        b.iter(|| black_box(replay!(m, &keys, |c, k| get: c.get(&k).is_some(), insert: c.insert(k, k))));
+    });
+    g.bench_function(BenchmarkId::from_parameter("leakless::LruMap (foldhash)"), |b| {
+        let mut m =
+            leakless::LruMap::builder().max_entries(CAPACITY).hasher(hashbrown::DefaultHashBuilder::default()).build();
         b.iter(|| black_box(replay!(m, &keys, |c, k| get: c.get(&k).is_some(), insert: c.insert(k, k))));
     });
     g.bench_function(BenchmarkId::from_parameter("lru::LruCache"), |b| {

@@ -14,7 +14,7 @@ use crate::policy::{
     finalize_each, Capacity, EvictionPolicy, Finalizer, Lru, NoopFinalizer, PanicSlot, RemovalCause, Stats,
     UnitWeigher, Weigher,
 };
-use crate::raw::arena::Arena;
+use crate::raw::arena::{Arena, Entry, Vacant};
 use crate::TryReserveError;
 
 pub use builder::LruBuilder;
@@ -119,6 +119,69 @@ fn dispose<K, V, F: Finalizer<K, V>>(finalizer: &mut F, slot: &mut PanicSlot, k:
     } else {
         slot.run(|| finalizer.finalize(k, v, cause));
     }
+}
+
+/// A new entry that needs more than one victim: what [`put_vacant`] leaves to
+/// [`LruMap::put_more`] (`victim` still in the map).
+struct More<K, V> {
+    key: K,
+    value: V,
+    w: u64,
+    victim: u32,
+    hand_back: bool,
+}
+
+/// Store a new `(key, value)` at the place `v` found, without probing again: when it
+/// fits, or when one victim makes room (the new entry takes its slot; the victim goes
+/// to the caller if `hand_back`, else to the finalizer). `Err` if more than one victim
+/// must leave (a weight bound); nothing was evicted then.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn put_vacant<K: Hash, V, S: BuildHasher, P: EvictionPolicy, W: EntryWeigher<K, V>, F: Finalizer<K, V>>(
+    mut v: Vacant<'_, Slot<K, V, W::Stored>, P>,
+    key: K,
+    value: V,
+    hand_back: bool,
+    slot: &mut PanicSlot,
+    hash_builder: &S,
+    bound: Bound,
+    weight: &mut u64,
+    weigher: &W,
+    finalizer: &mut F,
+) -> Result<Put<K, V>, More<K, V>> {
+    let w = weigher.weigh(&key, &value);
+    if bound.rejects_single(W::UNIT, w) {
+        v.removed(RemovalCause::Rejected);
+        dispose(finalizer, slot, key, value, RemovalCause::Rejected);
+        return Ok(Put { index: None, out: None });
+    }
+    if !bound.is_exceeded_by(W::UNIT, v.len() + 1, *weight + w) {
+        let i = v.push(Slot { key, value, weight: W::store(w) });
+        *weight += w;
+        return Ok(Put { index: Some(i), out: None });
+    }
+    let Some(victim) = v.policy.victim(v.nodes) else {
+        // A policy that never evicts: the entry cannot be stored.
+        v.removed(RemovalCause::Rejected);
+        dispose(finalizer, slot, key, value, RemovalCause::Rejected);
+        return Ok(Put { index: None, out: None });
+    };
+    // (With a unit weigher, the victim's weight is a constant: no read.)
+    let victim_w = if W::UNIT { 1 } else { W::load(v.item(victim).weight) };
+    if bound.is_exceeded_by(W::UNIT, v.len(), *weight - victim_w + w) {
+        return Err(More { key, value, w, victim, hand_back });
+    }
+    // One victim makes room: the new entry takes its slot.
+    v.removed(RemovalCause::Evicted);
+    let old = v.replace(victim, Slot { key, value, weight: W::store(w) }, hasher(hash_builder));
+    *weight = *weight - victim_w + w;
+    let mut out = None;
+    if hand_back {
+        out = Some((old.key, old.value));
+    } else {
+        dispose(finalizer, slot, old.key, old.value, RemovalCause::Evicted);
+    }
+    Ok(Put { index: Some(victim), out })
 }
 
 /// A map that holds at most its [`Capacity`] — a number of entries, a total weight, or
@@ -560,9 +623,6 @@ where
     where
         K: Borrow<Q>,
     {
-        if self.core.len() == 0 {
-            return None;
-        }
         let hash = self.hash_builder.hash_one(key);
         self.core.find(hash, |e| e.key.borrow() == key)
     }
@@ -750,15 +810,24 @@ where
     /// ```
     pub fn get_or_insert_with(&mut self, key: K, f: impl FnOnce() -> V) -> Option<&mut V> {
         let hash = self.hash_builder.hash_one(&key);
-        let found = if self.core.len() == 0 { None } else { self.core.find(hash, |e| e.key == key) };
-        self.core.ctl.counters.lookup(found.is_some());
-        if let Some(i) = found {
-            self.core.touch(i);
-            return Some(&mut self.core.item_mut(i).value);
-        }
-        let value = f();
+        let Self { core, hash_builder, bound, weight, weigher, finalizer, .. } = self;
         let mut slot = PanicSlot::default();
-        let put = self.put_new(hash, key, value, false, &mut slot);
+        let put = match core.entry(hash, |e| e.key == key, hasher(hash_builder)) {
+            Entry::Occupied(i) => {
+                core.ctl.counters.lookup(true);
+                core.touch(i);
+                Ok(Put { index: Some(i), out: None })
+            }
+            Entry::Vacant(v) => {
+                v.lookup(false);
+                let value = f();
+                put_vacant(v, key, value, false, &mut slot, hash_builder, *bound, weight, weigher, finalizer)
+            }
+        };
+        let put = match put {
+            Ok(put) => put,
+            Err(more) => self.put_more(hash, more, None, &mut slot),
+        };
         slot.resume();
         Some(&mut self.core.item_mut(put.index?).value)
     }
@@ -767,9 +836,26 @@ where
     #[inline]
     fn put(&mut self, key: K, value: V, hand_back: bool, slot: &mut PanicSlot) -> Put<K, V> {
         let hash = self.hash_builder.hash_one(&key);
-        let found = if self.core.len() == 0 { None } else { self.core.find(hash, |e| e.key == key) };
-        let Some(i) = found else {
-            return self.put_new(hash, key, value, hand_back, slot);
+        let Self { core, hash_builder, bound, weight, weigher, finalizer, .. } = self;
+        let i = match core.entry(hash, |e| e.key == key, hasher(hash_builder)) {
+            Entry::Occupied(i) => i,
+            Entry::Vacant(v) => {
+                return match put_vacant(
+                    v,
+                    key,
+                    value,
+                    hand_back,
+                    slot,
+                    hash_builder,
+                    *bound,
+                    weight,
+                    weigher,
+                    finalizer,
+                ) {
+                    Ok(put) => put,
+                    Err(more) => self.put_more(hash, more, None, slot),
+                }
+            }
         };
         let w = self.weigher.weigh(&key, &value);
         if self.bound.rejects_single(W::UNIT, w) {
@@ -793,16 +879,34 @@ where
         Put { index: None, out: Some((key, old)) }
     }
 
-    /// Store a new entry (known absent), making room first.
-    #[inline]
-    fn put_new(&mut self, hash: u64, key: K, value: V, hand_back: bool, slot: &mut PanicSlot) -> Put<K, V> {
-        let w = self.weigher.weigh(&key, &value);
-        let mut out = None;
-        if self.bound.rejects_single(W::UNIT, w) {
-            self.core.ctl.counters.removed(RemovalCause::Rejected, 1);
-            dispose(&mut self.finalizer, slot, key, value, RemovalCause::Rejected);
-            return Put { index: None, out };
+    /// The slow end of [`put_vacant`]: evict `more.victim` and as many more as needed
+    /// (to the finalizer, but the first to `out` if `more.hand_back`), then store.
+    #[cold]
+    fn put_more(&mut self, hash: u64, more: More<K, V>, out: Option<(K, V)>, slot: &mut PanicSlot) -> Put<K, V> {
+        let More { key, value, w, victim, hand_back } = more;
+        let old = self.remove_at(victim);
+        self.core.ctl.counters.removed(RemovalCause::Evicted, 1);
+        let mut out = out;
+        if hand_back {
+            out = Some((old.key, old.value));
+        } else {
+            dispose(&mut self.finalizer, slot, old.key, old.value, RemovalCause::Evicted);
         }
+        self.put_rest(hash, key, value, w, out, slot)
+    }
+
+    /// Store a new entry (known absent) of weight `w` that needs more than one victim:
+    /// evict (to the finalizer) until it fits. `out` is what the caller hands back.
+    #[cold]
+    fn put_rest(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        w: u64,
+        out: Option<(K, V)>,
+        slot: &mut PanicSlot,
+    ) -> Put<K, V> {
         let Self { core, hash_builder, bound, weight, finalizer, .. } = self;
         let hasher = hasher(hash_builder);
         loop {
@@ -812,7 +916,7 @@ where
                 return Put { index: Some(i), out };
             }
             let Some(victim) = core.policy.victim(&mut core.nodes) else {
-                // A policy that never evicts: the entry cannot be stored.
+                // A policy that stops evicting: the entry cannot be stored.
                 core.ctl.counters.removed(RemovalCause::Rejected, 1);
                 dispose(finalizer, slot, key, value, RemovalCause::Rejected);
                 return Put { index: None, out };
@@ -823,20 +927,12 @@ where
                 // The last victim: the new entry takes its slot.
                 let old = core.replace(victim, hash, Slot { key, value, weight: W::store(w) }, hasher);
                 *weight = *weight - victim_w + w;
-                if hand_back && out.is_none() {
-                    out = Some((old.key, old.value));
-                } else {
-                    dispose(finalizer, slot, old.key, old.value, RemovalCause::Evicted);
-                }
+                dispose(finalizer, slot, old.key, old.value, RemovalCause::Evicted);
                 return Put { index: Some(victim), out };
             }
             let old = core.remove(victim, &hasher);
             *weight -= victim_w;
-            if hand_back && out.is_none() {
-                out = Some((old.key, old.value));
-            } else {
-                dispose(finalizer, slot, old.key, old.value, RemovalCause::Evicted);
-            }
+            dispose(finalizer, slot, old.key, old.value, RemovalCause::Evicted);
         }
     }
 

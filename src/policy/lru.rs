@@ -90,10 +90,22 @@ impl EvictionPolicy for Lru {
 
     #[inline]
     fn on_access<A: MetaArena<LruLinks>>(&mut self, arena: &mut A, index: u32) {
-        if self.head != index {
-            self.unlink(arena, index);
-            self.push_front(arena, index);
+        let head = self.head;
+        if head == index {
+            return;
         }
+        // Not the head, so the list holds at least two entries: `index` has a
+        // predecessor and `head` is a live entry (no `NIL` checks for either).
+        let LruLinks { prev, next } = *arena.meta(index);
+        arena.meta_mut(prev).next = next;
+        if next == NIL {
+            self.tail = prev;
+        } else {
+            arena.meta_mut(next).prev = prev;
+        }
+        *arena.meta_mut(index) = LruLinks { prev: NIL, next: head };
+        arena.meta_mut(head).prev = index;
+        self.head = index;
     }
 
     #[inline]

@@ -398,17 +398,17 @@ impl Sketch {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn frequency(&self, fp: u32) -> u8 {
         if self.table.is_empty() {
             return 0;
         }
-        (0..4)
-            .map(|i| {
-                let (w, shift) = self.slot(fp, i);
-                ((self.table[w] >> shift) & 15) as u8
-            })
-            .min()
-            .unwrap_or(0)
+        // A plain loop: as an iterator chain, it was sometimes left out of line.
+        let mut min = 15;
+        for i in 0..4 {
+            let (w, shift) = self.slot(fp, i);
+            min = min.min((self.table[w] >> shift) & 15);
+        }
+        min as u8
     }
 }

@@ -8,7 +8,11 @@
 //!
 //! - **Removal** swaps the last node into the hole, rewrites that node's index slot and
 //!   tells the policy ([`EvictionPolicy::on_move`]), so the arena stays dense.
-//! - **Evict-then-insert** ([`Arena::replace`]) reuses the victim's slot: no move at all.
+//! - **Insert** probes the index once ([`Arena::entry`]): the probe that misses the key
+//!   also finds the bucket for it, and [`Vacant::push`] / [`Vacant::replace`] store the
+//!   new entry there without searching again.
+//! - **Evict-then-insert** ([`Vacant::replace`], [`Arena::replace`]) reuses the victim's
+//!   slot: no move at all.
 //! - **Memory**: the arena grows by doubling but never past `max_slots` (the map's
 //!   entry bound), and both the arena and the index shrink by the map's
 //!   [`ShrinkPolicy`](crate::ShrinkPolicy) after removals.
@@ -20,6 +24,7 @@
 //!
 //! The core contains no `unsafe` code.
 
+use hashbrown::hash_table;
 use hashbrown::HashTable;
 
 use crate::error::TryReserveError;
@@ -45,6 +50,100 @@ impl<T, M> MetaArena<M> for Nodes<T, M> {
     #[inline(always)]
     fn meta_mut(&mut self, index: u32) -> &mut M {
         &mut self.0[index as usize].meta
+    }
+}
+
+/// What [`Arena::entry`] found.
+pub(crate) enum Entry<'a, T, P: EvictionPolicy> {
+    /// The slot of the entry.
+    Occupied(u32),
+    /// No such entry; a place to store one.
+    Vacant(Vacant<'a, T, P>),
+}
+
+/// The index bucket where a new entry with a known hash goes, and the rest of the arena:
+/// the caller picks a victim through [`Vacant::nodes`] and [`Vacant::policy`], then
+/// stores the entry with [`Vacant::push`] or [`Vacant::replace`], or drops this to
+/// change nothing.
+pub(crate) struct Vacant<'a, T, P: EvictionPolicy> {
+    entry: hash_table::VacantEntry<'a, u32>,
+    hash: u64,
+    pub(crate) nodes: &'a mut Nodes<T, P::Meta>,
+    pub(crate) policy: &'a mut P,
+    ctl: &'a mut Control,
+    max_slots: usize,
+}
+
+/// The slot number a bucket holds while [`Vacant::replace`] frees the victim's bucket
+/// (never a node's slot: the arena holds fewer than `u32::MAX` nodes).
+const PENDING: u32 = u32::MAX;
+
+impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
+    /// The number of entries.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.0.len()
+    }
+
+    /// The entry at `index`.
+    #[inline(always)]
+    pub(crate) fn item(&self, index: u32) -> &T {
+        &self.nodes.0[index as usize].item
+    }
+
+    /// Count a lookup in the map's stats.
+    #[inline(always)]
+    pub(crate) fn lookup(&self, hit: bool) {
+        self.ctl.counters.lookup(hit);
+    }
+
+    /// Count a removal in the map's stats.
+    #[inline(always)]
+    pub(crate) fn removed(&mut self, cause: crate::RemovalCause) {
+        self.ctl.counters.removed(cause, 1);
+    }
+
+    /// Store `item` in a new slot (the caller checked it fits); its slot.
+    #[inline(always)]
+    pub(crate) fn push(self, item: T) -> u32 {
+        let v = &mut self.nodes.0;
+        let i = v.len() as u32;
+        if v.len() == v.capacity() {
+            let want = (v.capacity() * 2).max(4).min(self.max_slots).max(v.len() + 1);
+            v.reserve_exact(want - v.len());
+        }
+        v.push(Node { item, meta: P::Meta::default() });
+        self.entry.insert(i);
+        self.policy.on_insert(self.nodes, i, self.hash);
+        self.ctl.counters.insertions += 1;
+        i
+    }
+
+    /// Store `item` in the slot of `victim`, which leaves; its item. If `hasher` panics
+    /// (on the victim), nothing changed and `item` is dropped.
+    #[inline(always)]
+    pub(crate) fn replace(self, victim: u32, item: T, hasher: impl Fn(&T) -> u64) -> T {
+        let Self { entry, hash, nodes, policy, ctl, .. } = self;
+        let old_hash = hasher(&nodes.0[victim as usize].item);
+        // The new bucket first (the probe found it), holding `PENDING` while the
+        // victim's bucket is freed: no user code runs from here on.
+        let new = entry.insert(PENDING);
+        let bucket = new.bucket_index();
+        let index = new.into_table();
+        if let Ok(e) = index.find_entry(old_hash, |&j| j == victim) {
+            e.remove();
+        }
+        // Removing one bucket moves no other.
+        if let Some(slot) = index.get_bucket_mut(bucket) {
+            *slot = victim;
+        }
+        policy.on_remove(nodes, victim);
+        let node = &mut nodes.0[victim as usize];
+        let old = core::mem::replace(&mut node.item, item);
+        node.meta = P::Meta::default();
+        policy.on_insert(nodes, victim, hash);
+        ctl.counters.insertions += 1;
+        old
     }
 }
 
@@ -101,10 +200,35 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
     }
 
     /// The slot of the entry with `hash` for which `eq` holds.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(&T) -> bool) -> Option<u32> {
         let nodes = &self.nodes.0;
         self.index.find(hash, |&i| eq(&nodes[i as usize].item)).copied()
+    }
+
+    /// One probe for `hash`: the slot of the entry `eq` accepts, or a [`Vacant`] place
+    /// for a new entry (found by the same probe, so storing it does not search again).
+    /// Makes room in the index first; nothing changes if `eq` or `hasher` panic.
+    #[inline]
+    pub(crate) fn entry(
+        &mut self,
+        hash: u64,
+        mut eq: impl FnMut(&T) -> bool,
+        hasher: impl Fn(&T) -> u64,
+    ) -> Entry<'_, T, P> {
+        self.index_room(&hasher);
+        let Self { nodes, index, policy, ctl, max_slots } = self;
+        let found = {
+            let ns = &nodes.0;
+            // `index_room` left a free bucket, so `entry` never calls `hasher` to grow.
+            index.entry(hash, |&i| eq(&ns[i as usize].item), |&j| hasher(&ns[j as usize].item))
+        };
+        match found {
+            hash_table::Entry::Occupied(e) => Entry::Occupied(*e.get()),
+            hash_table::Entry::Vacant(entry) => {
+                Entry::Vacant(Vacant { entry, hash, nodes, policy, ctl, max_slots: *max_slots })
+            }
+        }
     }
 
     /// Tell the policy the entry at `index` was used.
