@@ -392,8 +392,7 @@ impl<K: Eq + Hash, V, F: Finalizer<K, V>, S: BuildHasher> FinalizingMap<K, V, F,
     fn replace_entry(&mut self, key: K, value: V) -> Option<(K, V)> {
         let HashMap { raw, hash_builder } = &mut self.map;
         let hash = make_hash(hash_builder, &key);
-        Control::reserve_one(&mut raw.table, hasher(hash_builder));
-        match raw.table.entry(hash, equivalent(&key), hasher(hash_builder)) {
+        match Control::entry(&mut raw.table, hash, equivalent(&key), hasher(hash_builder)) {
             RawEntry::Occupied(mut o) => Some(core::mem::replace(o.get_mut(), (key, value))),
             RawEntry::Vacant(v) => {
                 v.insert((key, value));

@@ -12,6 +12,8 @@ use core::hash::{BuildHasher, Hash};
 
 use crate::error::TryReserveError;
 use crate::policy::{RemovalCause, ShrinkPolicy, Stats};
+use hashbrown::HashTable;
+
 use crate::raw::{Control, RawTable};
 
 pub use entry::{Entry, OccupiedEntry, VacantEntry};
@@ -74,6 +76,22 @@ pub type DefaultHashBuilder = ahash::RandomState;
 pub struct HashMap<K, V, S = DefaultHashBuilder> {
     pub(crate) hash_builder: S,
     pub(crate) raw: RawTable<(K, V)>,
+}
+
+/// The entry for `key` in `table`, hashed by `hash_builder` (none in an empty table,
+/// which is not hashed for).
+#[inline]
+fn find_mut_in<'t, K, V, Q, S>(table: &'t mut HashTable<(K, V)>, hash_builder: &S, key: &Q) -> Option<&'t mut (K, V)>
+where
+    K: Borrow<Q>,
+    Q: Hash + Eq + ?Sized,
+    S: BuildHasher,
+{
+    if table.is_empty() {
+        None
+    } else {
+        table.find_mut(make_hash(hash_builder, key), equivalent(key))
+    }
 }
 
 #[inline]
@@ -485,8 +503,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     pub fn entry(&mut self, key: K) -> Entry<'_, K, V, S> {
         let hash = make_hash(&self.hash_builder, &key);
         let HashMap { raw, hash_builder } = self;
-        Control::reserve_one(&mut raw.table, hasher(hash_builder));
-        match raw.table.entry(hash, equivalent(&key), hasher(hash_builder)) {
+        match Control::entry(&mut raw.table, hash, equivalent(&key), hasher(hash_builder)) {
             hashbrown::hash_table::Entry::Occupied(inner) => {
                 Entry::Occupied(OccupiedEntry { inner, ctl: &mut raw.ctl, hash_builder })
             }
@@ -572,14 +589,20 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if self.raw.len() == 0 {
-            self.raw.ctl.counters.lookup(false);
-            return None;
-        }
-        let hash = make_hash(&self.hash_builder, key);
-        let found = self.raw.table.find_mut(hash, equivalent(key));
-        self.raw.ctl.counters.lookup(found.is_some());
+        let HashMap { raw, hash_builder } = self;
+        let found = find_mut_in(&mut raw.table, hash_builder, key);
+        raw.ctl.counters.lookup(found.is_some());
         found.map(|(_, v)| v)
+    }
+
+    /// [`find_uncounted`](Self::find_uncounted), mutably.
+    #[inline]
+    pub(crate) fn find_mut_uncounted<Q>(&mut self, key: &Q) -> Option<&mut (K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        find_mut_in(&mut self.raw.table, &self.hash_builder, key)
     }
 
     /// Mutable references to the values of `N` distinct keys at once; `None` for keys
@@ -645,8 +668,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     #[inline]
     pub(crate) fn insert_counted<const COUNT: bool>(&mut self, key: K, value: V) -> Option<V> {
         let hash = make_hash(&self.hash_builder, &key);
-        Control::reserve_one(&mut self.raw.table, hasher(&self.hash_builder));
-        match self.raw.table.entry(hash, equivalent(&key), hasher(&self.hash_builder)) {
+        match Control::entry(&mut self.raw.table, hash, equivalent(&key), hasher(&self.hash_builder)) {
             hashbrown::hash_table::Entry::Occupied(mut o) => {
                 if COUNT {
                     self.raw.ctl.counters.removed(RemovalCause::Replaced, 1);
@@ -710,12 +732,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
             return None;
         }
         let hash = make_hash(&self.hash_builder, key);
-        let (entry, _) = self.raw.table.find_entry(hash, equivalent(key)).ok()?.remove();
-        if COUNT {
-            self.raw.ctl.counters.removed(RemovalCause::Explicit, 1);
-        }
-        self.raw.ctl.maybe_shrink(&mut self.raw.table, hasher(&self.hash_builder));
-        Some(entry)
+        self.raw.remove::<COUNT>(hash, equivalent(key), hasher(&self.hash_builder))
     }
 
     /// Keep only the entries for which `f` returns `true`, then shrink if due.

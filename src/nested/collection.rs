@@ -232,18 +232,26 @@ pub trait InnerLookup<Q: ?Sized>: InnerMap {
     }
 }
 
+/// `len` and `is_empty` of an [`InnerCollection`] impl, forwarded to the type's own
+/// inherent methods.
+macro_rules! len_via_inherent {
+    ($ty:ty) => {
+        #[inline]
+        fn len(&self) -> usize {
+            <$ty>::len(self)
+        }
+
+        #[inline]
+        fn is_empty(&self) -> bool {
+            <$ty>::is_empty(self)
+        }
+    };
+}
+
 // ---- leakless ----
 
 impl<K: Eq + Hash, V, S: BuildHasher> InnerCollection for HashMap<K, V, S> {
-    #[inline]
-    fn len(&self) -> usize {
-        HashMap::len(self)
-    }
-
-    #[inline]
-    fn is_empty(&self) -> bool {
-        HashMap::is_empty(self)
-    }
+    len_via_inherent!(HashMap<K, V, S>);
 
     fn allocation_size(&self) -> usize {
         HashMap::allocation_size(self)
@@ -301,12 +309,6 @@ where
     fn remove(&mut self, key: &Q) -> Option<V> {
         self.remove_counted::<false, Q>(key).map(|(_, v)| v)
     }
-
-    /// Not counted in this map's own stats either (see [`get`](InnerLookup::get)).
-    #[inline]
-    fn contains_key(&self, key: &Q) -> bool {
-        self.find_uncounted(key).is_some()
-    }
 }
 
 impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> InnerCollection for NestedMap<K1, M, S> {
@@ -346,15 +348,7 @@ fn std_table_bytes<T>(capacity: usize) -> usize {
 }
 
 impl<K, V, S> InnerCollection for std_hash_map::HashMap<K, V, S> {
-    #[inline]
-    fn len(&self) -> usize {
-        std_hash_map::HashMap::len(self)
-    }
-
-    #[inline]
-    fn is_empty(&self) -> bool {
-        std_hash_map::HashMap::is_empty(self)
-    }
+    len_via_inherent!(std_hash_map::HashMap<K, V, S>);
 
     /// An estimate from the capacity (std does not report its allocation).
     fn allocation_size(&self) -> usize {
@@ -412,15 +406,7 @@ where
 }
 
 impl<T, S> InnerCollection for HashSet<T, S> {
-    #[inline]
-    fn len(&self) -> usize {
-        HashSet::len(self)
-    }
-
-    #[inline]
-    fn is_empty(&self) -> bool {
-        HashSet::is_empty(self)
-    }
+    len_via_inherent!(HashSet<T, S>);
 
     /// An estimate from the capacity (std does not report its allocation).
     fn allocation_size(&self) -> usize {
@@ -435,15 +421,7 @@ fn btree_bytes<T>(len: usize) -> usize {
 }
 
 impl<K, V> InnerCollection for BTreeMap<K, V> {
-    #[inline]
-    fn len(&self) -> usize {
-        BTreeMap::len(self)
-    }
-
-    #[inline]
-    fn is_empty(&self) -> bool {
-        BTreeMap::is_empty(self)
-    }
+    len_via_inherent!(BTreeMap<K, V>);
 
     /// A lower bound: the entries' own bytes (std does not report its nodes).
     fn allocation_size(&self) -> usize {
@@ -500,15 +478,7 @@ where
 }
 
 impl<T> InnerCollection for BTreeSet<T> {
-    #[inline]
-    fn len(&self) -> usize {
-        BTreeSet::len(self)
-    }
-
-    #[inline]
-    fn is_empty(&self) -> bool {
-        BTreeSet::is_empty(self)
-    }
+    len_via_inherent!(BTreeSet<T>);
 
     /// A lower bound: the elements' own bytes (std does not report its nodes).
     fn allocation_size(&self) -> usize {
@@ -517,15 +487,7 @@ impl<T> InnerCollection for BTreeSet<T> {
 }
 
 impl<T> InnerCollection for Vec<T> {
-    #[inline]
-    fn len(&self) -> usize {
-        Vec::len(self)
-    }
-
-    #[inline]
-    fn is_empty(&self) -> bool {
-        Vec::is_empty(self)
-    }
+    len_via_inherent!(Vec<T>);
 
     fn allocation_size(&self) -> usize {
         self.capacity() * core::mem::size_of::<T>()
@@ -533,15 +495,7 @@ impl<T> InnerCollection for Vec<T> {
 }
 
 impl<T> InnerCollection for VecDeque<T> {
-    #[inline]
-    fn len(&self) -> usize {
-        VecDeque::len(self)
-    }
-
-    #[inline]
-    fn is_empty(&self) -> bool {
-        VecDeque::is_empty(self)
-    }
+    len_via_inherent!(VecDeque<T>);
 
     fn allocation_size(&self) -> usize {
         self.capacity() * core::mem::size_of::<T>()

@@ -87,13 +87,7 @@ where
         M: InnerLookup<Q3>,
         Q3: ?Sized,
     {
-        let found = if self.outer.is_empty() {
-            None
-        } else {
-            let hash = crate::hash_map::make_hash(&self.outer.hash_builder, k1);
-            let mid = self.outer.raw.table.find_mut(hash, crate::hash_map::equivalent(k1)).map(|(_, m)| m);
-            mid.and_then(|mid| mid.get_mut(k2, k3))
-        };
+        let found = self.outer.find_mut_uncounted(k1).and_then(|(_, mid)| mid.get_mut(k2, k3));
         self.counters.lookup(found.is_some());
         found
     }

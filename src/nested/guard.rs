@@ -54,6 +54,21 @@ pub struct InnerMut<'a, K1: Hash, M: InnerCollection, S: BuildHasher> {
 }
 
 impl<'a, K1: Hash, M: InnerCollection, S: BuildHasher> InnerMut<'a, K1, M, S> {
+    /// A guard over the inner collection of `entry`, remembering its length. With
+    /// `may_shrink`, pruning it may also shrink the outer table.
+    #[inline]
+    pub(super) fn new(
+        entry: OccupiedEntry<'a, (K1, M)>,
+        ctl: &'a mut Control,
+        hash_builder: &'a S,
+        leaves: &'a mut usize,
+        counters: &'a mut Counters,
+        may_shrink: bool,
+    ) -> Self {
+        let before = entry.get().1.len();
+        Self { entry: Some(entry), ctl, hash_builder, leaves, counters, before, may_shrink }
+    }
+
     /// The outer key.
     ///
     /// # Examples

@@ -304,11 +304,7 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         K1: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if self.outer.is_empty() {
-            return None;
-        }
-        let hash = make_hash(&self.outer.hash_builder, k1);
-        self.outer.raw.table.find(hash, equivalent(k1)).map(|(_, m)| m)
+        self.outer.find_uncounted(k1).map(|(_, m)| m)
     }
 
     /// A guard giving mutable access to the inner collection of `k1`, if present. When
@@ -335,16 +331,7 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         let hash = make_hash(&self.outer.hash_builder, k1);
         let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
         let entry = raw.table.find_entry(hash, equivalent(k1)).ok()?;
-        let before = entry.get().1.len();
-        Some(InnerMut {
-            entry: Some(entry),
-            ctl: &mut raw.ctl,
-            hash_builder,
-            leaves,
-            counters,
-            before,
-            may_shrink: true,
-        })
+        Some(InnerMut::new(entry, &mut raw.ctl, hash_builder, leaves, counters, true))
     }
 
     /// A guard giving mutable access to the inner collection of `k1`, created empty
@@ -369,18 +356,11 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     {
         let hash = make_hash(&self.outer.hash_builder, &k1);
         let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
-        let entry = match raw.table.find_entry(hash, equivalent(&k1)) {
-            Ok(o) => o,
-            Err(absent) => {
-                // Growth goes through the core (a reallocation, never hashbrown's
-                // in-place rehash, which loses elements if the user's `Hash` panics).
-                let table = absent.into_table();
-                Control::reserve_one(table, hasher(hash_builder));
-                table.insert_unique(hash, (k1, M::default()), hasher(hash_builder))
-            }
+        let entry = match Control::entry(&mut raw.table, hash, equivalent(&k1), hasher(hash_builder)) {
+            hashbrown::hash_table::Entry::Occupied(o) => o,
+            hashbrown::hash_table::Entry::Vacant(v) => v.insert((k1, M::default())),
         };
-        let before = entry.get().1.len();
-        InnerMut { entry: Some(entry), ctl: &mut raw.ctl, hash_builder, leaves, counters, before, may_shrink: true }
+        InnerMut::new(entry, &mut raw.ctl, hash_builder, leaves, counters, true)
     }
 
     /// Run `f` on the inner collection of `k1`, if present, and remove it if `f` leaves
@@ -423,7 +403,7 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
             return None;
         }
         let hash = make_hash(&self.outer.hash_builder, k1);
-        let (_, inner) = self.outer.raw.remove(hash, equivalent(k1), hasher(&self.outer.hash_builder))?;
+        let (_, inner) = self.outer.raw.remove::<true>(hash, equivalent(k1), hasher(&self.outer.hash_builder))?;
         let n = inner.len();
         self.leaves = self.leaves.wrapping_sub(n);
         self.counters.removed(RemovalCause::Explicit, n as u64);
@@ -518,17 +498,8 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
         for index in 0..raw.table.num_buckets() {
             let Ok(entry) = raw.table.get_bucket_entry(index) else { continue };
-            let before = entry.get().1.len();
-            let mut guard = InnerMut {
-                entry: Some(entry),
-                ctl: &mut raw.ctl,
-                hash_builder,
-                leaves: &mut *leaves,
-                counters: &mut *counters,
-                before,
-                // Shrinking would move the buckets this loop walks: shrink once, below.
-                may_shrink: false,
-            };
+            // Shrinking would move the buckets this loop walks: shrink once, below.
+            let mut guard = InnerMut::new(entry, &mut raw.ctl, hash_builder, leaves, counters, false);
             let (k1, inner) = guard.key_and_inner();
             f(k1, inner);
         }
@@ -604,13 +575,7 @@ impl<K1: Eq + Hash, M: InnerMap, S: BuildHasher> NestedMap<K1, M, S> {
         M: InnerLookup<Q2>,
         Q2: ?Sized,
     {
-        let found = if self.outer.is_empty() {
-            None
-        } else {
-            let hash = make_hash(&self.outer.hash_builder, k1);
-            let inner = self.outer.raw.table.find_mut(hash, equivalent(k1)).map(|(_, m)| m);
-            inner.and_then(|inner| InnerLookup::get_mut(inner, k2))
-        };
+        let found = self.outer.find_mut_uncounted(k1).and_then(|(_, inner)| InnerLookup::get_mut(inner, k2));
         self.counters.lookup(found.is_some());
         found
     }

@@ -89,6 +89,20 @@ impl Control {
         }
     }
 
+    /// The entry for `hash` in `table`, after [`reserve_one`](Self::reserve_one): a
+    /// vacant entry's insert then never grows the table (hashbrown's `entry` would grow
+    /// it by an in-place rehash if it ran out of room).
+    #[inline]
+    pub(crate) fn entry<'t, T>(
+        table: &'t mut HashTable<T>,
+        hash: u64,
+        eq: impl FnMut(&T) -> bool,
+        hasher: impl Fn(&T) -> u64,
+    ) -> hashbrown::hash_table::Entry<'t, T> {
+        Self::reserve_one(table, &hasher);
+        table.entry(hash, eq, hasher)
+    }
+
     #[cold]
     #[inline(never)]
     fn grow_cold<T>(table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
@@ -213,11 +227,21 @@ impl<T> RawTable<T> {
         self.table.allocation_size()
     }
 
-    /// Remove the first element matching `eq`, shrinking afterwards if due.
+    /// Remove the first element matching `eq`, shrinking afterwards if due; the removal
+    /// is counted in the stats only if `COUNT` (a map of maps counts its inner maps'
+    /// removals in its own stats).
     #[inline]
-    pub(crate) fn remove(&mut self, hash: u64, eq: impl FnMut(&T) -> bool, hasher: impl Fn(&T) -> u64) -> Option<T> {
+    pub(crate) fn remove<const COUNT: bool>(
+        &mut self,
+        hash: u64,
+        eq: impl FnMut(&T) -> bool,
+        hasher: impl Fn(&T) -> u64,
+    ) -> Option<T> {
         let (value, _) = self.table.find_entry(hash, eq).ok()?.remove();
-        self.ctl.after_removal(&mut self.table, RemovalCause::Explicit, 1, hasher);
+        if COUNT {
+            self.ctl.counters.removed(RemovalCause::Explicit, 1);
+        }
+        self.ctl.maybe_shrink(&mut self.table, hasher);
         Some(value)
     }
 
@@ -344,7 +368,7 @@ mod tests {
         }
         let full = t.len() as u64;
         for j in 0..full / 2 + 1 {
-            t.remove(h(&j), |x| *x == j, h).unwrap();
+            t.remove::<true>(h(&j), |x| *x == j, h).unwrap();
         }
         assert_eq!(t.table.capacity(), t.len(), "tombstones took all the room");
         assert!(t.len() <= full_capacity(t.table.num_buckets()) / 2);
@@ -371,7 +395,7 @@ mod tests {
         }
         assert!(t.table.num_buckets() * core::mem::size_of::<u64>() <= SMALL_TABLE_BYTES);
         for i in 0..100u64 {
-            t.remove(h(&i), |x| *x == i, h).unwrap();
+            t.remove::<true>(h(&i), |x| *x == i, h).unwrap();
             let (len, room) = (t.len(), full_capacity(t.table.num_buckets()));
             assert!(room <= (16 * len).max(3) * 2, "room for {room} with {len} left");
         }
@@ -390,7 +414,7 @@ mod tests {
         }
         let peak = t.table.num_buckets();
         for i in 0..n {
-            assert_eq!(t.remove(h(&i), |x| *x == i, h), Some(i));
+            assert_eq!(t.remove::<true>(h(&i), |x| *x == i, h), Some(i));
             assert!(full_capacity(t.table.num_buckets()) >= 64, "the floor holds");
             if i % (n / 20) == 0 {
                 t.validate(h, |a, b| a == b);
