@@ -627,6 +627,17 @@ where
         self.core.find(hash, |e| e.key.borrow() == key)
     }
 
+    /// [`find`](Self::find), counting the lookup in the stats.
+    #[inline(always)]
+    fn find_counted<Q: ?Sized + Hash + Eq>(&self, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+    {
+        let found = self.find(key);
+        self.core.ctl.counters.lookup(found.is_some());
+        found
+    }
+
     /// The value for `key`, marking the entry as the most recently used.
     ///
     /// # Examples
@@ -644,9 +655,7 @@ where
     where
         K: Borrow<Q>,
     {
-        let found = self.find(key);
-        self.core.ctl.counters.lookup(found.is_some());
-        let i = found?;
+        let i = self.find_counted(key)?;
         self.core.touch(i);
         Some(&self.core.item(i).value)
     }
@@ -667,9 +676,7 @@ where
     where
         K: Borrow<Q>,
     {
-        let found = self.find(key);
-        self.core.ctl.counters.lookup(found.is_some());
-        let i = found?;
+        let i = self.find_counted(key)?;
         self.core.touch(i);
         Some(&mut self.core.item_mut(i).value)
     }
@@ -691,9 +698,7 @@ where
     where
         K: Borrow<Q>,
     {
-        let found = self.find(key);
-        self.core.ctl.counters.lookup(found.is_some());
-        Some(&self.core.item(found?).value)
+        Some(&self.core.item(self.find_counted(key)?).value)
     }
 
     /// The value for `key`, mutably, without marking it as used.
@@ -711,9 +716,8 @@ where
     where
         K: Borrow<Q>,
     {
-        let found = self.find(key);
-        self.core.ctl.counters.lookup(found.is_some());
-        Some(&mut self.core.item_mut(found?).value)
+        let i = self.find_counted(key)?;
+        Some(&mut self.core.item_mut(i).value)
     }
 
     /// `true` if the map holds `key` (does not mark it as used, does not count as a

@@ -29,7 +29,7 @@ use hashbrown::HashTable;
 
 use crate::error::TryReserveError;
 use crate::policy::{EvictionPolicy, MetaArena};
-use crate::raw::Control;
+use crate::raw::{full_capacity, Control};
 
 /// One entry of the arena: the facade's item and the policy's metadata.
 #[derive(Clone)]
@@ -108,10 +108,7 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
     pub(crate) fn push(self, item: T) -> u32 {
         let v = &mut self.nodes.0;
         let i = v.len() as u32;
-        if v.len() == v.capacity() {
-            let want = (v.capacity() * 2).max(4).min(self.max_slots).max(v.len() + 1);
-            v.reserve_exact(want - v.len());
-        }
+        room_for_one(v, self.max_slots);
         v.push(Node { item, meta: P::Meta::default() });
         self.entry.insert(i);
         self.policy.on_insert(self.nodes, i, self.hash);
@@ -137,14 +134,36 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
         if let Some(slot) = index.get_bucket_mut(bucket) {
             *slot = victim;
         }
-        policy.on_remove(nodes, victim);
-        let node = &mut nodes.0[victim as usize];
-        let old = core::mem::replace(&mut node.item, item);
-        node.meta = P::Meta::default();
-        policy.on_insert(nodes, victim, hash);
         ctl.counters.insertions += 1;
-        old
+        reuse_slot(nodes, policy, victim, item, hash)
     }
+}
+
+/// Grow `nodes` for one more node if full: by doubling, but not past `max_slots`.
+#[inline(always)]
+fn room_for_one<N>(nodes: &mut Vec<N>, max_slots: usize) {
+    if nodes.len() == nodes.capacity() {
+        let want = (nodes.capacity() * 2).max(4).min(max_slots).max(nodes.len() + 1);
+        nodes.reserve_exact(want - nodes.len());
+    }
+}
+
+/// Put `item` (hashed `hash`) in the slot of `victim`, as a new entry to the policy;
+/// the victim's item. The index is the caller's business.
+#[inline(always)]
+fn reuse_slot<T, P: EvictionPolicy>(
+    nodes: &mut Nodes<T, P::Meta>,
+    policy: &mut P,
+    victim: u32,
+    item: T,
+    hash: u64,
+) -> T {
+    policy.on_remove(nodes, victim);
+    let node = &mut nodes.0[victim as usize];
+    let old = core::mem::replace(&mut node.item, item);
+    node.meta = P::Meta::default();
+    policy.on_insert(nodes, victim, hash);
+    old
 }
 
 /// A dense arena of `T`, a hash index over it, and the policy that orders it.
@@ -237,23 +256,13 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         self.policy.on_access(&mut self.nodes, index);
     }
 
-    /// Room for one more node, growing by doubling but not past `max_slots`.
-    #[inline]
-    fn reserve_one(&mut self) {
-        let v = &mut self.nodes.0;
-        if v.len() == v.capacity() {
-            let want = (v.capacity() * 2).max(4).min(self.max_slots).max(v.len() + 1);
-            v.reserve_exact(want - v.len());
-        }
-    }
-
     /// Store a new entry (the caller checked it is absent and made room); its slot.
     #[inline]
     pub(crate) fn insert(&mut self, hash: u64, item: T, hasher: impl Fn(&T) -> u64) -> u32 {
         let i = self.nodes.0.len() as u32;
         // The index first: if the user's hasher panics while it grows, nothing changed.
         self.index_room(&hasher);
-        self.reserve_one();
+        room_for_one(&mut self.nodes.0, self.max_slots);
         self.nodes.0.push(Node { item, meta: P::Meta::default() });
         let nodes = &self.nodes.0;
         self.index.insert_unique(hash, i, |&j| hasher(&nodes[j as usize].item));
@@ -270,16 +279,12 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         // Room first, while the index and the arena agree (a removal leaves a tombstone
         // that does not give the insert below any room).
         self.index_room(&hasher);
-        self.policy.on_remove(&mut self.nodes, index);
         if let Ok(e) = self.index.find_entry(old_hash, |&j| j == index) {
             e.remove();
         }
-        let node = &mut self.nodes.0[index as usize];
-        let old = core::mem::replace(&mut node.item, item);
-        node.meta = P::Meta::default();
+        let old = reuse_slot(&mut self.nodes, &mut self.policy, index, item, hash);
         let nodes = &self.nodes.0;
         self.index.insert_unique(hash, index, |&j| hasher(&nodes[j as usize].item));
-        self.policy.on_insert(&mut self.nodes, index, hash);
         self.ctl.counters.insertions += 1;
         old
     }
@@ -303,7 +308,7 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
     #[inline(never)]
     fn index_room_cold(&mut self, hasher: &impl Fn(&T) -> u64) {
         let buckets = self.index.num_buckets();
-        let full = if buckets < 8 { buckets.saturating_sub(1) } else { buckets / 8 * 7 };
+        let full = full_capacity(buckets);
         let live = self.nodes.0.len() + 1;
         let nodes = &self.nodes.0;
         if buckets > 0 && live + full / 16 <= full {
