@@ -1,0 +1,213 @@
+//! The workloads of `benches/concurrent.rs`, shared with `examples/concurrent_ops.rs`
+//! (which runs one of them under callgrind): the map and cache adapters, the mixes and
+//! the per-thread operation streams.
+
+#![allow(dead_code)] // each includer uses a part
+
+use std::hint::black_box;
+
+pub(crate) type H = ahash::RandomState;
+/// Operations per thread per run.
+pub(crate) const OPS: usize = 1 << 16;
+pub(crate) const KEYS: u64 = 1 << 16;
+
+pub(crate) trait Map: Send + Sync {
+    fn get(&self, k: u64) -> bool;
+    fn insert(&self, k: u64, v: u64);
+    fn remove(&self, k: u64);
+    fn update(&self, k: u64);
+}
+
+impl Map for leakless::ConcurrentMap<u64, u64, H> {
+    fn get(&self, k: u64) -> bool {
+        self.get_with(&k, |v| black_box(*v)).is_some()
+    }
+    fn insert(&self, k: u64, v: u64) {
+        leakless::ConcurrentMap::insert(self, k, v);
+    }
+    fn remove(&self, k: u64) {
+        leakless::ConcurrentMap::remove(self, &k);
+    }
+    fn update(&self, k: u64) {
+        leakless::ConcurrentMap::update(self, k, |v| v + 1);
+    }
+}
+
+impl Map for papaya::HashMap<u64, u64, H> {
+    fn get(&self, k: u64) -> bool {
+        self.pin().get(&k).map(|v| black_box(*v)).is_some()
+    }
+    fn insert(&self, k: u64, v: u64) {
+        self.pin().insert(k, v);
+    }
+    fn remove(&self, k: u64) {
+        self.pin().remove(&k);
+    }
+    fn update(&self, k: u64) {
+        self.pin().update(k, |v| v + 1);
+    }
+}
+
+impl Map for scc::HashMap<u64, u64, H> {
+    fn get(&self, k: u64) -> bool {
+        self.read_sync(&k, |_, v| black_box(*v)).is_some()
+    }
+    fn insert(&self, k: u64, v: u64) {
+        self.upsert_sync(k, v);
+    }
+    fn remove(&self, k: u64) {
+        self.remove_sync(&k);
+    }
+    fn update(&self, k: u64) {
+        self.update_sync(&k, |_, v| *v += 1);
+    }
+}
+
+impl Map for dashmap::DashMap<u64, u64, H> {
+    fn get(&self, k: u64) -> bool {
+        self.get(&k).map(|v| black_box(*v)).is_some()
+    }
+    fn insert(&self, k: u64, v: u64) {
+        dashmap::DashMap::insert(self, k, v);
+    }
+    fn remove(&self, k: u64) {
+        dashmap::DashMap::remove(self, &k);
+    }
+    fn update(&self, k: u64) {
+        if let Some(mut v) = self.get_mut(&k) {
+            *v += 1;
+        }
+    }
+}
+
+pub(crate) fn hasher() -> H {
+    ahash::RandomState::with_seeds(1, 2, 3, 4)
+}
+
+pub(crate) type MakeMap = fn() -> Box<dyn Map>;
+
+pub(crate) fn maps() -> Vec<(&'static str, MakeMap)> {
+    vec![
+        ("leakless", || Box::new(leakless::ConcurrentMap::with_hasher(hasher()))),
+        ("papaya", || Box::new(papaya::HashMap::with_hasher(hasher()))),
+        ("scc", || Box::new(scc::HashMap::with_hasher(hasher()))),
+        ("dashmap", || Box::new(dashmap::DashMap::with_hasher(hasher()))),
+    ]
+}
+
+pub(crate) struct Rng(pub(crate) u64);
+impl Rng {
+    #[inline]
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// (read, insert, remove) percentages; the rest are updates.
+#[derive(Clone, Copy)]
+pub(crate) struct Mix {
+    pub(crate) name: &'static str,
+    pub(crate) read: u64,
+    pub(crate) insert: u64,
+    pub(crate) remove: u64,
+    pub(crate) prefill: bool,
+    pub(crate) grow: bool,
+}
+
+pub(crate) const MIXES: [Mix; 3] = [
+    Mix { name: "ReadHeavy", read: 98, insert: 1, remove: 1, prefill: true, grow: false },
+    Mix { name: "Exchange", read: 10, insert: 40, remove: 40, prefill: true, grow: false },
+    Mix { name: "RapidGrow", read: 5, insert: 80, remove: 5, prefill: false, grow: true },
+];
+
+/// Fill every other key of the key space if `mix` starts from a populated map.
+pub(crate) fn prefill(map: &dyn Map, mix: Mix) {
+    if mix.prefill {
+        for k in (0..KEYS).step_by(2) {
+            map.insert(k, k);
+        }
+    }
+}
+
+/// `ops` operations of `mix` from thread number `thread` (its own stream of keys).
+pub(crate) fn run(map: &dyn Map, mix: Mix, ops: usize, thread: usize) {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((thread as u64 + 1) * 0x1234_5678));
+    let mut fresh = (thread as u64) << 40;
+    for _ in 0..ops {
+        let r = rng.next();
+        let key = if mix.grow { fresh } else { (r >> 8) % KEYS };
+        match r % 100 {
+            p if p < mix.read => {
+                black_box(map.get(if mix.grow { (r >> 8) % (fresh + 1) } else { key }));
+            }
+            p if p < mix.read + mix.insert => {
+                map.insert(key, r);
+                fresh += 1;
+            }
+            p if p < mix.read + mix.insert + mix.remove => map.remove(if mix.grow { fresh / 2 } else { key }),
+            _ => map.update(key),
+        }
+    }
+}
+
+pub(crate) const CAP: usize = 1 << 16;
+
+pub(crate) trait Cache: Send + Sync {
+    fn get_or_insert(&self, k: u64);
+}
+
+impl Cache for leakless::ConcurrentMap<u64, u64, H> {
+    fn get_or_insert(&self, k: u64) {
+        if self.get_with(&k, |v| black_box(*v)).is_none() {
+            self.insert(k, k);
+        }
+    }
+}
+
+impl Cache for moka::sync::Cache<u64, u64, H> {
+    fn get_or_insert(&self, k: u64) {
+        if self.get(&k).is_none() {
+            self.insert(k, k);
+        }
+    }
+}
+
+impl Cache for quick_cache::sync::Cache<u64, u64, quick_cache::UnitWeighter, H> {
+    fn get_or_insert(&self, k: u64) {
+        if self.get(&k).is_none() {
+            self.insert(k, k);
+        }
+    }
+}
+
+pub(crate) type MakeCache = fn() -> Box<dyn Cache>;
+
+pub(crate) fn caches() -> Vec<(&'static str, MakeCache)> {
+    vec![
+        ("leakless", || Box::new(leakless::ConcurrentMap::builder().max_entries(CAP).hasher(hasher()).build())),
+        ("moka", || Box::new(moka::sync::Cache::builder().max_capacity(CAP as u64).build_with_hasher(hasher()))),
+        ("quick_cache", || {
+            Box::new(quick_cache::sync::Cache::with(
+                CAP,
+                CAP as u64,
+                quick_cache::UnitWeighter,
+                hasher(),
+                quick_cache::sync::DefaultLifecycle::default(),
+            ))
+        }),
+    ]
+}
+
+/// `ops` cache steps from thread number `thread`.
+pub(crate) fn run_cache(cache: &dyn Cache, ops: usize, thread: usize) {
+    let mut rng = Rng(0xDEAD_BEEF ^ ((thread as u64 + 1) * 0x9876_5431));
+    let space = 4 * CAP as u64;
+    for _ in 0..ops {
+        let r = rng.next() % space;
+        // Quadratic skew: small keys are hot.
+        cache.get_or_insert(r * r / space);
+    }
+}
