@@ -290,8 +290,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         if replaced.is_none() {
             lock.push(node.0);
         }
-        let node = node.publish();
-        let _ = node;
+        // Linked above: the chain owns the node now.
+        node.publish();
         let table = lock.table_ptr();
         drop(lock);
         // SAFETY: reached under `pin`, which we still hold.
@@ -331,21 +331,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         }
         // SAFETY: as above.
         let mut lock = unsafe { table.lock(hash) };
-        let link = lock.table().link;
-        let (mut prev, mut cur) = (ptr::null_mut(), lock.head);
-        let mut removed = None;
-        while !cur.is_null() {
-            // SAFETY: nodes of a locked chain are live.
-            let c = unsafe { &*cur };
-            if c.hash == hash && c.key.borrow() == key {
-                // SAFETY: consecutive nodes of our chain.
-                unsafe { lock.unlink(prev, cur) };
-                removed = Some(cur);
-                break;
-            }
-            prev = cur;
-            cur = c.next(link);
-        }
+        let removed = lock.unlink_first(|c| c.hash == hash && c.key.borrow() == key);
         let table = lock.table_ptr();
         drop(lock);
         // SAFETY: reached under `pin`, still held.
@@ -465,10 +451,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
 struct Owned<K, V>(*mut Node<K, V>);
 
 impl<K, V> Owned<K, V> {
-    fn publish(self) -> *mut Node<K, V> {
-        let p = self.0;
+    fn publish(self) {
         core::mem::forget(self);
-        p
     }
 }
 

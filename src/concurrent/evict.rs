@@ -5,8 +5,6 @@
 //! the shared hand is written once per stride. An entry whose bit is clear when the hand
 //! passes is evicted; a set bit is cleared (its second chance).
 
-use core::ptr;
-
 use super::core::Inner;
 use super::pool::Pin;
 use crate::loom::{AtomicU64, AtomicUsize, Ordering};
@@ -109,21 +107,7 @@ impl<K, V, S> Inner<K, V, S> {
             }
             // SAFETY: `table` reached from the root under `pin`.
             let mut lock = unsafe { table.lock(pos) };
-            let link = lock.table().link;
-            let (mut prev, mut cur) = (ptr::null_mut(), lock.head);
-            let mut victim = None;
-            while !cur.is_null() {
-                // SAFETY: nodes of a locked chain are live.
-                let c = unsafe { &*cur };
-                if !c.second_chance() {
-                    // SAFETY: consecutive nodes of our chain.
-                    unsafe { lock.unlink(prev, cur) };
-                    victim = Some(cur);
-                    break;
-                }
-                prev = cur;
-                cur = c.next(link);
-            }
+            let victim = lock.unlink_first(|c| !c.second_chance());
             drop(lock);
             if let Some(v) = victim {
                 if account {

@@ -332,6 +332,26 @@ impl<K, V> BucketLock<K, V> {
         following
     }
 
+    /// Unlinks the first node of the chain for which `pred` holds; that node (now owned
+    /// by the caller, to retire once), or `None`.
+    #[inline]
+    pub(crate) fn unlink_first(&mut self, mut pred: impl FnMut(&Node<K, V>) -> bool) -> Option<*mut Node<K, V>> {
+        let link = self.table().link;
+        let (mut prev, mut cur) = (ptr::null_mut(), self.head);
+        while !cur.is_null() {
+            // SAFETY: nodes of a locked chain are live.
+            let c = unsafe { &*cur };
+            if pred(c) {
+                // SAFETY: `prev` and `cur` are consecutive nodes of our chain.
+                unsafe { self.unlink(prev, cur) };
+                return Some(cur);
+            }
+            prev = cur;
+            cur = c.next(link);
+        }
+        None
+    }
+
     /// Puts `node` in `victim`'s place in the chain (same key, new value).
     ///
     /// # Safety
