@@ -29,49 +29,26 @@ fn respond(id: u64) -> Response {
 pub fn run(n: usize) -> Scenario {
     let bound = (n / 200).max(1);
 
-    let ordinary = {
-        let w = Window::open();
-        let mut s = Sampler::new(n);
-        let mut cache: StdMap<u64, Response> = StdMap::new();
-        for i in 0..n {
-            let id = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let ordinary = serve(
+        "std::collections::HashMap",
+        n,
+        StdMap::new(),
+        |cache, id| {
             cache.entry(id).or_insert_with(|| respond(id));
-            s.tick(i, &w);
-        }
-        let row = Row {
-            map: "std::collections::HashMap",
-            peak: w.peak(),
-            held: w.held(),
-            live: cache.len(),
-            cleaned: None,
-            samples: s.finish(&w),
-        };
-        drop(cache);
-        row
-    };
-
-    let leakless = {
-        let w = Window::open();
-        let mut s = Sampler::new(n);
-        let mut cache: LruMap<u64, Response> = LruMap::new(bound);
-        for i in 0..n {
-            let id = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        },
+        StdMap::len,
+    );
+    let leakless = serve(
+        "leakless::LruMap",
+        n,
+        LruMap::new(bound),
+        |cache, id| {
             if cache.get(&id).is_none() {
                 cache.insert(id, respond(id));
             }
-            s.tick(i, &w);
-        }
-        let row = Row {
-            map: "leakless::LruMap",
-            peak: w.peak(),
-            held: w.held(),
-            live: cache.len(),
-            cleaned: None,
-            samples: s.finish(&w),
-        };
-        drop(cache);
-        row
-    };
+        },
+        LruMap::len,
+    );
 
     Scenario {
         rule: Rule::Bounded,
@@ -81,4 +58,24 @@ pub fn run(n: usize) -> Scenario {
         ordinary: vec![ordinary],
         leakless,
     }
+}
+
+/// `n` distinct request ids through `cache` (`request` looks one up and stores it on a
+/// miss); the row is measured with the cache still alive.
+fn serve<C>(
+    map: &'static str,
+    n: usize,
+    mut cache: C,
+    mut request: impl FnMut(&mut C, u64),
+    len: impl Fn(&C) -> usize,
+) -> Row {
+    let w = Window::open();
+    let mut s = Sampler::new(n);
+    for i in 0..n {
+        request(&mut cache, (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        s.tick(i, &w);
+    }
+    let row = Row { map, peak: w.peak(), held: w.held(), live: len(&cache), cleaned: None, samples: s.finish(&w) };
+    drop(cache);
+    row
 }
