@@ -396,7 +396,7 @@ impl<K: Eq + Hash, V, F: Finalizer<K, V>, S: BuildHasher> FinalizingMap<K, V, F,
             RawEntry::Occupied(mut o) => Some(core::mem::replace(o.get_mut(), (key, value))),
             RawEntry::Vacant(v) => {
                 v.insert((key, value));
-                raw.ctl.counters.insertions += 1;
+                raw.ctl.counters.add(crate::policy::Small::Insertions, 1);
                 None
             }
         }

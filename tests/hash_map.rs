@@ -220,3 +220,15 @@ fn lookups_through_borrow() {
     assert_eq!(m.get_key_value("key"), Some((&"key".to_string(), &vec![1, 2])));
     assert_eq!(m.remove_entry("key"), Some(("key".to_string(), vec![1, 2])));
 }
+
+/// A map of maps stores one `HashMap` header per inner map, inline in its outer table:
+/// the header costs at most 64 bytes more than `std`'s with the same hasher (the shrink
+/// threshold, the policy, the floor and the counters behind `stats()`).
+#[test]
+fn header_is_at_most_64_bytes_over_std() {
+    use std::mem::size_of;
+    type A = ahash::RandomState;
+    let ours = size_of::<HashMap<u64, u64, A>>();
+    let std = size_of::<StdMap<u64, u64, A>>();
+    assert!(ours <= std + 64, "leakless::HashMap is {ours} bytes, std's {std}");
+}

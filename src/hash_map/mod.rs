@@ -678,7 +678,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
             hashbrown::hash_table::Entry::Vacant(v) => {
                 v.insert((key, value));
                 if COUNT {
-                    self.raw.ctl.counters.insertions += 1;
+                    self.raw.ctl.counters.add(crate::policy::Small::Insertions, 1);
                 }
                 None
             }

@@ -34,10 +34,10 @@ where
         M: Default,
         S2: Default,
     {
-        let mut guard = self.inner_mut(k1);
-        let old = guard.insert(k2, k3, value);
+        let (entry, mut outer) = self.find_or_create_inner(k1);
+        let old = super::guard::edit(entry, &mut outer, |mid| mid.insert(k2, k3, value));
         if old.is_some() {
-            guard.counters.removed(crate::policy::RemovalCause::Replaced, 1);
+            outer.counters.removed(crate::policy::RemovalCause::Replaced, 1);
         }
         old
     }
@@ -138,7 +138,8 @@ where
         M: InnerLookup<Q3>,
         Q3: ?Sized,
     {
-        self.get_inner_mut(k1)?.remove(k2, k3)
+        let (entry, mut outer) = self.find_inner(k1)?;
+        super::guard::edit(entry, &mut outer, |mid| mid.remove(k2, k3))
     }
 
     /// An iterator over every leaf `(&K1, &K2, &K3, &V)`, in arbitrary order.

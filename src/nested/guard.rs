@@ -3,6 +3,7 @@
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::ops::{Deref, DerefMut};
+use core::panic::AssertUnwindSafe;
 
 use hashbrown::hash_table::OccupiedEntry;
 
@@ -43,30 +44,29 @@ use crate::raw::Control;
 pub struct InnerMut<'a, K1: Hash, M: InnerCollection, S: BuildHasher> {
     /// `Some` until the guard is dropped.
     pub(super) entry: Option<OccupiedEntry<'a, (K1, M)>>,
-    pub(super) ctl: &'a mut Control,
-    pub(super) hash_builder: &'a S,
-    pub(super) leaves: &'a mut usize,
-    pub(super) counters: &'a mut Counters,
+    pub(super) outer: Outer<'a, S>,
     /// The inner collection's `len()` when the guard was made.
     pub(super) before: usize,
     /// Whether pruning may shrink the outer table (not while `retain` walks its buckets).
     pub(super) may_shrink: bool,
 }
 
+/// The parts of a [`NestedMap`](super::NestedMap) besides its outer table that settling
+/// an edited inner collection updates.
+pub(super) struct Outer<'a, S> {
+    pub(super) ctl: &'a mut Control,
+    pub(super) hash_builder: &'a S,
+    pub(super) leaves: &'a mut usize,
+    pub(super) counters: &'a mut Counters,
+}
+
 impl<'a, K1: Hash, M: InnerCollection, S: BuildHasher> InnerMut<'a, K1, M, S> {
     /// A guard over the inner collection of `entry`, remembering its length. With
     /// `may_shrink`, pruning it may also shrink the outer table.
     #[inline]
-    pub(super) fn new(
-        entry: OccupiedEntry<'a, (K1, M)>,
-        ctl: &'a mut Control,
-        hash_builder: &'a S,
-        leaves: &'a mut usize,
-        counters: &'a mut Counters,
-        may_shrink: bool,
-    ) -> Self {
+    pub(super) fn new(entry: OccupiedEntry<'a, (K1, M)>, outer: Outer<'a, S>, may_shrink: bool) -> Self {
         let before = entry.get().1.len();
-        Self { entry: Some(entry), ctl, hash_builder, leaves, counters, before, may_shrink }
+        Self { entry: Some(entry), outer, before, may_shrink }
     }
 
     /// The outer key.
@@ -118,44 +118,76 @@ impl<K1: Hash, M: InnerCollection, S: BuildHasher> Drop for InnerMut<'_, K1, M, 
     #[inline]
     fn drop(&mut self) {
         let Some(entry) = self.entry.take() else { return };
-        let after = entry.get().1.len();
-        if after != self.before {
-            self.count(after);
+        // Shrinking rehashes with the user's `Hash`; never risk a second panic (an abort)
+        // while one unwinds. The next removal shrinks instead.
+        let may_shrink = self.may_shrink && !std::thread::panicking();
+        settle(entry, &mut self.outer, self.before, may_shrink);
+    }
+}
+
+/// Run `f` on the inner collection of `entry`, then settle it as an [`InnerMut`] guard
+/// does when dropped.
+///
+/// The two-level helpers use this instead of a guard: a guard must be kept in memory
+/// for its unwinding path, which costs every call a dozen stores. Here the unwinding
+/// path is a caught panic that settles (without shrinking, which would run the user's
+/// `Hash` again) and then resumes unwinding.
+#[inline(always)]
+pub(super) fn edit<K1: Hash, M: InnerCollection, S: BuildHasher, R>(
+    mut entry: OccupiedEntry<'_, (K1, M)>,
+    outer: &mut Outer<'_, S>,
+    f: impl FnOnce(&mut M) -> R,
+) -> R {
+    let before = entry.get().1.len();
+    let inner = &mut entry.get_mut().1;
+    match std::panic::catch_unwind(AssertUnwindSafe(|| f(inner))) {
+        Ok(result) => {
+            settle(entry, outer, before, true);
+            result
         }
-        if entry.get().1.is_empty() {
-            self.prune(entry);
+        Err(payload) => {
+            settle(entry, outer, before, false);
+            std::panic::resume_unwind(payload)
         }
     }
 }
 
-impl<'a, K1: Hash, M: InnerCollection, S: BuildHasher> InnerMut<'a, K1, M, S> {
-    /// Bring the leaf count and the counters up to date with the inner collection's new
-    /// length `after`.
-    #[inline]
-    fn count(&mut self, after: usize) {
+/// Bring the leaf count and the counters up to date with the inner collection of
+/// `entry`, whose length was `before`, and remove it from the outer map if it is empty.
+/// With `may_shrink`, that removal may also shrink the outer table.
+#[inline(always)]
+fn settle<K1: Hash, M: InnerCollection, S: BuildHasher>(
+    entry: OccupiedEntry<'_, (K1, M)>,
+    outer: &mut Outer<'_, S>,
+    before: usize,
+    may_shrink: bool,
+) {
+    let after = entry.get().1.len();
+    if after != before {
         // Cannot underflow while the leaf count is right; wrapping keeps a wrong
         // user-supplied `len` from panicking in a destructor (validate() reports it).
-        *self.leaves = self.leaves.wrapping_sub(self.before).wrapping_add(after);
-        if after > self.before {
-            self.counters.insertions += (after - self.before) as u64;
+        *outer.leaves = outer.leaves.wrapping_sub(before).wrapping_add(after);
+        if after > before {
+            outer.counters.add(crate::policy::Small::Insertions, (after - before) as u64);
         } else {
-            self.counters.removed(RemovalCause::Explicit, (self.before - after) as u64);
+            outer.counters.removed(RemovalCause::Explicit, (before - after) as u64);
         }
     }
+    if entry.get().1.is_empty() {
+        prune(entry, outer, may_shrink);
+    }
+}
 
-    /// Remove the (empty) inner collection of `entry` from the outer map.
-    #[cold]
-    #[inline(never)]
-    fn prune(&mut self, entry: OccupiedEntry<'a, (K1, M)>) {
-        let (pruned, vacant) = entry.remove();
-        self.counters.pruned += 1;
-        // Shrinking rehashes with the user's `Hash`; never risk a second panic (an abort)
-        // while one unwinds. The next removal shrinks instead.
-        if self.may_shrink && !std::thread::panicking() {
-            self.ctl.maybe_shrink(vacant.into_table(), hasher(self.hash_builder));
-        }
-        drop(pruned);
+/// Remove the (empty) inner collection of `entry` from the outer map.
+#[cold]
+#[inline(never)]
+fn prune<K1: Hash, M, S: BuildHasher>(entry: OccupiedEntry<'_, (K1, M)>, outer: &mut Outer<'_, S>, may_shrink: bool) {
+    let (pruned, vacant) = entry.remove();
+    outer.counters.add(crate::policy::Small::Pruned, 1);
+    if may_shrink {
+        outer.ctl.maybe_shrink(vacant.into_table(), hasher(outer.hash_builder));
     }
+    drop(pruned);
 }
 
 impl<K1, M, S> fmt::Debug for InnerMut<'_, K1, M, S>

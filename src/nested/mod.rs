@@ -26,6 +26,11 @@ use crate::raw::Control;
 
 pub use collection::{InnerCollection, InnerLookup, InnerMap};
 pub use guard::InnerMut;
+use guard::Outer;
+
+/// An outer entry and the parts of the map that settling it updates.
+type Found<'a, K1, M, S> = (OccupiedEntry<'a, (K1, M)>, Outer<'a, S>);
+use hashbrown::hash_table::OccupiedEntry;
 pub use iter::{InnerIter, Iter};
 
 /// A two-level [`NestedMap`] whose inner maps are `leakless` [`HashMap`]s (so inner maps
@@ -282,7 +287,7 @@ impl<K1, M, S> NestedMap<K1, M, S> {
     /// ```
     pub fn stats(&self) -> Stats {
         let mut stats = self.counters.snapshot();
-        stats.shrinks = self.outer.raw.ctl.counters.shrinks;
+        stats.shrinks = self.outer.raw.ctl.counters.snapshot().shrinks;
         stats
     }
 }
@@ -325,13 +330,40 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         K1: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        let (entry, outer) = self.find_inner(k1)?;
+        Some(InnerMut::new(entry, outer, true))
+    }
+
+    /// The outer entry of `k1`, if present, and the parts settling it updates.
+    #[inline(always)]
+    fn find_inner<Q>(&mut self, k1: &Q) -> Option<Found<'_, K1, M, S>>
+    where
+        K1: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         if self.outer.is_empty() {
             return None;
         }
         let hash = make_hash(&self.outer.hash_builder, k1);
         let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
         let entry = raw.table.find_entry(hash, equivalent(k1)).ok()?;
-        Some(InnerMut::new(entry, &mut raw.ctl, hash_builder, leaves, counters, true))
+        Some((entry, Outer { ctl: &mut raw.ctl, hash_builder, leaves, counters }))
+    }
+
+    /// The outer entry of `k1`, created with an empty inner collection if absent, and
+    /// the parts settling it updates.
+    #[inline(always)]
+    fn find_or_create_inner(&mut self, k1: K1) -> Found<'_, K1, M, S>
+    where
+        M: Default,
+    {
+        let hash = make_hash(&self.outer.hash_builder, &k1);
+        let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
+        let entry = match Control::entry(&mut raw.table, hash, equivalent(&k1), hasher(hash_builder)) {
+            hashbrown::hash_table::Entry::Occupied(o) => o,
+            hashbrown::hash_table::Entry::Vacant(v) => v.insert((k1, M::default())),
+        };
+        (entry, Outer { ctl: &mut raw.ctl, hash_builder, leaves, counters })
     }
 
     /// A guard giving mutable access to the inner collection of `k1`, created empty
@@ -354,13 +386,8 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     where
         M: Default,
     {
-        let hash = make_hash(&self.outer.hash_builder, &k1);
-        let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
-        let entry = match Control::entry(&mut raw.table, hash, equivalent(&k1), hasher(hash_builder)) {
-            hashbrown::hash_table::Entry::Occupied(o) => o,
-            hashbrown::hash_table::Entry::Vacant(v) => v.insert((k1, M::default())),
-        };
-        InnerMut::new(entry, &mut raw.ctl, hash_builder, leaves, counters, true)
+        let (entry, outer) = self.find_or_create_inner(k1);
+        InnerMut::new(entry, outer, true)
     }
 
     /// Run `f` on the inner collection of `k1`, if present, and remove it if `f` leaves
@@ -499,7 +526,8 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         for index in 0..raw.table.num_buckets() {
             let Ok(entry) = raw.table.get_bucket_entry(index) else { continue };
             // Shrinking would move the buckets this loop walks: shrink once, below.
-            let mut guard = InnerMut::new(entry, &mut raw.ctl, hash_builder, leaves, counters, false);
+            let outer = Outer { ctl: &mut raw.ctl, hash_builder, leaves, counters };
+            let mut guard = InnerMut::new(entry, outer, false);
             let (k1, inner) = guard.key_and_inner();
             f(k1, inner);
         }
@@ -524,10 +552,10 @@ impl<K1: Eq + Hash, M: InnerMap, S: BuildHasher> NestedMap<K1, M, S> {
     where
         M: Default,
     {
-        let mut guard = self.inner_mut(k1);
-        let old = InnerMap::insert(&mut *guard, k2, value);
+        let (entry, mut outer) = self.find_or_create_inner(k1);
+        let old = guard::edit(entry, &mut outer, |inner| InnerMap::insert(inner, k2, value));
         if old.is_some() {
-            guard.counters.removed(RemovalCause::Replaced, 1);
+            outer.counters.removed(RemovalCause::Replaced, 1);
         }
         old
     }
@@ -623,8 +651,8 @@ impl<K1: Eq + Hash, M: InnerMap, S: BuildHasher> NestedMap<K1, M, S> {
         M: InnerLookup<Q2>,
         Q2: ?Sized,
     {
-        let mut guard = self.get_inner_mut(k1)?;
-        InnerLookup::remove(&mut *guard, k2)
+        let (entry, mut outer) = self.find_inner(k1)?;
+        guard::edit(entry, &mut outer, |inner| InnerLookup::remove(inner, k2))
     }
 
     /// An iterator over every leaf `(&K1, &K2, &V)`, in arbitrary order.

@@ -33,4 +33,4 @@ pub use tinylfu::{TinyLfuMeta, WTinyLfu};
 pub use weigher::{UnitWeigher, Weigher};
 
 pub(crate) use finalizer::{finalize_each, PanicSlot};
-pub(crate) use stats::Counters;
+pub(crate) use stats::{Counters, Small};

@@ -30,21 +30,22 @@ use crate::policy::{Counters, RemovalCause, ShrinkPolicy};
 /// What a table needs besides its elements: the floor, the shrink policy, the counters.
 /// Kept apart from the table so entry guards can borrow both at once.
 ///
-/// `repr(C)`, hot fields first: a map of maps stores thousands of these inline in its
-/// outer table, and every lookup, insert and removal touches only the fields up to the
-/// first few counters, so they share as few cache lines as possible with the table
-/// header and the hasher beside them.
+/// 64 bytes, `repr(C)`, hot fields first: a map of maps stores thousands of these
+/// inline in its outer table, and every lookup, insert and removal touches only the
+/// cached shrink threshold and the first counters, so they share as few cache lines as
+/// possible with the table header and the hasher beside them.
 #[derive(Clone, Default)]
 #[repr(C)]
 pub(crate) struct Control {
-    /// A removal that leaves fewer entries than this may shrink a table of
-    /// `checked_buckets` buckets; at or above it, it certainly does not.
-    shrink_below: usize,
-    /// The bucket count `shrink_below` was computed for (0: not computed yet).
-    checked_buckets: usize,
+    /// A removal that leaves fewer entries than this may shrink the table whose bucket
+    /// count `checked_shift` records; at or above it, it certainly does not. A threshold
+    /// above `u32::MAX` is not cached (`checked_shift` stays 0: every removal checks).
+    shrink_below: u32,
+    /// `log2(buckets) + 1` of the table `shrink_below` was computed for; 0: not computed.
+    checked_shift: u8,
+    pub(crate) shrink: ShrinkPolicy,
     pub(crate) counters: Counters,
     pub(crate) floor: usize,
-    pub(crate) shrink: ShrinkPolicy,
 }
 
 impl Control {
@@ -69,7 +70,7 @@ impl Control {
     /// Shrink `table` if the policy says so. Two comparisons when it does not.
     #[inline]
     pub(crate) fn maybe_shrink<T>(&mut self, table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
-        if table.len() < self.shrink_below || table.num_buckets() != self.checked_buckets {
+        if table.len() < self.shrink_below as usize || bucket_shift(table.num_buckets()) != self.checked_shift {
             self.shrink_slow(table, hasher);
         }
     }
@@ -131,7 +132,7 @@ impl Control {
 
     /// Forget the cached threshold (after the policy or the floor changed).
     pub(crate) fn invalidate(&mut self) {
-        self.checked_buckets = 0;
+        self.checked_shift = 0;
         self.shrink_below = 0;
     }
 
@@ -146,19 +147,29 @@ impl Control {
         if let Some(target) = policy.shrink_target(len, full_capacity(buckets), self.floor) {
             table.shrink_to(target, hasher);
             if table.num_buckets() < buckets {
-                self.counters.shrinks += 1;
+                self.counters.add(crate::policy::Small::Shrinks, 1);
             } else {
                 // Rounding to a power of two (or the floor) kept the bucket count: try
                 // again only once the table has emptied much further.
-                self.checked_buckets = buckets;
-                self.shrink_below = len / 2;
+                self.remember(buckets, len / 2);
                 return;
             }
         }
         let buckets = table.num_buckets();
-        self.checked_buckets = buckets;
         let policy = self.policy_for(buckets, core::mem::size_of::<T>());
-        self.shrink_below = policy.shrink_threshold(full_capacity(buckets), self.floor);
+        self.remember(buckets, policy.shrink_threshold(full_capacity(buckets), self.floor));
+    }
+
+    /// Cache `threshold` as the shrink threshold of a table of `buckets` buckets.
+    fn remember(&mut self, buckets: usize, threshold: usize) {
+        match u32::try_from(threshold) {
+            Ok(threshold) => {
+                self.shrink_below = threshold;
+                self.checked_shift = bucket_shift(buckets);
+            }
+            // Tables of billions of entries recompute on every removal instead.
+            Err(_) => self.invalidate(),
+        }
     }
 
     /// The policy for a table of `buckets` buckets of `size` bytes: the map's own, or
@@ -174,6 +185,12 @@ impl Control {
             self.shrink
         }
     }
+}
+
+/// `log2(buckets) + 1` (`buckets` is a power of two; 0 never comes out).
+#[inline(always)]
+fn bucket_shift(buckets: usize) -> u8 {
+    buckets.trailing_zeros() as u8 + 1
 }
 
 /// A table whose buckets take at most this many bytes shrinks by its policy's
@@ -273,7 +290,7 @@ impl<T> RawTable<T> {
         let keep = if self.ctl.shrink.is_never() { full_capacity(self.table.num_buckets()) } else { self.ctl.floor };
         let old = core::mem::replace(&mut self.table, HashTable::with_capacity(keep));
         if old.num_buckets() > self.table.num_buckets() {
-            self.ctl.counters.shrinks += 1;
+            self.ctl.counters.add(crate::policy::Small::Shrinks, 1);
         }
         self.ctl.counters.removed(cause, old.len() as u64);
         old
@@ -302,7 +319,7 @@ impl<T> RawTable<T> {
         let before = self.table.num_buckets();
         self.table.shrink_to(min_capacity, hasher);
         if self.table.num_buckets() < before {
-            self.ctl.counters.shrinks += 1;
+            self.ctl.counters.add(crate::policy::Small::Shrinks, 1);
         }
     }
 
@@ -399,7 +416,7 @@ mod tests {
             let (len, room) = (t.len(), full_capacity(t.table.num_buckets()));
             assert!(room <= (16 * len).max(3) * 2, "room for {room} with {len} left");
         }
-        assert_eq!(t.ctl.counters.shrinks, 2);
+        assert_eq!(t.ctl.counters.snapshot().shrinks, 2);
         assert_eq!(t.allocation_size(), 0, "empty: everything given back");
         t.validate(h, |a, b| a == b);
     }
@@ -421,6 +438,6 @@ mod tests {
             }
         }
         assert!(t.table.num_buckets() < peak);
-        assert!(t.ctl.counters.shrinks > 0);
+        assert!(t.ctl.counters.snapshot().shrinks > 0);
     }
 }

@@ -50,7 +50,7 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
             match self.raw.table.entry(hash, |s| s.hash == hash && s.key.matches(key), stored_hash) {
                 hashbrown::hash_table::Entry::Vacant(v) => {
                     v.insert(Slot { key: K::downgrade(strong), value, hash });
-                    self.raw.ctl.counters.insertions += 1;
+                    self.raw.ctl.counters.add(crate::policy::Small::Insertions, 1);
                     return None;
                 }
                 hashbrown::hash_table::Entry::Occupied(mut o) if stepped => {
@@ -322,14 +322,11 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
             let first = table.find_bucket_index(s.hash, |o| o.hash == s.hash && o.key.matches(key));
             assert_eq!(first, Some(index), "validate: the live key in bucket {index} is stored twice");
         }
-        let c = &self.raw.ctl.counters;
-        let left: u64 = RemovalCause::ALL
-            .iter()
-            .filter(|c| **c != RemovalCause::Replaced)
-            .map(|cause| c.removed[cause.index()])
-            .sum();
+        let c = self.raw.ctl.counters.snapshot();
+        let left: u64 =
+            RemovalCause::ALL.iter().filter(|c| **c != RemovalCause::Replaced).map(|cause| c.removals(*cause)).sum();
         assert_eq!(c.insertions - left, self.len() as u64, "validate: insertions - removals != len()");
-        assert!(c.pruned <= c.removed[RemovalCause::Collected.index()], "validate: more entries pruned than collected");
+        assert!(c.pruned <= c.removals(RemovalCause::Collected), "validate: more entries pruned than collected");
         assert!(self.cursor <= self.cursor_buckets, "validate: the sweep cursor is out of the table");
     }
 }

@@ -604,7 +604,7 @@ impl<K: WeakKey, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
             let (s, _) = entry.remove();
             raw.ctl.counters.removed(cause, 1);
             if cause == RemovalCause::Collected {
-                raw.ctl.counters.pruned += 1;
+                raw.ctl.counters.add(crate::policy::Small::Pruned, 1);
             }
             slot.run(|| finalizer.finalize(s.key, s.value, cause));
         }

@@ -108,7 +108,7 @@ pub(super) fn remove_if_dead<K: WeakKey, V, F: Finalizer<K, V>>(
     }
     let (s, _) = entry.remove();
     raw.ctl.counters.removed(RemovalCause::Collected, 1);
-    raw.ctl.counters.pruned += 1;
+    raw.ctl.counters.add(crate::policy::Small::Pruned, 1);
     slot.run(|| finalizer.finalize(s.key, s.value, RemovalCause::Collected));
     true
 }
