@@ -8,9 +8,9 @@ use core::hash::{BuildHasher, Hash};
 
 use hashbrown::hash_table::Entry as RawEntry;
 
-use crate::hash_map::{equivalent, hasher, make_hash, DefaultHashBuilder, HashMap, Iter, IterMut, Keys, Values};
-use crate::policy::{finalize_each, Finalizer, NoopFinalizer, PanicSlot, RemovalCause, ShrinkPolicy, Stats};
-use crate::raw::{Control, RawTable};
+use crate::hash_map::{self, hasher, DefaultHashBuilder, HashMap, Iter, IterMut, Keys, Values};
+use crate::policy::{finalize_each, Finalizer, NoopFinalizer, PanicSlot, RemovalCause, ShrinkPolicy, Small, Stats};
+use crate::raw::RawTable;
 use crate::TryReserveError;
 
 /// An unbounded map that hands every departing value to a finalizer, exactly once, with
@@ -391,12 +391,11 @@ impl<K: Eq + Hash, V, F: Finalizer<K, V>, S: BuildHasher> FinalizingMap<K, V, F,
     /// Store `(key, value)`, returning the old pair if the key was present.
     fn replace_entry(&mut self, key: K, value: V) -> Option<(K, V)> {
         let HashMap { raw, hash_builder } = &mut self.map;
-        let hash = make_hash(hash_builder, &key);
-        match Control::entry(&mut raw.table, hash, equivalent(&key), hasher(hash_builder)) {
+        match hash_map::entry_in(&mut raw.table, hash_builder, &key) {
             RawEntry::Occupied(mut o) => Some(core::mem::replace(o.get_mut(), (key, value))),
             RawEntry::Vacant(v) => {
                 v.insert((key, value));
-                raw.ctl.counters.add(crate::policy::Small::Insertions, 1);
+                raw.ctl.counters.add(Small::Insertions, 1);
                 None
             }
         }

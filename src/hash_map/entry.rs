@@ -6,7 +6,7 @@ use core::hash::{BuildHasher, Hash};
 use hashbrown::hash_table;
 
 use super::hasher;
-use crate::policy::RemovalCause;
+use crate::policy::{RemovalCause, Small};
 use crate::raw::Control;
 
 /// A view into a single entry of a [`HashMap`](crate::HashMap), occupied or vacant.
@@ -336,7 +336,7 @@ impl<'a, K, V, S> VacantEntry<'a, K, V, S> {
     /// if let Entry::Vacant(v) = m.entry(4) { assert_eq!(*v.insert_entry(1).key(), 4); }
     /// ```
     pub fn insert_entry(self, value: V) -> OccupiedEntry<'a, K, V, S> {
-        self.ctl.counters.add(crate::policy::Small::Insertions, 1);
+        self.ctl.counters.add(Small::Insertions, 1);
         let inner = self.inner.insert((self.key, value));
         OccupiedEntry { inner, ctl: self.ctl, hash_builder: self.hash_builder }
     }

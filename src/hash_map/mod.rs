@@ -11,8 +11,8 @@ use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
 use crate::error::TryReserveError;
-use crate::policy::{RemovalCause, ShrinkPolicy, Stats};
-use hashbrown::HashTable;
+use crate::policy::{RemovalCause, ShrinkPolicy, Small, Stats};
+use hashbrown::{hash_table, HashTable};
 
 use crate::raw::{Control, RawTable};
 
@@ -81,7 +81,11 @@ pub struct HashMap<K, V, S = DefaultHashBuilder> {
 /// The entry for `key` in `table`, hashed by `hash_builder` (none in an empty table,
 /// which is not hashed for).
 #[inline]
-fn find_mut_in<'t, K, V, Q, S>(table: &'t mut HashTable<(K, V)>, hash_builder: &S, key: &Q) -> Option<&'t mut (K, V)>
+pub(crate) fn find_entry_in<'t, K, V, Q, S>(
+    table: &'t mut HashTable<(K, V)>,
+    hash_builder: &S,
+    key: &Q,
+) -> Option<hash_table::OccupiedEntry<'t, (K, V)>>
 where
     K: Borrow<Q>,
     Q: Hash + Eq + ?Sized,
@@ -90,8 +94,19 @@ where
     if table.is_empty() {
         None
     } else {
-        table.find_mut(make_hash(hash_builder, key), equivalent(key))
+        table.find_entry(make_hash(hash_builder, key), equivalent(key)).ok()
     }
+}
+
+/// The slot for `key` in `table`, hashed by `hash_builder`, after making room for one
+/// more element (see [`Control::entry`]).
+#[inline]
+pub(crate) fn entry_in<'t, K: Hash + Eq, V, S: BuildHasher>(
+    table: &'t mut HashTable<(K, V)>,
+    hash_builder: &S,
+    key: &K,
+) -> hash_table::Entry<'t, (K, V)> {
+    Control::entry(table, make_hash(hash_builder, key), equivalent(key), hasher(hash_builder))
 }
 
 #[inline]
@@ -501,13 +516,12 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     /// assert_eq!(words["a"], 2);
     /// ```
     pub fn entry(&mut self, key: K) -> Entry<'_, K, V, S> {
-        let hash = make_hash(&self.hash_builder, &key);
         let HashMap { raw, hash_builder } = self;
-        match Control::entry(&mut raw.table, hash, equivalent(&key), hasher(hash_builder)) {
-            hashbrown::hash_table::Entry::Occupied(inner) => {
+        match entry_in(&mut raw.table, hash_builder, &key) {
+            hash_table::Entry::Occupied(inner) => {
                 Entry::Occupied(OccupiedEntry { inner, ctl: &mut raw.ctl, hash_builder })
             }
-            hashbrown::hash_table::Entry::Vacant(inner) => {
+            hash_table::Entry::Vacant(inner) => {
                 Entry::Vacant(VacantEntry { inner, key, ctl: &mut raw.ctl, hash_builder })
             }
         }
@@ -590,7 +604,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
         Q: Hash + Eq + ?Sized,
     {
         let HashMap { raw, hash_builder } = self;
-        let found = find_mut_in(&mut raw.table, hash_builder, key);
+        let found = find_entry_in(&mut raw.table, hash_builder, key).map(hash_table::OccupiedEntry::into_mut);
         raw.ctl.counters.lookup(found.is_some());
         found.map(|(_, v)| v)
     }
@@ -602,7 +616,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        find_mut_in(&mut self.raw.table, &self.hash_builder, key)
+        find_entry_in(&mut self.raw.table, &self.hash_builder, key).map(hash_table::OccupiedEntry::into_mut)
     }
 
     /// Mutable references to the values of `N` distinct keys at once; `None` for keys
@@ -667,18 +681,17 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     /// stats only if `COUNT` (a map of maps counts them in its own instead).
     #[inline]
     pub(crate) fn insert_counted<const COUNT: bool>(&mut self, key: K, value: V) -> Option<V> {
-        let hash = make_hash(&self.hash_builder, &key);
-        match Control::entry(&mut self.raw.table, hash, equivalent(&key), hasher(&self.hash_builder)) {
-            hashbrown::hash_table::Entry::Occupied(mut o) => {
+        match entry_in(&mut self.raw.table, &self.hash_builder, &key) {
+            hash_table::Entry::Occupied(mut o) => {
                 if COUNT {
                     self.raw.ctl.counters.removed(RemovalCause::Replaced, 1);
                 }
                 Some(core::mem::replace(&mut o.get_mut().1, value))
             }
-            hashbrown::hash_table::Entry::Vacant(v) => {
+            hash_table::Entry::Vacant(v) => {
                 v.insert((key, value));
                 if COUNT {
-                    self.raw.ctl.counters.add(crate::policy::Small::Insertions, 1);
+                    self.raw.ctl.counters.add(Small::Insertions, 1);
                 }
                 None
             }

@@ -9,7 +9,7 @@ use hashbrown::hash_table::OccupiedEntry;
 
 use super::InnerCollection;
 use crate::hash_map::hasher;
-use crate::policy::{Counters, RemovalCause};
+use crate::policy::{Counters, RemovalCause, Small};
 use crate::raw::Control;
 
 /// Mutable access to the inner collection of one outer key of a
@@ -168,7 +168,7 @@ fn settle<K1: Hash, M: InnerCollection, S: BuildHasher>(
         // user-supplied `len` from panicking in a destructor (validate() reports it).
         *outer.leaves = outer.leaves.wrapping_sub(before).wrapping_add(after);
         if after > before {
-            outer.counters.add(crate::policy::Small::Insertions, (after - before) as u64);
+            outer.counters.add(Small::Insertions, (after - before) as u64);
         } else {
             outer.counters.removed(RemovalCause::Explicit, (before - after) as u64);
         }
@@ -183,7 +183,7 @@ fn settle<K1: Hash, M: InnerCollection, S: BuildHasher>(
 #[inline(never)]
 fn prune<K1: Hash, M, S: BuildHasher>(entry: OccupiedEntry<'_, (K1, M)>, outer: &mut Outer<'_, S>, may_shrink: bool) {
     let (pruned, vacant) = entry.remove();
-    outer.counters.add(crate::policy::Small::Pruned, 1);
+    outer.counters.add(Small::Pruned, 1);
     if may_shrink {
         outer.ctl.maybe_shrink(vacant.into_table(), hasher(outer.hash_builder));
     }

@@ -20,9 +20,8 @@ mod traits;
 use core::borrow::Borrow;
 use core::hash::{BuildHasher, Hash};
 
-use crate::hash_map::{self, equivalent, hasher, make_hash, DefaultHashBuilder, HashMap};
-use crate::policy::{Counters, RemovalCause, ShrinkPolicy, Stats};
-use crate::raw::Control;
+use crate::hash_map::{self, hasher, DefaultHashBuilder, HashMap};
+use crate::policy::{Counters, RemovalCause, ShrinkPolicy, Small, Stats};
 
 pub use collection::{InnerCollection, InnerLookup, InnerMap};
 pub use guard::InnerMut;
@@ -287,7 +286,7 @@ impl<K1, M, S> NestedMap<K1, M, S> {
     /// ```
     pub fn stats(&self) -> Stats {
         let mut stats = self.counters.snapshot();
-        stats.shrinks = self.outer.raw.ctl.counters.snapshot().shrinks;
+        stats.shrinks = self.outer.raw.ctl.counters.get(Small::Shrinks);
         stats
     }
 }
@@ -341,12 +340,8 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         K1: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if self.outer.is_empty() {
-            return None;
-        }
-        let hash = make_hash(&self.outer.hash_builder, k1);
         let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
-        let entry = raw.table.find_entry(hash, equivalent(k1)).ok()?;
+        let entry = hash_map::find_entry_in(&mut raw.table, hash_builder, k1)?;
         Some((entry, Outer { ctl: &mut raw.ctl, hash_builder, leaves, counters }))
     }
 
@@ -357,9 +352,8 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     where
         M: Default,
     {
-        let hash = make_hash(&self.outer.hash_builder, &k1);
         let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
-        let entry = match Control::entry(&mut raw.table, hash, equivalent(&k1), hasher(hash_builder)) {
+        let entry = match hash_map::entry_in(&mut raw.table, hash_builder, &k1) {
             hashbrown::hash_table::Entry::Occupied(o) => o,
             hashbrown::hash_table::Entry::Vacant(v) => v.insert((k1, M::default())),
         };
@@ -426,11 +420,7 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         K1: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if self.outer.is_empty() {
-            return None;
-        }
-        let hash = make_hash(&self.outer.hash_builder, k1);
-        let (_, inner) = self.outer.raw.remove::<true>(hash, equivalent(k1), hasher(&self.outer.hash_builder))?;
+        let (_, inner) = self.outer.remove_counted::<true, Q>(k1)?;
         let n = inner.len();
         self.leaves = self.leaves.wrapping_sub(n);
         self.counters.removed(RemovalCause::Explicit, n as u64);

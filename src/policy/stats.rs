@@ -233,7 +233,7 @@ impl Counters {
     }
 
     /// The full value of the inline counter `which`.
-    fn get(&self, which: Small) -> u64 {
+    pub(crate) fn get(&self, which: Small) -> u64 {
         let carry = self.cold.as_ref().map_or(0, |c| c.carries[which as usize]);
         (carry << 32) | u64::from(self.small[which as usize])
     }

@@ -28,7 +28,7 @@ use hashbrown::hash_table;
 use hashbrown::HashTable;
 
 use crate::error::TryReserveError;
-use crate::policy::{EvictionPolicy, MetaArena};
+use crate::policy::{EvictionPolicy, MetaArena, Small};
 use crate::raw::{full_capacity, Control};
 
 /// One entry of the arena: the facade's item and the policy's metadata.
@@ -112,7 +112,7 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
         v.push(Node { item, meta: P::Meta::default() });
         self.entry.insert(i);
         self.policy.on_insert(self.nodes, i, self.hash);
-        self.ctl.counters.add(crate::policy::Small::Insertions, 1);
+        self.ctl.counters.add(Small::Insertions, 1);
         i
     }
 
@@ -134,7 +134,7 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
         if let Some(slot) = index.get_bucket_mut(bucket) {
             *slot = victim;
         }
-        ctl.counters.add(crate::policy::Small::Insertions, 1);
+        ctl.counters.add(Small::Insertions, 1);
         reuse_slot(nodes, policy, victim, item, hash)
     }
 }
@@ -267,7 +267,7 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         let nodes = &self.nodes.0;
         self.index.insert_unique(hash, i, |&j| hasher(&nodes[j as usize].item));
         self.policy.on_insert(&mut self.nodes, i, hash);
-        self.ctl.counters.add(crate::policy::Small::Insertions, 1);
+        self.ctl.counters.add(Small::Insertions, 1);
         i
     }
 
@@ -285,7 +285,7 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         let old = reuse_slot(&mut self.nodes, &mut self.policy, index, item, hash);
         let nodes = &self.nodes.0;
         self.index.insert_unique(hash, index, |&j| hasher(&nodes[j as usize].item));
-        self.ctl.counters.add(crate::policy::Small::Insertions, 1);
+        self.ctl.counters.add(Small::Insertions, 1);
         old
     }
 

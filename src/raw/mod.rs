@@ -25,7 +25,7 @@ pub(crate) mod arena;
 use hashbrown::HashTable;
 
 use crate::error::TryReserveError;
-use crate::policy::{Counters, RemovalCause, ShrinkPolicy};
+use crate::policy::{Counters, RemovalCause, ShrinkPolicy, Small};
 
 /// What a table needs besides its elements: the floor, the shrink policy, the counters.
 /// Kept apart from the table so entry guards can borrow both at once.
@@ -147,7 +147,7 @@ impl Control {
         if let Some(target) = policy.shrink_target(len, full_capacity(buckets), self.floor) {
             table.shrink_to(target, hasher);
             if table.num_buckets() < buckets {
-                self.counters.add(crate::policy::Small::Shrinks, 1);
+                self.counters.add(Small::Shrinks, 1);
             } else {
                 // Rounding to a power of two (or the floor) kept the bucket count: try
                 // again only once the table has emptied much further.
@@ -290,7 +290,7 @@ impl<T> RawTable<T> {
         let keep = if self.ctl.shrink.is_never() { full_capacity(self.table.num_buckets()) } else { self.ctl.floor };
         let old = core::mem::replace(&mut self.table, HashTable::with_capacity(keep));
         if old.num_buckets() > self.table.num_buckets() {
-            self.ctl.counters.add(crate::policy::Small::Shrinks, 1);
+            self.ctl.counters.add(Small::Shrinks, 1);
         }
         self.ctl.counters.removed(cause, old.len() as u64);
         old
@@ -319,7 +319,7 @@ impl<T> RawTable<T> {
         let before = self.table.num_buckets();
         self.table.shrink_to(min_capacity, hasher);
         if self.table.num_buckets() < before {
-            self.ctl.counters.add(crate::policy::Small::Shrinks, 1);
+            self.ctl.counters.add(Small::Shrinks, 1);
         }
     }
 

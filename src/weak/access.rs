@@ -5,7 +5,7 @@ use core::hash::BuildHasher;
 
 use super::{stored_hash, Entry, OccupiedEntry, Slot, VacantEntry, WeakKey, WeakKeyMap};
 use crate::error::TryReserveError;
-use crate::policy::{Finalizer, PanicSlot, RemovalCause};
+use crate::policy::{Finalizer, PanicSlot, RemovalCause, Small};
 
 impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     #[inline]
@@ -50,7 +50,7 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
             match self.raw.table.entry(hash, |s| s.hash == hash && s.key.matches(key), stored_hash) {
                 hashbrown::hash_table::Entry::Vacant(v) => {
                     v.insert(Slot { key: K::downgrade(strong), value, hash });
-                    self.raw.ctl.counters.add(crate::policy::Small::Insertions, 1);
+                    self.raw.ctl.counters.add(Small::Insertions, 1);
                     return None;
                 }
                 hashbrown::hash_table::Entry::Occupied(mut o) if stepped => {

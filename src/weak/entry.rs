@@ -5,7 +5,7 @@ use core::fmt;
 use hashbrown::hash_table;
 
 use super::{stored_hash, Slot, WeakKey};
-use crate::policy::RemovalCause;
+use crate::policy::{RemovalCause, Small};
 use crate::raw::Control;
 
 /// A view into one entry of a [`WeakKeyMap`](super::WeakKeyMap), live or vacant.
@@ -309,7 +309,7 @@ impl<'a, K: WeakKey, V> VacantEntry<'a, K, V> {
     /// assert_eq!(*v.insert(4), 4);
     /// ```
     pub fn insert(self, value: V) -> &'a mut V {
-        self.ctl.counters.add(crate::policy::Small::Insertions, 1);
+        self.ctl.counters.add(Small::Insertions, 1);
         &mut self.inner.insert(Slot { key: self.key, value, hash: self.hash }).into_mut().value
     }
 }

@@ -43,7 +43,7 @@ mod sweep;
 mod traits;
 
 use crate::hash_map::DefaultHashBuilder;
-use crate::policy::{Finalizer, NoopFinalizer, PanicSlot, RemovalCause, ShrinkPolicy, Stats};
+use crate::policy::{Finalizer, NoopFinalizer, PanicSlot, RemovalCause, ShrinkPolicy, Small, Stats};
 use crate::raw::RawTable;
 
 pub use entry::{Entry, OccupiedEntry, VacantEntry};
@@ -604,7 +604,7 @@ impl<K: WeakKey, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
             let (s, _) = entry.remove();
             raw.ctl.counters.removed(cause, 1);
             if cause == RemovalCause::Collected {
-                raw.ctl.counters.add(crate::policy::Small::Pruned, 1);
+                raw.ctl.counters.add(Small::Pruned, 1);
             }
             slot.run(|| finalizer.finalize(s.key, s.value, cause));
         }

@@ -2,7 +2,7 @@
 //! growth, and the full sweep (see the module docs of [`super`]).
 
 use super::{stored_hash, Slot, WeakKey, WeakKeyMap, SWEEP_STEP};
-use crate::policy::{Finalizer, PanicSlot, RemovalCause};
+use crate::policy::{Finalizer, PanicSlot, RemovalCause, Small};
 use crate::raw::RawTable;
 
 impl<K: WeakKey, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
@@ -108,7 +108,7 @@ pub(super) fn remove_if_dead<K: WeakKey, V, F: Finalizer<K, V>>(
     }
     let (s, _) = entry.remove();
     raw.ctl.counters.removed(RemovalCause::Collected, 1);
-    raw.ctl.counters.add(crate::policy::Small::Pruned, 1);
+    raw.ctl.counters.add(Small::Pruned, 1);
     slot.run(|| finalizer.finalize(s.key, s.value, RemovalCause::Collected));
     true
 }
