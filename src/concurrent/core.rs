@@ -138,7 +138,7 @@ impl<K, V, S> Inner<K, V, S> {
     #[inline]
     pub(crate) fn drain(&self) {
         if self.garbage.has_reclaimed() {
-            self.garbage.drain(self.finalizer.as_ref());
+            self.garbage.drain(self.finalizer.as_ref(), || self.len());
         }
     }
 
@@ -151,6 +151,22 @@ impl<K, V, S> Inner<K, V, S> {
             }
             None => drop((key, value)),
         }
+    }
+
+    /// A new unlinked node, built in a spare allocation when the pinned slot has one.
+    #[inline]
+    fn new_node(&self, pin: &Pin<'_, K, V>, hash: u32, key: K, value: V, weight: u64) -> *mut Node<K, V> {
+        match self.garbage.take_spare(pin) {
+            // SAFETY: the pool hands each spare allocation to one slot, and the slot's
+            // holder (us) takes it once.
+            Some(spare) => unsafe { Node::reuse(spare, hash, key, value, weight) },
+            None => Node::alloc(hash, key, value, weight),
+        }
+    }
+
+    /// Spare node allocations held, in the pool and by the slots.
+    pub(crate) fn spares(&self) -> usize {
+        self.garbage.pooled_spares() + self.pool.sum(|c| c.spares.load(Ordering::Relaxed) as u64) as usize
     }
 
     /// The weight of an entry (1 without a weigher), clamped to what a node records.
@@ -261,8 +277,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                 return false;
             }
         }
-        let node = Owned(Node::alloc(hash, key, value, weight));
         let pin = self.pin();
+        let node = Owned(self.new_node(&pin, hash, key, value, weight));
         let table = self.root_or_init(&pin);
         self.help(table, &pin);
         // SAFETY: `table` was reached from the root under `pin`.
@@ -403,29 +419,31 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                     self.finalize_now(key, value, RemovalCause::Rejected);
                     return (if absent { Computed::Unchanged } else { Computed::Removed }, result);
                 }
-                let node = Node::alloc(hash, key, value, weight);
+                // User code is done: pin (before unlocking, so the table stays protected
+                // after the lock is gone) and build the node in the pinned slot's spare.
+                let pin = self.pin();
+                let node = self.new_node(&pin, hash, key, value, weight);
                 if absent {
                     lock.push(node);
-                    (Computed::Inserted, weight, None)
+                    (Computed::Inserted, weight, None, pin)
                 } else {
                     // SAFETY: consecutive nodes of our chain; `node` unpublished.
                     unsafe { lock.replace(prev, cur, node) };
-                    (Computed::Replaced, weight, Some(cur))
+                    (Computed::Replaced, weight, Some(cur), pin)
                 }
             }
             (Ok(None), false) => {
                 // SAFETY: consecutive nodes of our chain.
                 unsafe { lock.unlink(prev, cur) };
-                (Computed::Removed, 0, Some(cur))
+                // Pin before unlocking, as above.
+                (Computed::Removed, 0, Some(cur), self.pin())
             }
         };
-        // Pin before unlocking, so the table stays protected after the lock is gone.
-        let pin = self.pin();
         let table = lock.table_ptr();
         drop(lock);
         // SAFETY: not retired while we held the lock, and pinned since.
         let table = unsafe { &*table };
-        let (computed, weight, old) = outcome;
+        let (computed, weight, old, pin) = outcome;
         match computed {
             Computed::Inserted => {
                 self.admitted(&pin, weight);
@@ -469,9 +487,10 @@ impl<K, V, S> Drop for Inner<K, V, S> {
         let mut departing: Vec<(*mut Node<K, V>, RemovalCause)> = Vec::new();
         let mut handles = Vec::new();
         for slot in self.pool.slots_mut() {
-            let (handle, batch) = slot.take();
+            let (handle, batch, spare) = slot.take();
             handles.extend(handle);
             departing.extend(batch.into_iter().map(super::node::split_cause));
+            super::reclaim::free_spares(spare);
         }
         // Dropping every handle and then the collector drops the collector's global
         // state, which runs every deferred function still pending: retired batches land

@@ -38,17 +38,38 @@ pub(crate) struct Node<K, V> {
 }
 
 impl<K, V> Node<K, V> {
-    /// A new unlinked node on the heap, as a raw pointer owned by the caller.
-    pub(crate) fn alloc(hash: u32, key: K, value: V, weight: u64) -> *mut Self {
+    /// An unlinked node.
+    #[inline(always)]
+    fn fresh(hash: u32, key: K, value: V, weight: u64) -> Self {
         let w = weight.min(MAX_NODE_WEIGHT) as u32;
-        let node = Box::into_raw(Box::new(Node {
+        Node {
             links: [AtomicPtr::new(ptr::null_mut()), AtomicPtr::new(ptr::null_mut())],
             hash,
             // New entries start referenced: CLOCK gives them one pass of grace.
             meta: AtomicU32::new(w << 1 | REFERENCED),
             key,
             value,
-        }));
+        }
+    }
+
+    /// A new unlinked node built in `spare`, a spare allocation (see `reclaim`), as a raw
+    /// pointer owned by the caller.
+    ///
+    /// # Safety
+    ///
+    /// - `spare` came from [`Node::alloc`], its node was moved out (by
+    ///   [`reclaim::empty_node`](super::reclaim::empty_node)), and nobody else uses it.
+    #[inline(always)]
+    pub(crate) unsafe fn reuse(spare: *mut Self, hash: u32, key: K, value: V, weight: u64) -> *mut Self {
+        // SAFETY: a `Box<Node>` allocation holding no node (the contract), so writable
+        // and freeable as a `Box<Node>` again.
+        unsafe { spare.write(Self::fresh(hash, key, value, weight)) };
+        spare
+    }
+
+    /// A new unlinked node on the heap, as a raw pointer owned by the caller.
+    pub(crate) fn alloc(hash: u32, key: K, value: V, weight: u64) -> *mut Self {
+        let node = Box::into_raw(Box::new(Self::fresh(hash, key, value, weight)));
         // Head words keep a chain summary above the address (see `untagged`): x86_64 user
         // space addresses stay below 2^47 unless a program maps memory higher on purpose.
         if untagged(node) != node {

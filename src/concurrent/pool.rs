@@ -60,6 +60,8 @@ pub(crate) struct SlotCounters {
     pub(crate) shrinks: AtomicU64,
     /// Bytes this slot retired (nodes plus their batch entry).
     pub(crate) retired_bytes: AtomicU64,
+    /// Spare node allocations the slot holds (see [`Slot::spare`]).
+    pub(crate) spares: AtomicUsize,
 }
 
 impl SlotCounters {
@@ -73,6 +75,7 @@ impl SlotCounters {
             removed: [z(), z(), z(), z(), z(), z(), z()],
             shrinks: z(),
             retired_bytes: z(),
+            spares: AtomicUsize::new(0),
         }
     }
 
@@ -102,7 +105,8 @@ impl SlotCounters {
     }
 }
 
-/// Retired nodes not yet handed to the collector, each tagged with its removal cause.
+/// Retired nodes not yet handed to the collector, each tagged with its removal cause; or
+/// (untagged) spare node allocations.
 pub(crate) type Batch<K, V> = Vec<*mut Node<K, V>>;
 
 /// One epoch participant and the state of whoever holds it.
@@ -111,6 +115,9 @@ pub(crate) struct Slot<K, V> {
     busy: AtomicBool,
     handle: UnsafeCell<Option<LocalHandle>>,
     pub(crate) batch: UnsafeCell<Batch<K, V>>,
+    /// Spare node allocations taken from the map's pool for this slot's inserts (see
+    /// `reclaim`'s module docs); never held by a temporary participant.
+    pub(crate) spare: UnsafeCell<Batch<K, V>>,
     /// Write operations through this slot (for rate-limited maintenance).
     pub(crate) ops: UnsafeCell<usize>,
     /// Inserts and removals through this slot (for rate-limited load checks), counted
@@ -128,6 +135,7 @@ impl<K, V> Slot<K, V> {
             busy: AtomicBool::new(false),
             handle: UnsafeCell::new(None),
             batch: UnsafeCell::new(Vec::new()),
+            spare: UnsafeCell::new(Vec::new()),
             ops: UnsafeCell::new(0),
             checks: UnsafeCell::new([0; 2]),
             clock: UnsafeCell::new([0; 2]),
@@ -152,8 +160,8 @@ impl<K, V> Slot<K, V> {
         })
     }
 
-    /// Takes the batch and the handle out for teardown.
-    pub(crate) fn take(&mut self) -> (Option<LocalHandle>, Batch<K, V>) {
+    /// Takes the handle, the retirement batch and the spare allocations out for teardown.
+    pub(crate) fn take(&mut self) -> (Option<LocalHandle>, Batch<K, V>, Batch<K, V>) {
         let handle = self.handle.with_mut(|h| {
             // SAFETY: `&mut self`: nobody else can hold the slot.
             unsafe { (*h).take() }
@@ -162,7 +170,11 @@ impl<K, V> Slot<K, V> {
             // SAFETY: as above.
             unsafe { core::mem::take(&mut *b) }
         });
-        (handle, batch)
+        let spare = self.spare.with_mut(|b| {
+            // SAFETY: as above.
+            unsafe { core::mem::take(&mut *b) }
+        });
+        (handle, batch, spare)
     }
 }
 
@@ -182,7 +194,21 @@ struct Leases {
     id: u64,
     /// Per leased slot: 0 free; otherwise 1 plus twice the number of pins its holder has
     /// on it (written only by the holder once claimed).
-    words: Box<[AtomicUsize]>,
+    words: Box<[LeaseWord]>,
+}
+
+/// A lease word on a cache line of its own: its holder writes it on every pin and
+/// unpin, which must not invalidate the line the other holders' words are on.
+#[repr(align(128))]
+struct LeaseWord(AtomicUsize);
+
+impl core::ops::Deref for LeaseWord {
+    type Target = AtomicUsize;
+
+    #[inline(always)]
+    fn deref(&self) -> &AtomicUsize {
+        &self.0
+    }
 }
 
 /// Map identities for the lease caches; 0 means none.
@@ -200,7 +226,10 @@ impl<K, V> Pool<K, V> {
         let id = NEXT_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         Pool {
             slots: (0..leased + shared).map(|_| Slot::new()).collect(),
-            leases: std::sync::Arc::new(Leases { id, words: (0..leased).map(|_| AtomicUsize::new(0)).collect() }),
+            leases: std::sync::Arc::new(Leases {
+                id,
+                words: (0..leased).map(|_| LeaseWord(AtomicUsize::new(0))).collect(),
+            }),
             spill: SlotCounters::new(),
         }
     }

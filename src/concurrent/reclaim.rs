@@ -40,6 +40,22 @@
 //! drains within a few operations after the reader unpins: however many nodes a
 //! round holds, it is one deferred function, so the collector's per-flush limit
 //! (8 bags) does not throttle it.
+//!
+//! # Spare allocations
+//!
+//! A drained node's key and value move out, but its allocation need not be freed: the
+//! drain keeps the emptied allocations of a batch, as one *spare* batch, in the map's
+//! `spares` pool, and inserts build their nodes in spare allocations before asking the
+//! allocator. A write-heavy map then recycles node memory in batches of [`BATCH`]
+//! instead of a `malloc` and a `free` per entry (which, with frees arriving in bursts
+//! of whole rounds, also miss the allocator's per-thread caches). The pool is bounded:
+//! it keeps at most a [`SPARE_SHARE`]th of the live entries, or [`SPARE_MIN`] while
+//! the map holds at least that many (so an emptied map keeps none); a drain frees what
+//! does not fit, and the periodic maintenance step trims the pool and the maintaining
+//! slot's own spares when the map has shrunk since. A slot takes a whole batch from the pool when its
+//! own runs out, so a slot holds at most one batch. Spare allocations are counted in
+//! `allocation_size()`; the pool is locked only with `try_lock`, once per batch, and
+//! a contended pool is skipped (the allocator is used instead).
 
 use core::mem::size_of;
 use core::ptr;
@@ -55,7 +71,7 @@ use crate::policy::{Finalizer, PanicSlot, RemovalCause};
 /// Nodes per sealed batch.
 pub(crate) const BATCH: usize = if cfg!(leakless_loom) { 2 } else { 64 };
 /// Write operations per slot between maintenance steps.
-pub(crate) const MAINTAIN_EVERY: usize = if cfg!(leakless_loom) { 4 } else { 64 };
+pub(crate) const MAINTAIN_EVERY: usize = if cfg!(leakless_loom) { 4 } else { 256 };
 /// Rounds of garbage handed to the collector and not yet released, at most.
 pub(crate) const MAX_ROUNDS: usize = 2;
 /// Write operations per slot between maintenance steps while a backlog waits (see
@@ -70,6 +86,16 @@ pub(crate) const BACKLOG_EVERY: usize = 4;
 pub(crate) const BACKLOG_SHARE: usize = 8;
 /// Collector flushes per maintenance step, at most.
 pub(crate) const MAX_FLUSHES: usize = if cfg!(leakless_loom) { 2 } else { 16 };
+/// A map keeps at most `1 / SPARE_SHARE` of its live entries' allocations as spares...
+pub(crate) const SPARE_SHARE: usize = 16;
+/// ...or this many while it holds at least as many entries, whichever is more.
+pub(crate) const SPARE_MIN: usize = 2 * BATCH;
+
+/// The most spare allocations a map of `live` entries keeps: none once it is empty.
+#[inline]
+fn spare_limit(live: usize) -> usize {
+    (live / SPARE_SHARE).max(SPARE_MIN.min(live))
+}
 
 /// A boxed batch on its way through the collector and the `reclaimed` stack.
 pub(crate) struct Sealed<K, V> {
@@ -94,6 +120,10 @@ pub(crate) struct Garbage<K, V> {
     pub(crate) tables_freed: AtomicU64,
     /// Bytes of retired tables not yet freed.
     pub(crate) table_bytes: AtomicU64,
+    /// Batches of spare node allocations (untagged; see the module docs).
+    spares: std::sync::Mutex<Vec<Batch<K, V>>>,
+    /// Allocations in `spares`; changed only while holding its lock.
+    spare_nodes: AtomicUsize,
 }
 
 /// Bytes one retirement accounts for: the node and its batch entry.
@@ -112,7 +142,89 @@ impl<K, V> Garbage<K, V> {
             backlog: AtomicUsize::new(0),
             tables_freed: AtomicU64::new(0),
             table_bytes: AtomicU64::new(0),
+            spares: std::sync::Mutex::new(Vec::new()),
+            spare_nodes: AtomicUsize::new(0),
         }
+    }
+
+    /// A spare node allocation for the slot `pin` holds, taking a batch from the pool
+    /// when the slot has none left; `None` if the pool is empty (or busy).
+    #[inline]
+    pub(crate) fn take_spare(&self, pin: &Pin<'_, K, V>) -> Option<*mut Node<K, V>> {
+        let slot = pin.slot();
+        slot.spare.with_mut(|spare| {
+            // SAFETY: the spare batch belongs to the slot we hold (pool invariants).
+            let spare = unsafe { &mut *spare };
+            let node = match spare.pop() {
+                Some(node) => node,
+                None => {
+                    // A temporary participant's slot is dropped with it: it keeps none.
+                    if pin.is_temporary() || self.spare_nodes.load(Ordering::Relaxed) == 0 {
+                        return None;
+                    }
+                    *spare = self.take_spare_batch()?;
+                    spare.pop()?
+                }
+            };
+            slot.counters.spares.store(spare.len(), Ordering::Relaxed);
+            Some(node)
+        })
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn take_spare_batch(&self) -> Option<Batch<K, V>> {
+        let mut pool = self.spares.try_lock().ok()?;
+        let batch = pool.pop()?;
+        self.spare_nodes.fetch_sub(batch.len(), Ordering::Relaxed);
+        Some(batch)
+    }
+
+    /// Allocations held in the spare pool (the slots' own are counted per slot).
+    pub(crate) fn pooled_spares(&self) -> usize {
+        self.spare_nodes.load(Ordering::Relaxed)
+    }
+
+    /// Puts a batch of emptied node allocations in the spare pool if it fits the bound
+    /// for `live` entries, and frees it otherwise.
+    fn keep_spares(&self, batch: Batch<K, V>, live: usize) {
+        if self.spare_nodes.load(Ordering::Relaxed) + batch.len() <= spare_limit(live) {
+            if let Ok(mut pool) = self.spares.try_lock() {
+                self.spare_nodes.fetch_add(batch.len(), Ordering::Relaxed);
+                pool.push(batch);
+                return;
+            }
+        }
+        free_spares(batch);
+    }
+
+    /// Frees spare allocations until the pool, and separately the spare batch of the
+    /// slot `pin` holds, fit the bound for `live` entries.
+    pub(crate) fn trim_spares(&self, pin: &Pin<'_, K, V>, live: usize) {
+        let limit = spare_limit(live);
+        let slot = pin.slot();
+        slot.spare.with_mut(|spare| {
+            // SAFETY: the spare batch belongs to the slot we hold (pool invariants).
+            let spare = unsafe { &mut *spare };
+            if spare.len() > limit {
+                free_spares(spare.split_off(limit));
+                slot.counters.spares.store(spare.len(), Ordering::Relaxed);
+            }
+        });
+        if self.spare_nodes.load(Ordering::Relaxed) <= limit {
+            return;
+        }
+        let Ok(mut pool) = self.spares.try_lock() else {
+            return;
+        };
+        let mut surplus = Vec::new();
+        while self.spare_nodes.load(Ordering::Relaxed) > limit {
+            let Some(batch) = pool.pop() else { break };
+            self.spare_nodes.fetch_sub(batch.len(), Ordering::Relaxed);
+            surplus.push(batch);
+        }
+        drop(pool);
+        surplus.into_iter().for_each(free_spares);
     }
 
     /// Retires an unlinked node: its value leaves the map for `cause`.
@@ -215,15 +327,19 @@ impl<K, V> Garbage<K, V> {
 
     /// The periodic step of a write operation: seal and flush every
     /// [`MAINTAIN_EVERY`] operations through this slot, and flush every
-    /// [`BACKLOG_EVERY`] while a backlog waits. `live` counts the map's entries.
-    pub(crate) fn maintain(&self, pin: &Pin<'_, K, V>, live: impl FnOnce() -> usize) {
+    /// [`BACKLOG_EVERY`] while a backlog waits; trim the spare pool. `live` counts the
+    /// map's entries.
+    pub(crate) fn maintain(&self, pin: &Pin<'_, K, V>, live: impl Fn() -> usize) {
         let due = pin.slot().ops.with_mut(|ops| {
             // SAFETY: the counter belongs to the slot we hold.
             let ops = unsafe { &mut *ops };
             *ops = ops.wrapping_add(1);
-            *ops % MAINTAIN_EVERY == 0 || (*ops % BACKLOG_EVERY == 0 && self.backlogged(pin, live))
+            *ops % MAINTAIN_EVERY == 0 || (*ops % BACKLOG_EVERY == 0 && self.backlogged(pin, &live))
         });
         if due {
+            if self.spare_nodes.load(Ordering::Relaxed) > 0 || pin.slot().counters.spares.load(Ordering::Relaxed) > 0 {
+                self.trim_spares(pin, live());
+            }
             self.seal(pin);
             if !self.limbo.load(Ordering::Relaxed).is_null()
                 || self.in_flight.load(Ordering::Relaxed) > 0
@@ -236,7 +352,7 @@ impl<K, V> Garbage<K, V> {
 
     /// `true` if a retired table waits, or the nodes waiting for reclamation are at
     /// least a [`BACKLOG_SHARE`]th of the `live` entries.
-    fn backlogged(&self, pin: &Pin<'_, K, V>, live: impl FnOnce() -> usize) -> bool {
+    fn backlogged(&self, pin: &Pin<'_, K, V>, live: impl Fn() -> usize) -> bool {
         if self.table_bytes.load(Ordering::Relaxed) > 0 {
             return true;
         }
@@ -280,10 +396,16 @@ impl<K, V> Garbage<K, V> {
         !self.reclaimed.load(Ordering::Relaxed).is_null()
     }
 
-    /// Frees every reclaimed node, passing its key and value to `finalizer` (or dropping
-    /// them when there is none). Call unpinned and without bucket locks. A panicking
-    /// finalizer or `Drop` does not stop the others; the first panic is re-raised.
-    pub(crate) fn drain(&self, finalizer: Option<&std::sync::Mutex<Box<dyn Finalizer<K, V> + Send>>>) {
+    /// Empties every reclaimed node, passing its key and value to `finalizer` (or
+    /// dropping them when there is none), and keeps the allocations as spares or frees
+    /// them (`live` counts the map's entries, for the spare pool's bound). Call unpinned
+    /// and without bucket locks. A panicking finalizer or `Drop` does not stop the
+    /// others; the first panic is re-raised.
+    pub(crate) fn drain(
+        &self,
+        finalizer: Option<&std::sync::Mutex<Box<dyn Finalizer<K, V> + Send>>>,
+        live: impl FnOnce() -> usize,
+    ) {
         if !self.has_reclaimed() {
             return;
         }
@@ -298,22 +420,28 @@ impl<K, V> Garbage<K, V> {
         let mut list = self.reclaimed.swap(ptr::null_mut(), Ordering::Acquire);
         let mut panics = PanicSlot::default();
         let mut freed = 0u64;
+        let live = live();
         while !list.is_null() {
             // SAFETY: batches on the stack were pushed once by the collector and are
             // owned by whoever swapped the stack out: us.
             let sealed = unsafe { Box::from_raw(list) };
             list = sealed.next;
-            for &p in &sealed.nodes {
-                let (node, cause) = split_cause(p);
+            let mut nodes = sealed.nodes;
+            for p in &mut nodes {
+                let (node, cause) = split_cause(*p);
                 // SAFETY: the collector ran this batch's deferred function, so no reader
-                // can reach the node any more (reclaim protocol, step 3).
-                let (key, value) = unsafe { take_node(node) };
+                // can reach the node any more (reclaim protocol, step 3); each node of
+                // the batch is emptied once, here.
+                let (key, value) = unsafe { empty_node(node) };
+                *p = node;
                 freed += node_bytes::<K, V>();
                 match fin.as_deref_mut() {
                     Some(f) => panics.run(|| f.finalize(key, value, cause)),
                     None => panics.run(|| drop((key, value))),
                 }
             }
+            // Every node of the batch is now an empty allocation.
+            self.keep_spares(nodes, live);
         }
         self.freed_bytes.fetch_add(freed, Ordering::Relaxed);
         drop(fin);
@@ -387,10 +515,39 @@ fn push_list<K, V>(stack: &AtomicPtr<Sealed<K, V>>, head: *mut Sealed<K, V>, tai
 ///
 /// # Safety
 ///
-/// - `node` came from [`Node::alloc`], is unreachable by every other thread, and is
-///   taken once.
+/// - `node` came from [`Node::alloc`] or [`Node::reuse`], is unreachable by every other
+///   thread, and is taken once.
 pub(crate) unsafe fn take_node<K, V>(node: *mut Node<K, V>) -> (K, V) {
-    // SAFETY: forwarded contract: we own the allocation.
+    // SAFETY: forwarded contract: we own the allocation, which has a `Box<Node>`'s layout.
     let Node { key, value, .. } = *unsafe { Box::from_raw(node) };
     (key, value)
+}
+
+/// Moves the key and value out of a node, leaving its allocation empty: a spare, to
+/// reuse with [`Node::reuse`] or free with [`free_spares`].
+///
+/// # Safety
+///
+/// - As for [`take_node`].
+pub(crate) unsafe fn empty_node<K, V>(node: *mut Node<K, V>) -> (K, V) {
+    // SAFETY: forwarded contract; the node is read out once and its memory is treated as
+    // uninitialized afterwards.
+    let Node { key, value, .. } = unsafe { node.read() };
+    (key, value)
+}
+
+/// Frees spare (emptied) node allocations.
+pub(crate) fn free_spares<K, V>(spares: Batch<K, V>) {
+    for node in spares {
+        // SAFETY: a spare is a `Box<Node>` allocation whose node was moved out
+        // (`empty_node`) and that only its batch names; each is freed once.
+        unsafe { std::alloc::dealloc(node.cast(), core::alloc::Layout::new::<Node<K, V>>()) };
+    }
+}
+
+impl<K, V> Drop for Garbage<K, V> {
+    fn drop(&mut self) {
+        let pool = self.spares.get_mut().unwrap_or_else(|e| e.into_inner());
+        core::mem::take(pool).into_iter().for_each(free_spares);
+    }
 }

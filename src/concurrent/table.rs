@@ -41,7 +41,7 @@ pub(crate) const MIN_BUCKETS: usize = 8;
 pub(crate) const MAX_BUCKETS: usize = 1 << 31;
 
 pub(crate) struct Table<K, V> {
-    pub(crate) buckets: Box<[AtomicPtr<Node<K, V>>]>,
+    pub(crate) buckets: Buckets<K, V>,
     pub(crate) mask: usize,
     /// Which of a node's links this table's chains use.
     pub(crate) link: usize,
@@ -57,26 +57,20 @@ pub(crate) struct Table<K, V> {
 impl<K, V> Table<K, V> {
     /// A new empty table of `buckets` (a power of two) buckets.
     pub(crate) fn alloc(buckets: usize, generation: u64) -> *mut Self {
-        debug_assert!(buckets.is_power_of_two());
-        let buckets: Box<[AtomicPtr<Node<K, V>>]> = (0..buckets).map(|_| AtomicPtr::new(ptr::null_mut())).collect();
-        Self::with_buckets(buckets, generation)
+        match Self::try_alloc(buckets, generation) {
+            Ok(table) => table,
+            Err(crate::TryReserveError::AllocError { layout }) => std::alloc::handle_alloc_error(layout),
+            Err(e) => panic!("leakless: {e}"),
+        }
     }
 
     /// As [`Table::alloc`], reporting a refused bucket array instead of aborting.
     pub(crate) fn try_alloc(buckets: usize, generation: u64) -> Result<*mut Self, crate::TryReserveError> {
         debug_assert!(buckets.is_power_of_two());
-        let mut v: Vec<AtomicPtr<Node<K, V>>> = Vec::new();
-        v.try_reserve_exact(buckets).map_err(|_| {
-            match core::alloc::Layout::array::<AtomicPtr<Node<K, V>>>(buckets) {
-                Ok(layout) => crate::TryReserveError::AllocError { layout },
-                Err(_) => crate::TryReserveError::CapacityOverflow,
-            }
-        })?;
-        v.extend((0..buckets).map(|_| AtomicPtr::new(ptr::null_mut())));
-        Ok(Self::with_buckets(v.into_boxed_slice(), generation))
+        Ok(Self::with_buckets(empty_buckets(buckets)?, generation))
     }
 
-    fn with_buckets(buckets: Box<[AtomicPtr<Node<K, V>>]>, generation: u64) -> *mut Self {
+    fn with_buckets(buckets: Buckets<K, V>, generation: u64) -> *mut Self {
         Box::into_raw(Box::new(Table {
             mask: buckets.len() - 1,
             buckets,
@@ -264,6 +258,40 @@ impl<K, V> Table<K, V> {
     /// `true` if every bucket was migrated.
     pub(crate) fn fully_migrated(&self) -> bool {
         self.done.load(Ordering::Acquire) == self.len()
+    }
+}
+
+/// A table's bucket heads.
+type Buckets<K, V> = Box<[AtomicPtr<Node<K, V>>]>;
+
+/// An array of `n > 0` empty (null) buckets.
+///
+/// Zeroed memory from the allocator: a large array comes from fresh pages, which are
+/// not written twice (and a null `AtomicPtr` is all zero bits). Under loom, whose atomics
+/// are not plain memory, the buckets are built one by one.
+fn empty_buckets<K, V>(n: usize) -> Result<Buckets<K, V>, crate::TryReserveError> {
+    let layout =
+        core::alloc::Layout::array::<AtomicPtr<Node<K, V>>>(n).map_err(|_| crate::TryReserveError::CapacityOverflow)?;
+    #[cfg(leakless_loom)]
+    {
+        let mut v: Vec<AtomicPtr<Node<K, V>>> = Vec::new();
+        v.try_reserve_exact(n).map_err(|_| crate::TryReserveError::AllocError { layout })?;
+        v.extend((0..n).map(|_| AtomicPtr::new(ptr::null_mut())));
+        Ok(v.into_boxed_slice())
+    }
+    #[cfg(not(leakless_loom))]
+    {
+        debug_assert!(layout.size() > 0);
+        // SAFETY: `layout` has a non-zero size (`n > 0` pointers).
+        let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<AtomicPtr<Node<K, V>>>();
+        if p.is_null() {
+            return Err(crate::TryReserveError::AllocError { layout });
+        }
+        // SAFETY: `p` is a fresh allocation of `layout`, the layout of `[AtomicPtr; n]`,
+        // with every byte zero; an all-zero `AtomicPtr` is a valid null pointer (it has
+        // the representation of `*mut T`). `Box<[T]>` frees with `Layout::array::<T>(n)`,
+        // the layout it was allocated with.
+        Ok(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(p, n)) })
     }
 }
 

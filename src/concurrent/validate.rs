@@ -73,7 +73,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         assert_eq!(self.walkers.load(Ordering::Relaxed), 0, "validate: a walker is still registered");
     }
 
-    /// Bytes held: tables, live nodes and pending garbage.
+    /// Bytes held: tables, live nodes, spare node allocations and pending garbage.
     pub(crate) fn allocation_size(&self) -> usize {
         let pin = self.pin();
         let mut bytes = 0;
@@ -85,6 +85,6 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                 bytes += Table::<K, V>::bytes_for(unsafe { (*next).len() });
             }
         }
-        bytes + self.len() * core::mem::size_of::<Node<K, V>>() + self.pending_garbage() as usize
+        bytes + (self.len() + self.spares()) * core::mem::size_of::<Node<K, V>>() + self.pending_garbage() as usize
     }
 }
