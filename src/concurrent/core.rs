@@ -490,7 +490,8 @@ impl<K, V, S> Drop for Inner<K, V, S> {
             let (handle, batch, spare) = slot.take();
             handles.extend(handle);
             departing.extend(batch.into_iter().map(super::node::split_cause));
-            super::reclaim::free_spares(spare);
+            // SAFETY: the slot's spares, which nothing else names once the map drops.
+            unsafe { super::reclaim::free_spares(spare) };
         }
         // Dropping every handle and then the collector drops the collector's global
         // state, which runs every deferred function still pending: retired batches land

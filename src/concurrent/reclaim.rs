@@ -185,8 +185,9 @@ impl<K, V> Garbage<K, V> {
         self.spare_nodes.load(Ordering::Relaxed)
     }
 
-    /// Puts a batch of emptied node allocations in the spare pool if it fits the bound
-    /// for `live` entries, and frees it otherwise.
+    /// Puts a batch of emptied node allocations (spares, see [`free_spares`]) owned by
+    /// the caller in the spare pool if it fits the bound for `live` entries, and frees
+    /// it otherwise.
     fn keep_spares(&self, batch: Batch<K, V>, live: usize) {
         if self.spare_nodes.load(Ordering::Relaxed) + batch.len() <= spare_limit(live) {
             if let Ok(mut pool) = self.spares.try_lock() {
@@ -195,7 +196,8 @@ impl<K, V> Garbage<K, V> {
                 return;
             }
         }
-        free_spares(batch);
+        // SAFETY: the caller's batch of emptied allocations (see `drain`), ours alone.
+        unsafe { free_spares(batch) };
     }
 
     /// Frees spare allocations until the pool, and separately the spare batch of the
@@ -207,7 +209,8 @@ impl<K, V> Garbage<K, V> {
             // SAFETY: the spare batch belongs to the slot we hold (pool invariants).
             let spare = unsafe { &mut *spare };
             if spare.len() > limit {
-                free_spares(spare.split_off(limit));
+                // SAFETY: spares of the slot we hold, split off its batch: ours alone.
+                unsafe { free_spares(spare.split_off(limit)) };
                 slot.counters.spares.store(spare.len(), Ordering::Relaxed);
             }
         });
@@ -224,7 +227,10 @@ impl<K, V> Garbage<K, V> {
             surplus.push(batch);
         }
         drop(pool);
-        surplus.into_iter().for_each(free_spares);
+        for batch in surplus {
+            // SAFETY: batches taken out of the pool under its lock: ours alone.
+            unsafe { free_spares(batch) };
+        }
     }
 
     /// Retires an unlinked node: its value leaves the map for `cause`.
@@ -537,10 +543,14 @@ pub(crate) unsafe fn empty_node<K, V>(node: *mut Node<K, V>) -> (K, V) {
 }
 
 /// Frees spare (emptied) node allocations.
-pub(crate) fn free_spares<K, V>(spares: Batch<K, V>) {
+///
+/// # Safety
+///
+/// - Every pointer in `spares` is a spare: an allocation from [`Node::alloc`] whose node
+///   was moved out by [`empty_node`], named by no other batch or thread.
+pub(crate) unsafe fn free_spares<K, V>(spares: Batch<K, V>) {
     for node in spares {
-        // SAFETY: a spare is a `Box<Node>` allocation whose node was moved out
-        // (`empty_node`) and that only its batch names; each is freed once.
+        // SAFETY: a `Box<Node>` allocation holding no node (the contract), freed once.
         unsafe { std::alloc::dealloc(node.cast(), core::alloc::Layout::new::<Node<K, V>>()) };
     }
 }
@@ -548,6 +558,9 @@ pub(crate) fn free_spares<K, V>(spares: Batch<K, V>) {
 impl<K, V> Drop for Garbage<K, V> {
     fn drop(&mut self) {
         let pool = self.spares.get_mut().unwrap_or_else(|e| e.into_inner());
-        core::mem::take(pool).into_iter().for_each(free_spares);
+        for batch in core::mem::take(pool) {
+            // SAFETY: the pool's batches, which nothing else names once the map drops.
+            unsafe { free_spares(batch) };
+        }
     }
 }
