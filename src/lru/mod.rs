@@ -121,7 +121,7 @@ fn dispose<K, V, F: Finalizer<K, V>>(finalizer: &mut F, slot: &mut PanicSlot, k:
     }
 }
 
-/// A new entry that needs more than one victim: what [`put_vacant`] leaves to
+/// A new entry that needs more than one victim: what [`place`] leaves to
 /// [`LruMap::put_more`] (`victim` still in the map).
 struct More<K, V> {
     key: K,
@@ -131,10 +131,23 @@ struct More<K, V> {
     hand_back: bool,
 }
 
-/// Store a new `(key, value)` at the place `v` found, without probing again: when it
-/// fits, or when one victim makes room (the new entry takes its slot; the victim goes
-/// to the caller if `hand_back`, else to the finalizer). `Err` if more than one victim
-/// must leave (a weight bound); nothing was evicted then.
+/// An evicted entry: handed back if `hand_back`, else passed to the finalizer.
+#[inline(always)]
+fn evicted<K, V, X, F: Finalizer<K, V>>(
+    finalizer: &mut F,
+    slot: &mut PanicSlot,
+    old: Slot<K, V, X>,
+    hand_back: bool,
+) -> Option<(K, V)> {
+    if hand_back {
+        return Some((old.key, old.value));
+    }
+    dispose(finalizer, slot, old.key, old.value, RemovalCause::Evicted);
+    None
+}
+
+/// Store a new `(key, value)` at the place `v` found, without probing again: weigh it,
+/// reject it if it alone exceeds the bound, else [`place`] it.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn put_vacant<K: Hash, V, S: BuildHasher, P: EvictionPolicy, W: EntryWeigher<K, V>, F: Finalizer<K, V>>(
@@ -155,33 +168,48 @@ fn put_vacant<K: Hash, V, S: BuildHasher, P: EvictionPolicy, W: EntryWeigher<K, 
         dispose(finalizer, slot, key, value, RemovalCause::Rejected);
         return Ok(Put { index: None, out: None });
     }
-    if !bound.is_exceeded_by(W::UNIT, v.len() + 1, *weight + w) {
+    place::<K, V, S, P, W, F>(v, key, value, w, hand_back, slot, hash_builder, bound, weight, finalizer)
+}
+
+/// Store a new entry of weight `w` at the place `v` found: when it fits, or when one
+/// victim makes room (the new entry takes its slot; the victim goes to the caller if
+/// `hand_back`, else to the finalizer). `Err` if more than one victim must leave (a
+/// weight bound); nothing was evicted then.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn place<K: Hash, V, S: BuildHasher, P: EvictionPolicy, W: EntryWeigher<K, V>, F: Finalizer<K, V>>(
+    mut v: Vacant<'_, Slot<K, V, W::Stored>, P>,
+    key: K,
+    value: V,
+    w: u64,
+    hand_back: bool,
+    slot: &mut PanicSlot,
+    hash_builder: &S,
+    bound: Bound,
+    weight: &mut u64,
+    finalizer: &mut F,
+) -> Result<Put<K, V>, More<K, V>> {
+    if !bound.is_exceeded_by(W::UNIT, v.nodes.len() + 1, *weight + w) {
         let i = v.push(Slot { key, value, weight: W::store(w) });
         *weight += w;
         return Ok(Put { index: Some(i), out: None });
     }
     let Some(victim) = v.policy.victim(v.nodes) else {
-        // A policy that never evicts: the entry cannot be stored.
+        // A policy that stops evicting: the entry cannot be stored.
         v.removed(RemovalCause::Rejected);
         dispose(finalizer, slot, key, value, RemovalCause::Rejected);
         return Ok(Put { index: None, out: None });
     };
     // (With a unit weigher, the victim's weight is a constant: no read.)
-    let victim_w = if W::UNIT { 1 } else { W::load(v.item(victim).weight) };
-    if bound.is_exceeded_by(W::UNIT, v.len(), *weight - victim_w + w) {
+    let victim_w = if W::UNIT { 1 } else { W::load(v.nodes.item(victim).weight) };
+    if bound.is_exceeded_by(W::UNIT, v.nodes.len(), *weight - victim_w + w) {
         return Err(More { key, value, w, victim, hand_back });
     }
     // One victim makes room: the new entry takes its slot.
     v.removed(RemovalCause::Evicted);
     let old = v.replace(victim, Slot { key, value, weight: W::store(w) }, hasher(hash_builder));
     *weight = *weight - victim_w + w;
-    let mut out = None;
-    if hand_back {
-        out = Some((old.key, old.value));
-    } else {
-        dispose(finalizer, slot, old.key, old.value, RemovalCause::Evicted);
-    }
-    Ok(Put { index: Some(victim), out })
+    Ok(Put { index: Some(victim), out: evicted(finalizer, slot, old, hand_back) })
 }
 
 /// A map that holds at most its [`Capacity`] — a number of entries, a total weight, or
@@ -830,7 +858,7 @@ where
         };
         let put = match put {
             Ok(put) => put,
-            Err(more) => self.put_more(hash, more, None, &mut slot),
+            Err(more) => self.put_more(hash, more, &mut slot),
         };
         slot.resume();
         Some(&mut self.core.item_mut(put.index?).value)
@@ -857,7 +885,7 @@ where
                     finalizer,
                 ) {
                     Ok(put) => put,
-                    Err(more) => self.put_more(hash, more, None, slot),
+                    Err(more) => self.put_more(hash, more, slot),
                 }
             }
         };
@@ -883,61 +911,40 @@ where
         Put { index: None, out: Some((key, old)) }
     }
 
-    /// The slow end of [`put_vacant`]: evict `more.victim` and as many more as needed
-    /// (to the finalizer, but the first to `out` if `more.hand_back`), then store.
+    /// The slow end of [`place`]: evict `more.victim` (to the caller if
+    /// `more.hand_back`, else to the finalizer) and, to the finalizer, as many more as
+    /// needed, then store the new entry.
     #[cold]
-    fn put_more(&mut self, hash: u64, more: More<K, V>, out: Option<(K, V)>, slot: &mut PanicSlot) -> Put<K, V> {
-        let More { key, value, w, victim, hand_back } = more;
-        let old = self.remove_at(victim);
-        self.core.ctl.counters.removed(RemovalCause::Evicted, 1);
-        let mut out = out;
-        if hand_back {
-            out = Some((old.key, old.value));
-        } else {
-            dispose(&mut self.finalizer, slot, old.key, old.value, RemovalCause::Evicted);
+    fn put_more(&mut self, hash: u64, mut more: More<K, V>, slot: &mut PanicSlot) -> Put<K, V> {
+        let mut out = None;
+        loop {
+            out = out.or(self.evict_at(more.victim, more.hand_back, slot));
+            let Self { core, hash_builder, bound, weight, finalizer, .. } = self;
+            let v = core.vacant(hash, hasher(hash_builder));
+            match place::<K, V, S, P, W, F>(
+                v,
+                more.key,
+                more.value,
+                more.w,
+                false,
+                slot,
+                hash_builder,
+                *bound,
+                weight,
+                finalizer,
+            ) {
+                Ok(put) => return Put { index: put.index, out },
+                Err(next) => more = next,
+            }
         }
-        self.put_rest(hash, key, value, w, out, slot)
     }
 
-    /// Store a new entry (known absent) of weight `w` that needs more than one victim:
-    /// evict (to the finalizer) until it fits. `out` is what the caller hands back.
-    #[cold]
-    fn put_rest(
-        &mut self,
-        hash: u64,
-        key: K,
-        value: V,
-        w: u64,
-        out: Option<(K, V)>,
-        slot: &mut PanicSlot,
-    ) -> Put<K, V> {
-        let Self { core, hash_builder, bound, weight, finalizer, .. } = self;
-        let hasher = hasher(hash_builder);
-        loop {
-            if !bound.is_exceeded_by(W::UNIT, core.len() + 1, *weight + w) {
-                let i = core.insert(hash, Slot { key, value, weight: W::store(w) }, hasher);
-                *weight += w;
-                return Put { index: Some(i), out };
-            }
-            let Some(victim) = core.policy.victim(&mut core.nodes) else {
-                // A policy that stops evicting: the entry cannot be stored.
-                core.ctl.counters.removed(RemovalCause::Rejected, 1);
-                dispose(finalizer, slot, key, value, RemovalCause::Rejected);
-                return Put { index: None, out };
-            };
-            let victim_w = W::load(core.item(victim).weight);
-            core.ctl.counters.removed(RemovalCause::Evicted, 1);
-            if !bound.is_exceeded_by(W::UNIT, core.len(), *weight - victim_w + w) {
-                // The last victim: the new entry takes its slot.
-                let old = core.replace(victim, hash, Slot { key, value, weight: W::store(w) }, hasher);
-                *weight = *weight - victim_w + w;
-                dispose(finalizer, slot, old.key, old.value, RemovalCause::Evicted);
-                return Put { index: Some(victim), out };
-            }
-            let old = core.remove(victim, &hasher);
-            *weight -= victim_w;
-            dispose(finalizer, slot, old.key, old.value, RemovalCause::Evicted);
-        }
+    /// Evict the entry at `victim`: handed back if `hand_back`, else finalized.
+    #[inline]
+    fn evict_at(&mut self, victim: u32, hand_back: bool, slot: &mut PanicSlot) -> Option<(K, V)> {
+        let old = self.remove_at(victim);
+        self.core.ctl.counters.removed(RemovalCause::Evicted, 1);
+        evicted(&mut self.finalizer, slot, old, hand_back)
     }
 
     /// Remove the entry at `index`, keeping the weight in step (no shrink, no counters).
@@ -952,9 +959,7 @@ where
     fn evict_to_fit(&mut self, slot: &mut PanicSlot) {
         while self.bound.is_exceeded_by(W::UNIT, self.core.len(), self.weight) {
             let Some(victim) = self.core.policy.victim(&mut self.core.nodes) else { break };
-            let old = self.remove_at(victim);
-            self.core.ctl.counters.removed(RemovalCause::Evicted, 1);
-            dispose(&mut self.finalizer, slot, old.key, old.value, RemovalCause::Evicted);
+            self.evict_at(victim, false, slot);
         }
     }
 

@@ -11,8 +11,8 @@
 //! - **Insert** probes the index once ([`Arena::entry`]): the probe that misses the key
 //!   also finds the bucket for it, and [`Vacant::push`] / [`Vacant::replace`] store the
 //!   new entry there without searching again.
-//! - **Evict-then-insert** ([`Vacant::replace`], [`Arena::replace`]) reuses the victim's
-//!   slot: no move at all.
+//! - **Evict-then-insert** ([`Vacant::replace`]) reuses the victim's slot: no move at
+//!   all.
 //! - **Memory**: the arena grows by doubling but never past `max_slots` (the map's
 //!   entry bound), and both the arena and the index shrink by the map's
 //!   [`ShrinkPolicy`](crate::ShrinkPolicy) after removals.
@@ -40,6 +40,20 @@ pub(crate) struct Node<T, M> {
 
 /// The arena's nodes, as the policy sees them.
 pub(crate) struct Nodes<T, M>(pub(crate) Vec<Node<T, M>>);
+
+impl<T, M> Nodes<T, M> {
+    /// The number of entries.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The entry at `index`.
+    #[inline(always)]
+    pub(crate) fn item(&self, index: u32) -> &T {
+        &self.0[index as usize].item
+    }
+}
 
 impl<T, M> MetaArena<M> for Nodes<T, M> {
     #[inline(always)]
@@ -79,18 +93,6 @@ pub(crate) struct Vacant<'a, T, P: EvictionPolicy> {
 const PENDING: u32 = u32::MAX;
 
 impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
-    /// The number of entries.
-    #[inline(always)]
-    pub(crate) fn len(&self) -> usize {
-        self.nodes.0.len()
-    }
-
-    /// The entry at `index`.
-    #[inline(always)]
-    pub(crate) fn item(&self, index: u32) -> &T {
-        &self.nodes.0[index as usize].item
-    }
-
     /// Count a lookup in the map's stats.
     #[inline(always)]
     pub(crate) fn lookup(&self, hit: bool) {
@@ -108,7 +110,11 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
     pub(crate) fn push(self, item: T) -> u32 {
         let v = &mut self.nodes.0;
         let i = v.len() as u32;
-        room_for_one(v, self.max_slots);
+        if v.len() == v.capacity() {
+            // Grow by doubling, but not past `max_slots`.
+            let want = (v.capacity() * 2).max(4).min(self.max_slots).max(v.len() + 1);
+            v.reserve_exact(want - v.len());
+        }
         v.push(Node { item, meta: P::Meta::default() });
         self.entry.insert(i);
         self.policy.on_insert(self.nodes, i, self.hash);
@@ -135,35 +141,14 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
             *slot = victim;
         }
         ctl.counters.add(Small::Insertions, 1);
-        reuse_slot(nodes, policy, victim, item, hash)
+        // The victim leaves the policy and the new entry enters it, in the same slot.
+        policy.on_remove(nodes, victim);
+        let node = &mut nodes.0[victim as usize];
+        let old = core::mem::replace(&mut node.item, item);
+        node.meta = P::Meta::default();
+        policy.on_insert(nodes, victim, hash);
+        old
     }
-}
-
-/// Grow `nodes` for one more node if full: by doubling, but not past `max_slots`.
-#[inline(always)]
-fn room_for_one<N>(nodes: &mut Vec<N>, max_slots: usize) {
-    if nodes.len() == nodes.capacity() {
-        let want = (nodes.capacity() * 2).max(4).min(max_slots).max(nodes.len() + 1);
-        nodes.reserve_exact(want - nodes.len());
-    }
-}
-
-/// Put `item` (hashed `hash`) in the slot of `victim`, as a new entry to the policy;
-/// the victim's item. The index is the caller's business.
-#[inline(always)]
-fn reuse_slot<T, P: EvictionPolicy>(
-    nodes: &mut Nodes<T, P::Meta>,
-    policy: &mut P,
-    victim: u32,
-    item: T,
-    hash: u64,
-) -> T {
-    policy.on_remove(nodes, victim);
-    let node = &mut nodes.0[victim as usize];
-    let old = core::mem::replace(&mut node.item, item);
-    node.meta = P::Meta::default();
-    policy.on_insert(nodes, victim, hash);
-    old
 }
 
 /// A dense arena of `T`, a hash index over it, and the policy that orders it.
@@ -198,12 +183,12 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
 
     #[inline(always)]
     pub(crate) fn len(&self) -> usize {
-        self.nodes.0.len()
+        self.nodes.len()
     }
 
     #[inline(always)]
     pub(crate) fn item(&self, index: u32) -> &T {
-        &self.nodes.0[index as usize].item
+        self.nodes.item(index)
     }
 
     #[inline(always)]
@@ -250,43 +235,19 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         }
     }
 
+    /// A [`Vacant`] place for a new entry with `hash` known to be absent (one probe).
+    #[inline]
+    pub(crate) fn vacant(&mut self, hash: u64, hasher: impl Fn(&T) -> u64) -> Vacant<'_, T, P> {
+        match self.entry(hash, |_| false, hasher) {
+            Entry::Vacant(v) => v,
+            Entry::Occupied(_) => unreachable!("no entry is equal to nothing"),
+        }
+    }
+
     /// Tell the policy the entry at `index` was used.
     #[inline(always)]
     pub(crate) fn touch(&mut self, index: u32) {
         self.policy.on_access(&mut self.nodes, index);
-    }
-
-    /// Store a new entry (the caller checked it is absent and made room); its slot.
-    #[inline]
-    pub(crate) fn insert(&mut self, hash: u64, item: T, hasher: impl Fn(&T) -> u64) -> u32 {
-        let i = self.nodes.0.len() as u32;
-        // The index first: if the user's hasher panics while it grows, nothing changed.
-        self.index_room(&hasher);
-        room_for_one(&mut self.nodes.0, self.max_slots);
-        self.nodes.0.push(Node { item, meta: P::Meta::default() });
-        let nodes = &self.nodes.0;
-        self.index.insert_unique(hash, i, |&j| hasher(&nodes[j as usize].item));
-        self.policy.on_insert(&mut self.nodes, i, hash);
-        self.ctl.counters.add(Small::Insertions, 1);
-        i
-    }
-
-    /// Replace the entry at `index` (a victim) by a new entry with `hash`, reusing its
-    /// slot; the old item.
-    #[inline]
-    pub(crate) fn replace(&mut self, index: u32, hash: u64, item: T, hasher: impl Fn(&T) -> u64) -> T {
-        let old_hash = hasher(&self.nodes.0[index as usize].item);
-        // Room first, while the index and the arena agree (a removal leaves a tombstone
-        // that does not give the insert below any room).
-        self.index_room(&hasher);
-        if let Ok(e) = self.index.find_entry(old_hash, |&j| j == index) {
-            e.remove();
-        }
-        let old = reuse_slot(&mut self.nodes, &mut self.policy, index, item, hash);
-        let nodes = &self.nodes.0;
-        self.index.insert_unique(hash, index, |&j| hasher(&nodes[j as usize].item));
-        self.ctl.counters.add(Small::Insertions, 1);
-        old
     }
 
     /// Make room in the index for one more slot number (the index must hold every node).
