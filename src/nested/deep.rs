@@ -34,12 +34,7 @@ where
         M: Default,
         S2: Default,
     {
-        let (entry, mut outer) = self.find_or_create_inner(k1);
-        let old = super::guard::edit(entry, &mut outer, |mid| mid.insert(k2, k3, value));
-        if old.is_some() {
-            outer.counters.removed(crate::policy::RemovalCause::Replaced, 1);
-        }
-        old
+        self.insert_into(k1, |mid| mid.insert(k2, k3, value))
     }
 
     /// The value under `(k1, k2, k3)`; `&self`, borrowed keys, never allocates.
@@ -138,8 +133,7 @@ where
         M: InnerLookup<Q3>,
         Q3: ?Sized,
     {
-        let (entry, mut outer) = self.find_inner(k1)?;
-        super::guard::edit(entry, &mut outer, |mid| mid.remove(k2, k3))
+        self.with_inner_mut(k1, |mid| mid.remove(k2, k3))?
     }
 
     /// An iterator over every leaf `(&K1, &K2, &K3, &V)`, in arbitrary order.

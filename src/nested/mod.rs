@@ -26,11 +26,11 @@ use crate::policy::{Counters, RemovalCause, ShrinkPolicy, Small, Stats};
 pub use collection::{InnerCollection, InnerLookup, InnerMap};
 pub use guard::InnerMut;
 use guard::Outer;
+use hashbrown::hash_table::OccupiedEntry;
+pub use iter::{InnerIter, Iter};
 
 /// An outer entry and the parts of the map that settling it updates.
 type Found<'a, K1, M, S> = (OccupiedEntry<'a, (K1, M)>, Outer<'a, S>);
-use hashbrown::hash_table::OccupiedEntry;
-pub use iter::{InnerIter, Iter};
 
 /// A two-level [`NestedMap`] whose inner maps are `leakless` [`HashMap`]s (so inner maps
 /// give capacity back too): the usual choice for `HashMap<K1, HashMap<K2, V>>`.
@@ -396,13 +396,30 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     /// assert_eq!(m.with_inner_mut(&1, |v| v.pop()), Some(Some(1)));
     /// assert_eq!(m.with_inner_mut(&1, |v| v.pop()), None, "1 was pruned");
     /// ```
+    #[inline]
     pub fn with_inner_mut<Q, R>(&mut self, k1: &Q, f: impl FnOnce(&mut M) -> R) -> Option<R>
     where
         K1: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let mut guard = self.get_inner_mut(k1)?;
-        Some(f(&mut guard))
+        let (entry, mut outer) = self.find_inner(k1)?;
+        Some(guard::edit(entry, &mut outer, f))
+    }
+
+    /// Run `f`, which inserts one value, on the inner collection of `k1` (created empty
+    /// if absent) and settle it; `f`'s result is the value it replaced, if any, which
+    /// is counted as [`RemovalCause::Replaced`].
+    #[inline(always)]
+    fn insert_into<R>(&mut self, k1: K1, f: impl FnOnce(&mut M) -> Option<R>) -> Option<R>
+    where
+        M: Default,
+    {
+        let (entry, mut outer) = self.find_or_create_inner(k1);
+        let old = guard::edit(entry, &mut outer, f);
+        if old.is_some() {
+            outer.counters.removed(RemovalCause::Replaced, 1);
+        }
+        old
     }
 
     /// Remove the inner collection of `k1` and return it.
@@ -542,12 +559,7 @@ impl<K1: Eq + Hash, M: InnerMap, S: BuildHasher> NestedMap<K1, M, S> {
     where
         M: Default,
     {
-        let (entry, mut outer) = self.find_or_create_inner(k1);
-        let old = guard::edit(entry, &mut outer, |inner| InnerMap::insert(inner, k2, value));
-        if old.is_some() {
-            outer.counters.removed(RemovalCause::Replaced, 1);
-        }
-        old
+        self.insert_into(k1, |inner| InnerMap::insert(inner, k2, value))
     }
 
     /// The value under `(k1, k2)`. Takes `&self`, borrowed keys, and never allocates.
@@ -641,8 +653,7 @@ impl<K1: Eq + Hash, M: InnerMap, S: BuildHasher> NestedMap<K1, M, S> {
         M: InnerLookup<Q2>,
         Q2: ?Sized,
     {
-        let (entry, mut outer) = self.find_inner(k1)?;
-        guard::edit(entry, &mut outer, |inner| InnerLookup::remove(inner, k2))
+        self.with_inner_mut(k1, |inner| InnerLookup::remove(inner, k2))?
     }
 
     /// An iterator over every leaf `(&K1, &K2, &V)`, in arbitrary order.
