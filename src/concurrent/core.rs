@@ -32,7 +32,7 @@ use super::node::{fold, untagged, Node, MAX_NODE_WEIGHT};
 use super::pool::{Pin, Pool, SlotCounters};
 use super::reclaim::{take_node, SharedGarbage};
 use super::resize::buckets_for;
-use super::table::{Table, MIN_BUCKETS};
+use super::table::{or_abort, Position, Table, MIN_BUCKETS};
 use crate::hash_map::make_hash;
 use crate::loom::{AtomicPtr, AtomicUsize, Ordering};
 use crate::policy::{Finalizer, PanicSlot, RemovalCause, ShrinkPolicy};
@@ -105,18 +105,28 @@ impl<K, V, S> Inner<K, V, S> {
     }
 
     pub(super) fn root_or_init<'g>(&self, pin: &'g Pin<'_, K, V>) -> &'g Table<K, V> {
-        if let Some(t) = self.root(pin) {
-            return t;
+        match self.root(pin) {
+            Some(t) => t,
+            None => or_abort(self.init_root(pin, self.floor)),
         }
-        let fresh = Table::alloc(self.floor, 0);
+    }
+
+    /// Makes a new table of `buckets` buckets the root of a map that has none, unless
+    /// another thread did first; the root either way.
+    pub(super) fn init_root<'g>(
+        &self,
+        _pin: &'g Pin<'_, K, V>,
+        buckets: usize,
+    ) -> Result<&'g Table<K, V>, crate::TryReserveError> {
+        let fresh = Table::try_alloc(buckets, 0)?;
         match self.root.compare_exchange(ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
             // SAFETY: just published; see `root`.
-            Ok(_) => unsafe { &*fresh },
+            Ok(_) => Ok(unsafe { &*fresh }),
             Err(t) => {
                 // SAFETY: `fresh` was never published.
                 drop(unsafe { Box::from_raw(fresh) });
                 // SAFETY: see `root`.
-                unsafe { &*t }
+                Ok(unsafe { &*t })
             }
         }
     }
@@ -283,27 +293,14 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         self.help(table, &pin);
         // SAFETY: `table` was reached from the root under `pin`.
         let mut lock = unsafe { table.lock(hash) };
-        let link = lock.table().link;
         // SAFETY: `node` is ours and unpublished.
         let key = unsafe { &(*node.0).key };
-        // A chain whose summary lacks the hash's bit holds no equal key: no walk.
-        let (mut prev, mut cur) = (ptr::null_mut(), if lock.may_contain(hash) { lock.head } else { ptr::null_mut() });
-        let mut chain = 0;
-        let mut replaced = None;
-        while !cur.is_null() {
-            // SAFETY: nodes of a locked chain are live.
-            let c = unsafe { &*cur };
-            if c.hash == hash && c.key == *key {
-                // SAFETY: `prev`, `cur` are consecutive in our chain; `node` unpublished.
-                unsafe { lock.replace(prev, cur, node.0) };
-                replaced = Some(cur);
-                break;
-            }
-            prev = cur;
-            cur = c.next(link);
-            chain += 1;
-        }
-        if replaced.is_none() {
+        let Position { prev, cur, before: chain } = lock.find(hash, |k| k == key);
+        let replaced = (!cur.is_null()).then_some(cur);
+        if replaced.is_some() {
+            // SAFETY: `prev`, `cur` are consecutive in our chain; `node` unpublished.
+            unsafe { lock.replace(prev, cur, node.0) };
+        } else {
             lock.push(node.0);
         }
         // Linked above: the chain owns the node now.
@@ -380,17 +377,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         let mut lock = unsafe { table.lock(hash) };
         // The lock keeps the table and the chain alive: user code runs unpinned.
         drop(pin);
-        let link = lock.table().link;
-        let (mut prev, mut cur) = (ptr::null_mut(), if lock.may_contain(hash) { lock.head } else { ptr::null_mut() });
-        while !cur.is_null() {
-            // SAFETY: nodes of a locked chain are live.
-            let c = unsafe { &*cur };
-            if c.hash == hash && c.key == key {
-                break;
-            }
-            prev = cur;
-            cur = c.next(link);
-        }
+        let Position { prev, cur, .. } = lock.find(hash, |k| *k == key);
         // SAFETY: as above; the node stays live while we hold the lock.
         let current = (!cur.is_null()).then(|| unsafe { &(*cur).value });
         let (decision, result) = f(current);

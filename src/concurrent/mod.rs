@@ -6,9 +6,9 @@
 //! - **Tables** (`table.rs`): a power-of-two array of bucket heads. Each bucket is a
 //!   singly linked chain of nodes (`node.rs`); the head's two low bits are a writer
 //!   lock (`LOCKED`) and a forwarding mark (`MOVED`). Readers ignore the lock bit and
-//!   never write: lookups are lock-free. Writers lock one bucket. On 64-bit targets the
-//!   head's top 16 bits summarize the chain's hashes, so most lookups of absent keys
-//!   touch no node.
+//!   never write: lookups are lock-free. Writers lock one bucket. On x86_64 the head's
+//!   top 16 bits summarize the chain's hashes, so most lookups of absent keys touch no
+//!   node.
 //! - **Resizing** (`resize.rs`): when a table holds more entries than 3/4 of its buckets
 //!   it grows (a map bounded by entries: up to one bucket per entry of the bound);
 //!   when the [`ShrinkPolicy`](crate::ShrinkPolicy) says so it shrinks. A resize
@@ -27,7 +27,8 @@
 //!   for their lifetime, so a pin is a thread-local check plus crossbeam's pin), so dropping the map
 //!   drops the collector and runs everything still deferred. Retired nodes are batched,
 //!   counted, and flushed in proportion to what is retired; values reach the finalizer
-//!   only once no reader can see them, outside every lock.
+//!   only once no reader can see them, outside every lock, and the emptied nodes are
+//!   kept (boundedly) for later inserts to reuse.
 //! - **Bounded mode** (`evict.rs`): CLOCK eviction over the buckets (see [`Builder`]).
 //! - **Walkers** (`walk.rs`): `retain` and `clear` run user code per bucket, unpinned.
 //! - **Checks** (`validate.rs`): `validate()` and `allocation_size()`.

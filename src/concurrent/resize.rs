@@ -10,7 +10,7 @@ use core::ptr;
 
 use super::core::Inner;
 use super::pool::{Pin, SlotCounters};
-use super::table::{Table, CHUNK, MAX_BUCKETS, MIN_BUCKETS};
+use super::table::{or_abort, Table, CHUNK, MAX_BUCKETS, MIN_BUCKETS};
 use crate::loom::Ordering;
 
 /// Buckets for a table meant to hold `entries` entries at a load factor of at most 3/4.
@@ -116,23 +116,37 @@ impl<K, V, S> Inner<K, V, S> {
         if target == table.len() || (!grow && target > table.len()) {
             return;
         }
+        if or_abort(self.start_resize(table, pin, target)) {
+            self.help(table, pin);
+        }
+    }
+
+    /// Gives the root `table` a successor of `buckets` buckets. `Ok(true)` if it has one
+    /// now (ours, or another thread's that won the race); `Ok(false)` if the resize is
+    /// left to later writes: the previous table still waits for a pinned reader, or a
+    /// walker runs.
+    fn start_resize(
+        &self,
+        table: &Table<K, V>,
+        pin: &Pin<'_, K, V>,
+        buckets: usize,
+    ) -> Result<bool, crate::TryReserveError> {
         if self.garbage.tables_freed.load(Ordering::Acquire) < table.generation {
             // The previous table waits for readers; try to move the epoch along.
             self.garbage.flush(&pin.guard);
             if self.garbage.tables_freed.load(Ordering::Acquire) < table.generation {
-                return;
+                return Ok(false);
             }
         }
         if self.walkers.load(Ordering::SeqCst) != 0 {
-            return;
+            return Ok(false);
         }
-        let fresh = Table::alloc(target, table.generation + 1);
+        let fresh = Table::try_alloc(buckets, table.generation + 1)?;
         if table.next.compare_exchange(ptr::null_mut(), fresh, Ordering::SeqCst, Ordering::Acquire).is_err() {
             // SAFETY: `fresh` was never published.
             drop(unsafe { Box::from_raw(fresh) });
-            return;
         }
-        self.help(table, pin);
+        Ok(true)
     }
 
     /// The end of every write: resize check, maintenance, then (unpinned) draining.
@@ -180,12 +194,7 @@ impl<K, V, S> Inner<K, V, S> {
         loop {
             let pin = self.pin();
             let Some(table) = self.root(&pin) else {
-                let fresh = Table::try_alloc(target.max(self.floor), 0)?;
-                match self.root.compare_exchange(ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
-                    Ok(_) => return Ok(()),
-                    // SAFETY: `fresh` was never published.
-                    Err(_) => drop(unsafe { Box::from_raw(fresh) }),
-                }
+                self.init_root(&pin, target.max(self.floor))?;
                 continue;
             };
             if table.len() >= target {
@@ -201,19 +210,8 @@ impl<K, V, S> Inner<K, V, S> {
                 }
                 continue;
             }
-            if self.garbage.tables_freed.load(Ordering::Acquire) < table.generation {
-                self.garbage.flush(&pin.guard);
-                if self.garbage.tables_freed.load(Ordering::Acquire) < table.generation {
-                    return Ok(());
-                }
-            }
-            if self.walkers.load(Ordering::SeqCst) != 0 {
+            if !self.start_resize(table, &pin, target)? {
                 return Ok(());
-            }
-            let fresh = Table::try_alloc(target, table.generation + 1)?;
-            if table.next.compare_exchange(ptr::null_mut(), fresh, Ordering::SeqCst, Ordering::Acquire).is_err() {
-                // SAFETY: `fresh` was never published.
-                drop(unsafe { Box::from_raw(fresh) });
             }
         }
     }

@@ -57,11 +57,7 @@ pub(crate) struct Table<K, V> {
 impl<K, V> Table<K, V> {
     /// A new empty table of `buckets` (a power of two) buckets.
     pub(crate) fn alloc(buckets: usize, generation: u64) -> *mut Self {
-        match Self::try_alloc(buckets, generation) {
-            Ok(table) => table,
-            Err(crate::TryReserveError::AllocError { layout }) => std::alloc::handle_alloc_error(layout),
-            Err(e) => panic!("leakless: {e}"),
-        }
+        or_abort(Self::try_alloc(buckets, generation))
     }
 
     /// As [`Table::alloc`], reporting a refused bucket array instead of aborting.
@@ -261,6 +257,16 @@ impl<K, V> Table<K, V> {
     }
 }
 
+/// The value of an infallible allocation: a refused one aborts (as `std`'s do), an
+/// overflow panics.
+pub(crate) fn or_abort<T>(result: Result<T, crate::TryReserveError>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(crate::TryReserveError::AllocError { layout }) => std::alloc::handle_alloc_error(layout),
+        Err(e) => panic!("leakless: {e}"),
+    }
+}
+
 /// A table's bucket heads.
 type Buckets<K, V> = Box<[AtomicPtr<Node<K, V>>]>;
 
@@ -293,6 +299,16 @@ fn empty_buckets<K, V>(n: usize) -> Result<Buckets<K, V>, crate::TryReserveError
         // the layout it was allocated with.
         Ok(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(p, n)) })
     }
+}
+
+/// Where [`BucketLock::position`] stopped in a locked chain.
+pub(crate) struct Position<K, V> {
+    /// The node before `cur` (null if `cur` is the head).
+    pub(crate) prev: *mut Node<K, V>,
+    /// The node found, or null.
+    pub(crate) cur: *mut Node<K, V>,
+    /// Nodes walked past before `cur`.
+    pub(crate) before: usize,
 }
 
 /// A held bucket lock. Unlocks on drop, also when unwinding out of user code.
@@ -329,7 +345,7 @@ impl<K, V> BucketLock<K, V> {
     /// `false` if the chain cannot hold a node with hash `hash` (so a lookup under the
     /// lock need not walk it).
     #[inline(always)]
-    pub(crate) fn may_contain(&self, hash: u32) -> bool {
+    fn may_contain(&self, hash: u32) -> bool {
         self.summary & summary_bit(hash) != 0
     }
 
@@ -360,24 +376,46 @@ impl<K, V> BucketLock<K, V> {
         following
     }
 
-    /// Unlinks the first node of the chain for which `pred` holds; that node (now owned
-    /// by the caller, to retire once), or `None`.
+    /// The first node of the chain for which `pred` holds (null if none), its
+    /// predecessor (null for the head), and how many nodes came before it.
     #[inline]
-    pub(crate) fn unlink_first(&mut self, mut pred: impl FnMut(&Node<K, V>) -> bool) -> Option<*mut Node<K, V>> {
+    pub(crate) fn position(&self, mut pred: impl FnMut(&Node<K, V>) -> bool) -> Position<K, V> {
         let link = self.table().link;
-        let (mut prev, mut cur) = (ptr::null_mut(), self.head);
+        let (mut prev, mut cur, mut before) = (ptr::null_mut(), self.head, 0);
         while !cur.is_null() {
             // SAFETY: nodes of a locked chain are live.
             let c = unsafe { &*cur };
             if pred(c) {
-                // SAFETY: `prev` and `cur` are consecutive nodes of our chain.
-                unsafe { self.unlink(prev, cur) };
-                return Some(cur);
+                break;
             }
             prev = cur;
             cur = c.next(link);
+            before += 1;
         }
-        None
+        Position { prev, cur, before }
+    }
+
+    /// [`position`](Self::position) of the node with hash `hash` whose key `eq` accepts;
+    /// no walk when the chain's summary rules the hash out.
+    #[inline]
+    pub(crate) fn find(&self, hash: u32, mut eq: impl FnMut(&K) -> bool) -> Position<K, V> {
+        if !self.may_contain(hash) {
+            return Position { prev: ptr::null_mut(), cur: ptr::null_mut(), before: 0 };
+        }
+        self.position(|c| c.hash == hash && eq(&c.key))
+    }
+
+    /// Unlinks the first node of the chain for which `pred` holds; that node (now owned
+    /// by the caller, to retire once), or `None`.
+    #[inline]
+    pub(crate) fn unlink_first(&mut self, pred: impl FnMut(&Node<K, V>) -> bool) -> Option<*mut Node<K, V>> {
+        let Position { prev, cur, .. } = self.position(pred);
+        if cur.is_null() {
+            return None;
+        }
+        // SAFETY: `position` returns consecutive nodes of our chain.
+        unsafe { self.unlink(prev, cur) };
+        Some(cur)
     }
 
     /// Puts `node` in `victim`'s place in the chain (same key, new value).

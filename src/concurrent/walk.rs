@@ -20,26 +20,24 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
     /// `keep` runs under the entry's bucket lock with no pin held.
     pub(crate) fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool, cause: RemovalCause) {
         let pin = self.pin();
-        let Some(mut table) = self.root(&pin) else {
+        if self.root(&pin).is_none() {
             return;
-        };
+        }
         // Register as a walker on a root that is not resizing.
-        loop {
+        let table = loop {
             self.walkers.fetch_add(1, Ordering::SeqCst);
             let root = self.root.load(Ordering::SeqCst);
-            // SAFETY: loaded under `pin`.
+            // SAFETY: loaded under `pin` (a root, once set, is never null again).
             let t = unsafe { &*root };
             if t.next.load(Ordering::SeqCst).is_null() {
-                table = t;
-                break;
+                break t;
             }
             self.walkers.fetch_sub(1, Ordering::SeqCst);
             while !t.fully_migrated() {
                 self.help(t, &pin);
                 crate::loom::spin_wait(&mut 0);
             }
-            let _ = table;
-        }
+        };
         let walker = Walker { inner: self };
         let table: *const Table<K, V> = table;
         drop(pin);
