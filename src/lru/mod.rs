@@ -103,6 +103,9 @@ pub(crate) struct Slot<K, V, X> {
 
 type Core<K, V, P, X> = Arena<Slot<K, V, X>, P>;
 
+/// What [`LruMap::split`] returns: the arena and the rest of the map.
+type Split<'a, K, V, S, P, W, F> = (&'a mut Core<K, V, P, <W as EntryWeigher<K, V>>::Stored>, Store<'a, S, W, F>);
+
 #[inline(always)]
 fn hasher<K: Hash, V, X, S: BuildHasher>(s: &S) -> impl Fn(&Slot<K, V, X>) -> u64 + '_ {
     move |e| s.hash_one(&e.key)
@@ -121,7 +124,7 @@ fn dispose<K, V, F: Finalizer<K, V>>(finalizer: &mut F, slot: &mut PanicSlot, k:
     }
 }
 
-/// A new entry that needs more than one victim: what [`place`] leaves to
+/// A new entry that needs more than one victim: what [`Store::place`] leaves to
 /// [`LruMap::put_more`] (`victim` still in the map).
 struct More<K, V> {
     key: K,
@@ -146,70 +149,87 @@ fn evicted<K, V, X, F: Finalizer<K, V>>(
     None
 }
 
-/// Store a new `(key, value)` at the place `v` found, without probing again: weigh it,
-/// reject it if it alone exceeds the bound, else [`place`] it.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn put_vacant<K: Hash, V, S: BuildHasher, P: EvictionPolicy, W: EntryWeigher<K, V>, F: Finalizer<K, V>>(
-    mut v: Vacant<'_, Slot<K, V, W::Stored>, P>,
-    key: K,
-    value: V,
-    hand_back: bool,
-    slot: &mut PanicSlot,
-    hash_builder: &S,
+/// The parts of an [`LruMap`] besides its arena that storing a new entry uses, and the
+/// panic slot of the operation.
+struct Store<'a, S, W, F> {
+    hash_builder: &'a S,
     bound: Bound,
-    weight: &mut u64,
-    weigher: &W,
-    finalizer: &mut F,
-) -> Result<Put<K, V>, More<K, V>> {
-    let w = weigher.weigh(&key, &value);
-    if bound.rejects_single(W::UNIT, w) {
-        v.removed(RemovalCause::Rejected);
-        dispose(finalizer, slot, key, value, RemovalCause::Rejected);
-        return Ok(Put { index: None, out: None });
-    }
-    place::<K, V, S, P, W, F>(v, key, value, w, hand_back, slot, hash_builder, bound, weight, finalizer)
+    weight: &'a mut u64,
+    weigher: &'a W,
+    finalizer: &'a mut F,
+    slot: &'a mut PanicSlot,
 }
 
-/// Store a new entry of weight `w` at the place `v` found: when it fits, or when one
-/// victim makes room (the new entry takes its slot; the victim goes to the caller if
-/// `hand_back`, else to the finalizer). `Err` if more than one victim must leave (a
-/// weight bound); nothing was evicted then.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn place<K: Hash, V, S: BuildHasher, P: EvictionPolicy, W: EntryWeigher<K, V>, F: Finalizer<K, V>>(
-    mut v: Vacant<'_, Slot<K, V, W::Stored>, P>,
-    key: K,
-    value: V,
-    w: u64,
-    hand_back: bool,
-    slot: &mut PanicSlot,
-    hash_builder: &S,
-    bound: Bound,
-    weight: &mut u64,
-    finalizer: &mut F,
-) -> Result<Put<K, V>, More<K, V>> {
-    if !bound.is_exceeded_by(W::UNIT, v.nodes.len() + 1, *weight + w) {
-        let i = v.push(Slot { key, value, weight: W::store(w) });
-        *weight += w;
-        return Ok(Put { index: Some(i), out: None });
+impl<S: BuildHasher, W, F> Store<'_, S, W, F> {
+    /// Store a new `(key, value)` at the place `v` found, without probing again: weigh
+    /// it, reject it if it alone exceeds the bound, else [`place`](Self::place) it.
+    #[inline(always)]
+    fn put_vacant<K: Hash, V, P: EvictionPolicy>(
+        &mut self,
+        v: Vacant<'_, Slot<K, V, W::Stored>, P>,
+        key: K,
+        value: V,
+        hand_back: bool,
+    ) -> Result<Put<K, V>, More<K, V>>
+    where
+        W: EntryWeigher<K, V>,
+        F: Finalizer<K, V>,
+    {
+        let w = self.weigher.weigh(&key, &value);
+        if self.bound.rejects_single(W::UNIT, w) {
+            return Ok(self.reject(v, key, value));
+        }
+        self.place(v, key, value, w, hand_back)
     }
-    let Some(victim) = v.policy.victim(v.nodes) else {
-        // A policy that stops evicting: the entry cannot be stored.
+
+    /// Store a new entry of weight `w` at the place `v` found: when it fits, or when one
+    /// victim makes room (the new entry takes its slot; the victim goes to the caller if
+    /// `hand_back`, else to the finalizer). `Err` if more than one victim must leave (a
+    /// weight bound); nothing was evicted then.
+    #[inline(always)]
+    fn place<K: Hash, V, P: EvictionPolicy>(
+        &mut self,
+        mut v: Vacant<'_, Slot<K, V, W::Stored>, P>,
+        key: K,
+        value: V,
+        w: u64,
+        hand_back: bool,
+    ) -> Result<Put<K, V>, More<K, V>>
+    where
+        W: EntryWeigher<K, V>,
+        F: Finalizer<K, V>,
+    {
+        if !self.bound.is_exceeded_by(W::UNIT, v.nodes.len() + 1, *self.weight + w) {
+            let i = v.push(Slot { key, value, weight: W::store(w) });
+            *self.weight += w;
+            return Ok(Put { index: Some(i), out: None });
+        }
+        let Some(victim) = v.policy.victim(v.nodes) else {
+            // A policy that stops evicting: the entry cannot be stored.
+            return Ok(self.reject(v, key, value));
+        };
+        // (With a unit weigher, the victim's weight is a constant: no read.)
+        let victim_w = if W::UNIT { 1 } else { W::load(v.nodes.item(victim).weight) };
+        if self.bound.is_exceeded_by(W::UNIT, v.nodes.len(), *self.weight - victim_w + w) {
+            return Err(More { key, value, w, victim, hand_back });
+        }
+        // One victim makes room: the new entry takes its slot.
+        v.removed(RemovalCause::Evicted);
+        let old = v.replace(victim, Slot { key, value, weight: W::store(w) }, hasher(self.hash_builder));
+        *self.weight = *self.weight - victim_w + w;
+        Ok(Put { index: Some(victim), out: evicted(self.finalizer, self.slot, old, hand_back) })
+    }
+
+    /// Turn a new entry away: counted, and finalized as [`RemovalCause::Rejected`].
+    #[cold]
+    fn reject<K, V, T, P: EvictionPolicy>(&mut self, mut v: Vacant<'_, T, P>, key: K, value: V) -> Put<K, V>
+    where
+        F: Finalizer<K, V>,
+    {
         v.removed(RemovalCause::Rejected);
-        dispose(finalizer, slot, key, value, RemovalCause::Rejected);
-        return Ok(Put { index: None, out: None });
-    };
-    // (With a unit weigher, the victim's weight is a constant: no read.)
-    let victim_w = if W::UNIT { 1 } else { W::load(v.nodes.item(victim).weight) };
-    if bound.is_exceeded_by(W::UNIT, v.nodes.len(), *weight - victim_w + w) {
-        return Err(More { key, value, w, victim, hand_back });
+        dispose(self.finalizer, self.slot, key, value, RemovalCause::Rejected);
+        Put { index: None, out: None }
     }
-    // One victim makes room: the new entry takes its slot.
-    v.removed(RemovalCause::Evicted);
-    let old = v.replace(victim, Slot { key, value, weight: W::store(w) }, hasher(hash_builder));
-    *weight = *weight - victim_w + w;
-    Ok(Put { index: Some(victim), out: evicted(finalizer, slot, old, hand_back) })
 }
 
 /// A map that holds at most its [`Capacity`] — a number of entries, a total weight, or
@@ -842,9 +862,9 @@ where
     /// ```
     pub fn get_or_insert_with(&mut self, key: K, f: impl FnOnce() -> V) -> Option<&mut V> {
         let hash = self.hash_builder.hash_one(&key);
-        let Self { core, hash_builder, bound, weight, weigher, finalizer, .. } = self;
         let mut slot = PanicSlot::default();
-        let put = match core.entry(hash, |e| e.key == key, hasher(hash_builder)) {
+        let (core, mut store) = self.split(&mut slot);
+        let put = match core.entry(hash, |e| e.key == key, hasher(store.hash_builder)) {
             Entry::Occupied(i) => {
                 core.ctl.counters.lookup(true);
                 core.touch(i);
@@ -853,7 +873,7 @@ where
             Entry::Vacant(v) => {
                 v.lookup(false);
                 let value = f();
-                put_vacant(v, key, value, false, &mut slot, hash_builder, *bound, weight, weigher, finalizer)
+                store.put_vacant(v, key, value, false)
             }
         };
         let put = match put {
@@ -868,22 +888,11 @@ where
     #[inline]
     fn put(&mut self, key: K, value: V, hand_back: bool, slot: &mut PanicSlot) -> Put<K, V> {
         let hash = self.hash_builder.hash_one(&key);
-        let Self { core, hash_builder, bound, weight, weigher, finalizer, .. } = self;
-        let i = match core.entry(hash, |e| e.key == key, hasher(hash_builder)) {
+        let (core, mut store) = self.split(slot);
+        let i = match core.entry(hash, |e| e.key == key, hasher(store.hash_builder)) {
             Entry::Occupied(i) => i,
             Entry::Vacant(v) => {
-                return match put_vacant(
-                    v,
-                    key,
-                    value,
-                    hand_back,
-                    slot,
-                    hash_builder,
-                    *bound,
-                    weight,
-                    weigher,
-                    finalizer,
-                ) {
+                return match store.put_vacant(v, key, value, hand_back) {
                     Ok(put) => put,
                     Err(more) => self.put_more(hash, more, slot),
                 }
@@ -919,24 +928,21 @@ where
         let mut out = None;
         loop {
             out = out.or(self.evict_at(more.victim, more.hand_back, slot));
-            let Self { core, hash_builder, bound, weight, finalizer, .. } = self;
-            let v = core.vacant(hash, hasher(hash_builder));
-            match place::<K, V, S, P, W, F>(
-                v,
-                more.key,
-                more.value,
-                more.w,
-                false,
-                slot,
-                hash_builder,
-                *bound,
-                weight,
-                finalizer,
-            ) {
+            let (core, mut store) = self.split(slot);
+            let v = core.vacant(hash, hasher(store.hash_builder));
+            match store.place(v, more.key, more.value, more.w, false) {
                 Ok(put) => return Put { index: put.index, out },
                 Err(next) => more = next,
             }
         }
+    }
+
+    /// The arena, and the rest of the map as a [`Store`] for an operation whose panics
+    /// go to `slot`.
+    #[inline(always)]
+    fn split<'a>(&'a mut self, slot: &'a mut PanicSlot) -> Split<'a, K, V, S, P, W, F> {
+        let Self { core, hash_builder, bound, weight, weigher, finalizer, .. } = self;
+        (core, Store { hash_builder, bound: *bound, weight, weigher, finalizer, slot })
     }
 
     /// Evict the entry at `victim`: handed back if `hand_back`, else finalized.
