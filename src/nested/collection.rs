@@ -203,7 +203,9 @@ pub trait InnerLookup<Q: ?Sized>: InnerMap {
     /// ```
     fn get_mut(&mut self, key: &Q) -> Option<&mut Self::Value>;
 
-    /// Remove `key`, returning its value.
+    /// Remove `key`, returning its value. Returning `Some` means one entry left (`len()`
+    /// dropped by one): [`NestedMap::remove`] counts its leaves by that, and
+    /// [`NestedMap::validate`] reports a collection that breaks it.
     ///
     /// # Examples
     ///

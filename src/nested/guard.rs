@@ -7,7 +7,7 @@ use core::panic::AssertUnwindSafe;
 
 use hashbrown::hash_table::OccupiedEntry;
 
-use super::InnerCollection;
+use super::{InnerCollection, InnerLookup};
 use crate::hash_map::hasher;
 use crate::policy::{Counters, RemovalCause, Small};
 use crate::raw::Control;
@@ -145,6 +145,36 @@ pub(super) fn edit<K1: Hash, M: InnerCollection, S: BuildHasher, R>(
             settle(entry, outer, before, true);
             result
         }
+        Err(payload) => {
+            settle(entry, outer, before, false);
+            std::panic::resume_unwind(payload)
+        }
+    }
+}
+
+/// Remove `key` from the inner map of `entry`, then settle it as [`edit`] does, but
+/// from the result: a returned value is one leaf fewer (the [`InnerLookup::remove`]
+/// contract), nothing returned is no change. This skips the length comparison and the
+/// growth branch of [`settle`]: about 15 instructions of a removal's 150. A panic settles
+/// by the lengths, as in [`edit`].
+#[inline(always)]
+pub(super) fn remove_from<K1: Hash, M: InnerLookup<Q>, Q: ?Sized, S: BuildHasher>(
+    mut entry: OccupiedEntry<'_, (K1, M)>,
+    outer: &mut Outer<'_, S>,
+    key: &Q,
+) -> Option<M::Value> {
+    let inner = &mut entry.get_mut().1;
+    let before = inner.len();
+    match std::panic::catch_unwind(AssertUnwindSafe(|| inner.remove(key))) {
+        Ok(Some(value)) => {
+            *outer.leaves = outer.leaves.wrapping_sub(1);
+            outer.counters.removed(RemovalCause::Explicit, 1);
+            if entry.get().1.is_empty() {
+                prune(entry, outer, true);
+            }
+            Some(value)
+        }
+        Ok(None) => None,
         Err(payload) => {
             settle(entry, outer, before, false);
             std::panic::resume_unwind(payload)

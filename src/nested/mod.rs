@@ -653,7 +653,8 @@ impl<K1: Eq + Hash, M: InnerMap, S: BuildHasher> NestedMap<K1, M, S> {
         M: InnerLookup<Q2>,
         Q2: ?Sized,
     {
-        self.with_inner_mut(k1, |inner| InnerLookup::remove(inner, k2))?
+        let (entry, mut outer) = self.find_inner(k1)?;
+        guard::remove_from(entry, &mut outer, k2)
     }
 
     /// An iterator over every leaf `(&K1, &K2, &V)`, in arbitrary order.
