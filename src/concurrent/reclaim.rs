@@ -185,6 +185,14 @@ impl<K, V> Garbage<K, V> {
         self.spare_nodes.load(Ordering::Relaxed)
     }
 
+    /// Heap bytes of the spare pool's bookkeeping: its array of batches and the batches'
+    /// arrays of node pointers (the nodes themselves are counted by the caller).
+    pub(crate) fn spare_pool_bytes(&self) -> usize {
+        let pool = self.spares.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        pool.capacity() * size_of::<Batch<K, V>>()
+            + pool.iter().map(|b| b.capacity() * size_of::<*mut Node<K, V>>()).sum::<usize>()
+    }
+
     /// Puts a batch of emptied node allocations (spares, see [`free_spares`]) owned by
     /// the caller in the spare pool if it fits the bound for `live` entries, and frees
     /// it otherwise.
@@ -225,6 +233,12 @@ impl<K, V> Garbage<K, V> {
             let Some(batch) = pool.pop() else { break };
             self.spare_nodes.fetch_sub(batch.len(), Ordering::Relaxed);
             surplus.push(batch);
+        }
+        // The pool's own array shrinks with it (a map that emptied holds none): it grows
+        // to a slot per 1,024 entries the map once had.
+        let kept = pool.len();
+        if kept.saturating_mul(4) <= pool.capacity() {
+            pool.shrink_to(kept * 2);
         }
         drop(pool);
         for batch in surplus {

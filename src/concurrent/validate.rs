@@ -73,7 +73,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         assert_eq!(self.walkers.load(Ordering::Relaxed), 0, "validate: a walker is still registered");
     }
 
-    /// Bytes held: tables, live nodes, spare node allocations and pending garbage.
+    /// Bytes held: tables, live nodes, spare node allocations (with the arrays that list
+    /// them) and pending garbage.
     pub(crate) fn allocation_size(&self) -> usize {
         let pin = self.pin();
         let mut bytes = 0;
@@ -85,6 +86,12 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                 bytes += Table::<K, V>::bytes_for(unsafe { (*next).len() });
             }
         }
-        bytes + (self.len() + self.spares()) * core::mem::size_of::<Node<K, V>>() + self.pending_garbage() as usize
+        // A slot's spare batch is an array of pointers beside its nodes.
+        let slot_spares = self.spares() - self.garbage.pooled_spares();
+        bytes
+            + (self.len() + self.spares()) * core::mem::size_of::<Node<K, V>>()
+            + slot_spares * core::mem::size_of::<*mut Node<K, V>>()
+            + self.garbage.spare_pool_bytes()
+            + self.pending_garbage() as usize
     }
 }

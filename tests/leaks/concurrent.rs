@@ -42,6 +42,35 @@ fn insert_1m_remove_all_holds_under_1_percent() {
     assert_eq!(w.held(), 0, "drop frees everything");
 }
 
+/// What an emptied map keeps must not depend on how large it once was: the spare pool's
+/// own array (a slot per 1,024 entries at the peak) is given back with the spares.
+#[test]
+fn emptied_map_holds_the_same_whatever_its_peak() {
+    let _x = exclusive();
+    let held_after = |n: u64| {
+        warm_up();
+        let w = Window::open();
+        let m: ConcurrentMap<u64, u64> = ConcurrentMap::new();
+        for i in 0..n {
+            m.insert(i, i);
+        }
+        for i in 0..n {
+            m.remove(&i);
+        }
+        for i in 0..1024 {
+            m.insert(n + i, i);
+            m.remove(&(n + i));
+        }
+        let held = w.held();
+        assert!(m.allocation_size() <= 1024, "allocation_size {} after emptying", m.allocation_size());
+        drop(m);
+        held
+    };
+    let (small, large) = (held_after(scale(100_000) as u64), held_after(scale(1_000_000) as u64));
+    // Slack: the collector's sealed bags (2 KiB each) still queued vary by a few.
+    assert!(large <= small + 8 * 1024, "held {large} B after 1M entries, {small} B after 100k");
+}
+
 #[test]
 fn garbage_retired_while_pinned_drains_after_unpin() {
     let _x = exclusive();
