@@ -18,23 +18,30 @@ fn warm_up() {
     drop(ConcurrentMap::<u64, u64>::from_iter([(1, 1)]));
 }
 
-#[test]
-fn insert_1m_remove_all_holds_under_1_percent() {
-    let _x = exclusive();
-    let n = scale(1_000_000) as u64;
-    warm_up();
-    let w = Window::open();
-    let m: ConcurrentMap<u64, u64> = ConcurrentMap::new();
+/// A map that held `0..n` and had every key removed, then saw `pairs` more
+/// insert/remove pairs of fresh keys.
+fn emptied_after(n: u64, pairs: u64) -> ConcurrentMap<u64, u64> {
+    let m = ConcurrentMap::new();
     for i in 0..n {
         m.insert(i, i);
     }
     for i in 0..n {
         assert!(m.remove(&i));
     }
-    for i in 0..FURTHER_OPS / 2 {
+    for i in 0..pairs {
         m.insert(n + i, i);
         m.remove(&(n + i));
     }
+    m
+}
+
+#[test]
+fn insert_1m_remove_all_holds_under_1_percent() {
+    let _x = exclusive();
+    let n = scale(1_000_000) as u64;
+    warm_up();
+    let w = Window::open();
+    let m = emptied_after(n, FURTHER_OPS / 2);
     let (peak, held) = (w.peak(), w.held());
     assert!(held * 100 <= peak, "held {held} of peak {peak} bytes");
     assert!(m.allocation_size() * 100 <= peak, "allocation_size {} of peak {peak}", m.allocation_size());
@@ -50,17 +57,7 @@ fn emptied_map_holds_the_same_whatever_its_peak() {
     let held_after = |n: u64| {
         warm_up();
         let w = Window::open();
-        let m: ConcurrentMap<u64, u64> = ConcurrentMap::new();
-        for i in 0..n {
-            m.insert(i, i);
-        }
-        for i in 0..n {
-            m.remove(&i);
-        }
-        for i in 0..1024 {
-            m.insert(n + i, i);
-            m.remove(&(n + i));
-        }
+        let m = emptied_after(n, 1024);
         let held = w.held();
         assert!(m.allocation_size() <= 1024, "allocation_size {} after emptying", m.allocation_size());
         drop(m);
