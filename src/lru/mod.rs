@@ -161,28 +161,8 @@ struct Store<'a, S, W, F> {
 }
 
 impl<S: BuildHasher, W, F> Store<'_, S, W, F> {
-    /// Store a new `(key, value)` at the place `v` found, without probing again: weigh
-    /// it, reject it if it alone exceeds the bound, else [`place`](Self::place) it.
-    #[inline(always)]
-    fn put_vacant<K: Hash, V, P: EvictionPolicy>(
-        &mut self,
-        v: Vacant<'_, Slot<K, V, W::Stored>, P>,
-        key: K,
-        value: V,
-        hand_back: bool,
-    ) -> Result<Put<K, V>, More<K, V>>
-    where
-        W: EntryWeigher<K, V>,
-        F: Finalizer<K, V>,
-    {
-        let w = self.weigher.weigh(&key, &value);
-        if self.bound.rejects_single(W::UNIT, w) {
-            return Ok(self.reject(v, key, value));
-        }
-        self.place(v, key, value, w, hand_back)
-    }
-
-    /// Store a new entry of weight `w` at the place `v` found: when it fits, or when one
+    /// Store a new entry of weight `w` at the place `v` found, without probing again:
+    /// reject it if it alone exceeds the bound; else store it when it fits, or when one
     /// victim makes room (the new entry takes its slot; the victim goes to the caller if
     /// `hand_back`, else to the finalizer). `Err` if more than one victim must leave (a
     /// weight bound); nothing was evicted then.
@@ -199,6 +179,9 @@ impl<S: BuildHasher, W, F> Store<'_, S, W, F> {
         W: EntryWeigher<K, V>,
         F: Finalizer<K, V>,
     {
+        if self.bound.rejects_single(W::UNIT, w) {
+            return Ok(self.reject(v, key, value));
+        }
         if !self.bound.is_exceeded_by(W::UNIT, v.nodes.len() + 1, *self.weight + w) {
             let i = v.push(Slot { key, value, weight: W::store(w) });
             *self.weight += w;
@@ -873,7 +856,8 @@ where
             Entry::Vacant(v) => {
                 v.lookup(false);
                 let value = f();
-                store.put_vacant(v, key, value, false)
+                let w = store.weigher.weigh(&key, &value);
+                store.place(v, key, value, w, false)
             }
         };
         let put = match put {
@@ -892,10 +876,11 @@ where
         let i = match core.entry(hash, |e| e.key == key, hasher(store.hash_builder)) {
             Entry::Occupied(i) => i,
             Entry::Vacant(v) => {
-                return match store.put_vacant(v, key, value, hand_back) {
+                let w = store.weigher.weigh(&key, &value);
+                return match store.place(v, key, value, w, hand_back) {
                     Ok(put) => put,
                     Err(more) => self.put_more(hash, more, slot),
-                }
+                };
             }
         };
         let w = self.weigher.weigh(&key, &value);
