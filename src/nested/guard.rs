@@ -134,47 +134,56 @@ impl<K1: Hash, M: InnerCollection, S: BuildHasher> Drop for InnerMut<'_, K1, M, 
 /// `Hash` again) and then resumes unwinding.
 #[inline(always)]
 pub(super) fn edit<K1: Hash, M: InnerCollection, S: BuildHasher, R>(
-    mut entry: OccupiedEntry<'_, (K1, M)>,
+    entry: OccupiedEntry<'_, (K1, M)>,
     outer: &mut Outer<'_, S>,
     f: impl FnOnce(&mut M) -> R,
 ) -> R {
-    let before = entry.get().1.len();
-    let inner = &mut entry.get_mut().1;
-    match std::panic::catch_unwind(AssertUnwindSafe(|| f(inner))) {
-        Ok(result) => {
-            settle(entry, outer, before, true);
-            result
-        }
-        Err(payload) => {
-            settle(entry, outer, before, false);
-            std::panic::resume_unwind(payload)
-        }
-    }
+    edit_then(entry, outer, f, |entry, outer, before, _| settle(entry, outer, before, true))
 }
 
 /// Remove `key` from the inner map of `entry`, then settle it as [`edit`] does, but
 /// from the result: a returned value is one leaf fewer (the [`InnerLookup::remove`]
 /// contract), nothing returned is no change. This skips the length comparison and the
-/// growth branch of [`settle`]: about 15 instructions of a removal's 150. A panic settles
-/// by the lengths, as in [`edit`].
+/// growth branch of [`settle`]: about 15 instructions of a removal's 150.
 #[inline(always)]
 pub(super) fn remove_from<K1: Hash, M: InnerLookup<Q>, Q: ?Sized, S: BuildHasher>(
-    mut entry: OccupiedEntry<'_, (K1, M)>,
+    entry: OccupiedEntry<'_, (K1, M)>,
     outer: &mut Outer<'_, S>,
     key: &Q,
 ) -> Option<M::Value> {
-    let inner = &mut entry.get_mut().1;
-    let before = inner.len();
-    match std::panic::catch_unwind(AssertUnwindSafe(|| inner.remove(key))) {
-        Ok(Some(value)) => {
-            *outer.leaves = outer.leaves.wrapping_sub(1);
-            outer.counters.removed(RemovalCause::Explicit, 1);
-            if entry.get().1.is_empty() {
-                prune(entry, outer, true);
+    edit_then(
+        entry,
+        outer,
+        |inner| inner.remove(key),
+        |entry, outer, _, removed| {
+            if removed.is_some() {
+                *outer.leaves = outer.leaves.wrapping_sub(1);
+                outer.counters.removed(RemovalCause::Explicit, 1);
+                if entry.get().1.is_empty() {
+                    prune(entry, outer, true);
+                }
             }
-            Some(value)
+        },
+    )
+}
+
+/// Run `f` on the inner collection of `entry`; then `done(entry, outer, before, &result)`
+/// settles it (`before`: the inner length before `f`). If `f` panics, the entry is
+/// settled by its lengths without shrinking, and the panic resumes.
+#[inline(always)]
+fn edit_then<'a, K1: Hash, M: InnerCollection, S: BuildHasher, R>(
+    mut entry: OccupiedEntry<'a, (K1, M)>,
+    outer: &mut Outer<'_, S>,
+    f: impl FnOnce(&mut M) -> R,
+    done: impl FnOnce(OccupiedEntry<'a, (K1, M)>, &mut Outer<'_, S>, usize, &R),
+) -> R {
+    let before = entry.get().1.len();
+    let inner = &mut entry.get_mut().1;
+    match std::panic::catch_unwind(AssertUnwindSafe(|| f(inner))) {
+        Ok(result) => {
+            done(entry, outer, before, &result);
+            result
         }
-        Ok(None) => None,
         Err(payload) => {
             settle(entry, outer, before, false);
             std::panic::resume_unwind(payload)
