@@ -174,9 +174,9 @@ impl<K, V, S> Inner<K, V, S> {
         }
     }
 
-    /// Spare node allocations held, in the pool and by the slots.
-    pub(crate) fn spares(&self) -> usize {
-        self.garbage.pooled_spares() + self.pool.sum(|c| c.spares.load(Ordering::Relaxed) as u64) as usize
+    /// Spare node allocations the slots hold (the pool's are [`SharedGarbage`]'s).
+    pub(crate) fn slot_spares(&self) -> usize {
+        self.pool.sum(|c| c.spares.load(Ordering::Relaxed) as u64) as usize
     }
 
     /// The weight of an entry (1 without a weigher), clamped to what a node records.

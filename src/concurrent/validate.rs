@@ -86,11 +86,11 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                 bytes += Table::<K, V>::bytes_for(unsafe { (*next).len() });
             }
         }
-        // A slot's spare batch is an array of pointers beside its nodes.
-        let slot_spares = self.spares() - self.garbage.pooled_spares();
+        let (held, pooled) = (self.slot_spares(), self.garbage.pooled_spares());
         bytes
-            + (self.len() + self.spares()) * core::mem::size_of::<Node<K, V>>()
-            + slot_spares * core::mem::size_of::<*mut Node<K, V>>()
+            + (self.len() + held + pooled) * core::mem::size_of::<Node<K, V>>()
+            // A slot's spare batch is an array of pointers beside its nodes.
+            + held * core::mem::size_of::<*mut Node<K, V>>()
             + self.garbage.spare_pool_bytes()
             + self.pending_garbage() as usize
     }

@@ -10,10 +10,10 @@ use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
-use crate::error::TryReserveError;
-use crate::policy::{RemovalCause, ShrinkPolicy, Small, Stats};
 use hashbrown::{hash_table, HashTable};
 
+use crate::error::TryReserveError;
+use crate::policy::{RemovalCause, ShrinkPolicy, Small, Stats};
 use crate::raw::{Control, RawTable};
 
 pub use entry::{Entry, OccupiedEntry, VacantEntry};
