@@ -317,7 +317,7 @@ impl<K, V, F: Finalizer<K, V>, S> FinalizingMap<K, V, F, S> {
     /// assert_eq!(n, 2);
     /// ```
     pub fn clear(&mut self) {
-        let old = self.map.raw.take_all(RemovalCause::Cleared);
+        let old = self.map.raw.take_all(Some(RemovalCause::Cleared));
         finalize_each(&mut self.finalizer, old, RemovalCause::Cleared);
     }
 
@@ -562,7 +562,7 @@ impl<K: Eq + Hash, V, F: Finalizer<K, V>, S: BuildHasher> FinalizingMap<K, V, F,
         let mut slot = PanicSlot::default();
         let finalizer = &mut self.finalizer;
         let HashMap { raw, hash_builder } = &mut self.map;
-        raw.retain_with(
+        raw.retain_with::<true>(
             |(k, v)| keep(k, v),
             |(k, v)| slot.run(|| finalizer.finalize(k, v, RemovalCause::Explicit)),
             RemovalCause::Explicit,

@@ -265,15 +265,21 @@ impl<K, V, S> HashMap<K, V, S> {
         &self.hash_builder
     }
 
-    /// Heap bytes the map holds now: its table, not what keys and values own.
+    /// Heap bytes the map holds now: its table, not what keys and values own, and its
+    /// 80-byte block of [`stats`](Self::stats) counters once it has counted something
+    /// besides a lookup (the first insert, typically).
     ///
     /// # Examples
     ///
     /// ```
     /// let mut m = leakless::HashMap::new();
     /// assert_eq!(m.allocation_size(), 0);
+    /// m.get(&1);
+    /// assert_eq!(m.allocation_size(), 0, "a lookup never allocates");
     /// m.insert(1u64, 1u64);
-    /// assert!(m.allocation_size() > 0);
+    /// assert!(m.allocation_size() > 80);
+    /// m.remove(&1);
+    /// assert_eq!((m.capacity(), m.allocation_size()), (0, 80), "the table is freed");
     /// ```
     pub fn allocation_size(&self) -> usize {
         self.raw.allocation_size()
@@ -291,7 +297,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// assert!(m.stats().shrinks > 0);
     /// ```
     pub fn stats(&self) -> Stats {
-        self.raw.ctl.counters.snapshot()
+        self.raw.ctl.stats()
     }
 
     /// An iterator over `(&K, &V)` in arbitrary order.
@@ -392,10 +398,10 @@ impl<K, V, S> HashMap<K, V, S> {
     /// let mut m: leakless::HashMap<u32, u32> = (0..1000).map(|i| (i, i)).collect();
     /// assert_eq!(m.drain().count(), 1000);
     /// assert!(m.is_empty());
-    /// assert_eq!(m.allocation_size(), 0);
+    /// assert_eq!(m.capacity(), 0);
     /// ```
     pub fn drain(&mut self) -> Drain<'_, K, V> {
-        let table = self.raw.take_all(RemovalCause::Explicit);
+        let table = self.raw.take_all(Some(RemovalCause::Explicit));
         Drain { inner: table.into_iter(), _map: core::marker::PhantomData }
     }
 
@@ -408,10 +414,10 @@ impl<K, V, S> HashMap<K, V, S> {
     /// let mut m: leakless::HashMap<u32, u32> = (0..1000).map(|i| (i, i)).collect();
     /// m.clear();
     /// assert!(m.is_empty());
-    /// assert_eq!(m.allocation_size(), 0);
+    /// assert_eq!(m.capacity(), 0);
     /// ```
     pub fn clear(&mut self) {
-        self.raw.clear();
+        self.raw.clear::<true>();
     }
 
     /// Check the map's internal invariants, panicking with a description of the first
@@ -757,8 +763,15 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     /// m.retain(|k, _| k % 2 == 0);
     /// assert_eq!(m.len(), 50);
     /// ```
-    pub fn retain<F: FnMut(&K, &mut V) -> bool>(&mut self, mut f: F) {
-        self.raw.retain_with(|(k, v)| f(k, v), drop, RemovalCause::Explicit, hasher(&self.hash_builder));
+    pub fn retain<F: FnMut(&K, &mut V) -> bool>(&mut self, f: F) {
+        self.retain_counted::<true, F>(f);
+    }
+
+    /// [`retain`](Self::retain), counting the removals in this map's stats only if
+    /// `COUNT` (a map of maps counts them in its own instead).
+    #[inline]
+    pub(crate) fn retain_counted<const COUNT: bool, F: FnMut(&K, &mut V) -> bool>(&mut self, mut f: F) {
+        self.raw.retain_with::<COUNT>(|(k, v)| f(k, v), drop, RemovalCause::Explicit, hasher(&self.hash_builder));
     }
 
     /// An iterator that removes and yields the entries for which `f` returns `true`.

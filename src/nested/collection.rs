@@ -126,7 +126,10 @@ pub trait InnerMap: InnerCollection {
     where
         Self: 'a;
 
-    /// Insert `value` under `key`, returning the previous value.
+    /// Insert `value` under `key`, returning the previous value. Returning `None` means
+    /// one entry more (`len()` grew by one), `Some` means none: [`NestedMap::insert`]
+    /// counts its leaves by that, and [`NestedMap::validate`] reports a collection that
+    /// breaks it.
     ///
     /// # Examples
     ///
@@ -283,8 +286,9 @@ impl<K: Eq + Hash, V, S: BuildHasher> InnerMap for HashMap<K, V, S> {
         HashMap::iter(self)
     }
 
+    /// Not counted in this map's own stats either (see [`insert`](InnerMap::insert)).
     fn retain<F: FnMut(&K, &mut V) -> bool>(&mut self, f: F) {
-        HashMap::retain(self, f)
+        self.retain_counted::<false, F>(f)
     }
 }
 

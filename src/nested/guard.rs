@@ -167,6 +167,26 @@ pub(super) fn remove_from<K1: Hash, M: InnerLookup<Q>, Q: ?Sized, S: BuildHasher
     )
 }
 
+/// Run `f`, which inserts one value and returns the one it replaced, on the inner
+/// collection of `entry`, then settle it as [`edit`] does, but from the result: `None` is
+/// one leaf more (the [`InnerMap::insert`](super::InnerMap::insert) contract), `Some` is
+/// a replacement. A collection just inserted into is not empty, so nothing is pruned.
+#[inline(always)]
+pub(super) fn insert_into<K1: Hash, M: InnerCollection, S: BuildHasher, R>(
+    entry: OccupiedEntry<'_, (K1, M)>,
+    outer: &mut Outer<'_, S>,
+    f: impl FnOnce(&mut M) -> Option<R>,
+) -> Option<R> {
+    edit_then(entry, outer, f, |_, outer, _, old| {
+        if old.is_some() {
+            outer.counters.removed(RemovalCause::Replaced, 1);
+        } else {
+            *outer.leaves = outer.leaves.wrapping_add(1);
+            outer.counters.add(Small::Insertions, 1);
+        }
+    })
+}
+
 /// Run `f` on the inner collection of `entry`; then `done(entry, outer, before, &result)`
 /// settles it (`before`: the inner length before `f`). If `f` panics, the entry is
 /// settled by its lengths without shrinking, and the panic resumes.

@@ -21,7 +21,7 @@ use core::borrow::Borrow;
 use core::hash::{BuildHasher, Hash};
 
 use crate::hash_map::{self, hasher, DefaultHashBuilder, HashMap};
-use crate::policy::{Counters, RemovalCause, ShrinkPolicy, Small, Stats};
+use crate::policy::{Counters, RemovalCause, ShrinkPolicy, Stats};
 
 pub use collection::{InnerCollection, InnerLookup, InnerMap};
 pub use guard::InnerMut;
@@ -286,7 +286,7 @@ impl<K1, M, S> NestedMap<K1, M, S> {
     /// ```
     pub fn stats(&self) -> Stats {
         let mut stats = self.counters.snapshot();
-        stats.shrinks = self.outer.raw.ctl.counters.get(Small::Shrinks);
+        stats.shrinks = self.outer.raw.ctl.shrinks();
         stats
     }
 }
@@ -415,11 +415,7 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         M: Default,
     {
         let (entry, mut outer) = self.find_or_create_inner(k1);
-        let old = guard::edit(entry, &mut outer, f);
-        if old.is_some() {
-            outer.counters.removed(RemovalCause::Replaced, 1);
-        }
-        old
+        guard::insert_into(entry, &mut outer, f)
     }
 
     /// Remove the inner collection of `k1` and return it.
@@ -437,7 +433,7 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         K1: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let (_, inner) = self.outer.remove_counted::<true, Q>(k1)?;
+        let (_, inner) = self.outer.remove_counted::<false, Q>(k1)?;
         let n = inner.len();
         self.leaves = self.leaves.wrapping_sub(n);
         self.counters.removed(RemovalCause::Explicit, n as u64);
@@ -471,17 +467,20 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     /// m.inner_mut(1).push(1);
     /// m.clear();
     /// assert!(m.is_empty());
-    /// assert_eq!(m.allocation_size(), 0);
+    /// assert_eq!(m.outer().capacity(), 0);
+    /// assert_eq!(m.allocation_size(), 80, "only the stats block stays");
     /// ```
     pub fn clear(&mut self) {
         self.counters.removed(RemovalCause::Cleared, self.leaves as u64);
         self.leaves = 0;
-        self.outer.clear();
+        // Counted above, as leaves; the outer table counts nothing of its own.
+        self.outer.raw.clear::<false>();
     }
 
     /// Heap bytes the map holds now: the outer table plus every inner collection's
     /// [`allocation_size`](InnerCollection::allocation_size) (not what keys and values
-    /// own). O(outer keys).
+    /// own), and the map's 80-byte block of [`stats`](Self::stats) counters once it has
+    /// counted something besides a lookup. O(outer keys).
     ///
     /// # Examples
     ///
@@ -490,10 +489,12 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     /// m.insert(1, 2, 3);
     /// assert!(m.allocation_size() > m.outer().allocation_size());
     /// m.remove(&1, &2);
-    /// assert_eq!(m.allocation_size(), 0);
+    /// assert_eq!(m.allocation_size(), 80, "only the stats block stays");
     /// ```
     pub fn allocation_size(&self) -> usize {
-        self.outer.allocation_size() + self.outer.values().map(InnerCollection::allocation_size).sum::<usize>()
+        self.outer.allocation_size()
+            + self.counters.heap_bytes()
+            + self.outer.values().map(InnerCollection::allocation_size).sum::<usize>()
     }
 
     /// Check the map's invariants (see the [module docs](self)), panicking with a

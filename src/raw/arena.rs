@@ -196,11 +196,12 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         &mut self.nodes.0[index as usize].item
     }
 
-    /// Heap bytes of the arena, the index and the policy.
+    /// Heap bytes of the arena, the index, the policy and the counters.
     pub(crate) fn allocation_size(&self) -> usize {
         self.nodes.0.capacity() * core::mem::size_of::<Node<T, P::Meta>>()
             + self.index.allocation_size()
             + self.policy.allocation_size()
+            + self.ctl.counters.heap_bytes()
     }
 
     /// The slot of the entry with `hash` for which `eq` holds.

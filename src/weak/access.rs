@@ -322,7 +322,7 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
             let first = table.find_bucket_index(s.hash, |o| o.hash == s.hash && o.key.matches(key));
             assert_eq!(first, Some(index), "validate: the live key in bucket {index} is stored twice");
         }
-        let c = self.raw.ctl.counters.snapshot();
+        let c = self.raw.ctl.stats();
         let left: u64 =
             RemovalCause::ALL.iter().filter(|c| **c != RemovalCause::Replaced).map(|cause| c.removals(*cause)).sum();
         assert_eq!(c.insertions - left, self.len() as u64, "validate: insertions - removals != len()");

@@ -290,7 +290,7 @@ impl<K, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     /// ```
     pub fn with_floor(mut self, capacity: usize) -> Self {
         self.raw.table.reserve(capacity.saturating_sub(self.raw.len()), stored_hash);
-        self.raw.ctl.floor = capacity;
+        self.raw.ctl.set_floor(capacity);
         self
     }
 
@@ -399,7 +399,7 @@ impl<K, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     /// assert_eq!((s.insertions, s.pruned, s.removals(RemovalCause::Collected)), (1, 1, 1));
     /// ```
     pub fn stats(&self) -> Stats {
-        self.raw.ctl.counters.snapshot()
+        self.raw.ctl.stats()
     }
 
     /// The hasher.
@@ -458,7 +458,7 @@ impl<K, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     /// assert_eq!(m.capacity(), 0);
     /// ```
     pub fn clear(&mut self) {
-        let old = self.raw.take_all(RemovalCause::Cleared);
+        let old = self.raw.take_all(Some(RemovalCause::Cleared));
         let mut slot = PanicSlot::default();
         for s in old {
             slot.run(|| self.finalizer.finalize(s.key, s.value, RemovalCause::Cleared));
