@@ -562,10 +562,10 @@ impl<K: Eq + Hash, V, F: Finalizer<K, V>, S: BuildHasher> FinalizingMap<K, V, F,
         let mut slot = PanicSlot::default();
         let finalizer = &mut self.finalizer;
         let HashMap { raw, hash_builder } = &mut self.map;
-        raw.retain_with::<true>(
+        raw.retain_with(
             |(k, v)| keep(k, v),
             |(k, v)| slot.run(|| finalizer.finalize(k, v, RemovalCause::Explicit)),
-            RemovalCause::Explicit,
+            Some(RemovalCause::Explicit),
             hasher(hash_builder),
         );
         slot.resume();

@@ -266,7 +266,7 @@ impl<'a, K: Hash, V, S: BuildHasher> OccupiedEntry<'a, K, V, S> {
     /// ```
     pub fn remove_entry(self) -> (K, V) {
         let (kv, vacant) = self.inner.remove();
-        self.ctl.after_removal(vacant.into_table(), RemovalCause::Explicit, 1, hasher(self.hash_builder));
+        self.ctl.after_removal(vacant.into_table(), Some(RemovalCause::Explicit), 1, hasher(self.hash_builder));
         kv
     }
 

@@ -234,7 +234,7 @@ where
 impl<K: Hash, V, F, S: BuildHasher> Drop for ExtractIf<'_, K, V, F, S> {
     fn drop(&mut self) {
         let HashMap { raw, hash_builder } = &mut *self.map;
-        raw.ctl.after_removal(&mut raw.table, RemovalCause::Explicit, self.removed, hasher(hash_builder));
+        raw.ctl.after_removal(&mut raw.table, Some(RemovalCause::Explicit), self.removed, hasher(hash_builder));
     }
 }
 

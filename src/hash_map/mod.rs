@@ -771,7 +771,8 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     /// `COUNT` (a map of maps counts them in its own instead).
     #[inline]
     pub(crate) fn retain_counted<const COUNT: bool, F: FnMut(&K, &mut V) -> bool>(&mut self, mut f: F) {
-        self.raw.retain_with::<COUNT>(|(k, v)| f(k, v), drop, RemovalCause::Explicit, hasher(&self.hash_builder));
+        let cause = COUNT.then_some(RemovalCause::Explicit);
+        self.raw.retain_with(|(k, v)| f(k, v), drop, cause, hasher(&self.hash_builder));
     }
 
     /// An iterator that removes and yields the entries for which `f` returns `true`.

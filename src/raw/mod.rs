@@ -96,16 +96,20 @@ impl Control {
         stats
     }
 
-    /// Record the removal of `n` elements for `cause` and shrink if the policy says so.
+    /// Record the removal of `n` elements for `cause`, if there is one (a map of maps
+    /// counts its inner maps' removals in its own stats), and shrink if the policy says
+    /// so.
     #[inline]
     pub(crate) fn after_removal<T>(
         &mut self,
         table: &mut HashTable<T>,
-        cause: RemovalCause,
+        cause: Option<RemovalCause>,
         n: u64,
         hasher: impl Fn(&T) -> u64,
     ) {
-        self.counters.removed(cause, n);
+        if let Some(cause) = cause {
+            self.counters.removed(cause, n);
+        }
         self.maybe_shrink(table, hasher);
     }
 
@@ -318,14 +322,13 @@ impl<T> RawTable<T> {
         Some(value)
     }
 
-    /// Keep the elements for which `keep` returns `true`; the others go to `reject`,
-    /// then the table shrinks if due. The removals are counted for `cause` only if
-    /// `COUNT` (see [`remove`](Self::remove)).
-    pub(crate) fn retain_with<const COUNT: bool>(
+    /// Keep the elements for which `keep` returns `true`; the others go to `reject`
+    /// (counted for `cause`, if there is one), then the table shrinks if due.
+    pub(crate) fn retain_with(
         &mut self,
         mut keep: impl FnMut(&mut T) -> bool,
         mut reject: impl FnMut(T),
-        cause: RemovalCause,
+        cause: Option<RemovalCause>,
         hasher: impl Fn(&T) -> u64,
     ) {
         let mut removed = 0u64;
@@ -338,10 +341,7 @@ impl<T> RawTable<T> {
                 reject(value);
             }
         }
-        if COUNT {
-            self.ctl.counters.removed(cause, removed);
-        }
-        self.ctl.maybe_shrink(&mut self.table, hasher);
+        self.ctl.after_removal(&mut self.table, cause, removed, hasher);
     }
 
     /// Take every element out, leaving the table empty at its floor (or at its current

@@ -250,7 +250,7 @@ impl<'a, K: WeakKey, V> OccupiedEntry<'a, K, V> {
     pub fn remove(self) -> V {
         let Self { inner, ctl } = self;
         let (s, vacant) = inner.remove();
-        ctl.after_removal(vacant.into_table(), RemovalCause::Explicit, 1, stored_hash);
+        ctl.after_removal(vacant.into_table(), Some(RemovalCause::Explicit), 1, stored_hash);
         s.value
     }
 }
