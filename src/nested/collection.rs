@@ -346,8 +346,7 @@ fn std_table_bytes<T>(capacity: usize) -> usize {
     if capacity == 0 {
         return 0;
     }
-    let buckets =
-        if capacity < 8 { (capacity + 1).next_power_of_two() } else { (capacity / 7 * 8).next_power_of_two() };
+    let buckets = crate::raw::buckets_for(capacity);
     const GROUP: usize = 16;
     let data = (buckets * core::mem::size_of::<T>()).next_multiple_of(core::mem::align_of::<T>().max(GROUP));
     data + buckets + GROUP

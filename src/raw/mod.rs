@@ -233,17 +233,20 @@ impl Control {
     }
 }
 
-/// The `floor_shift` of a floor of `floor` elements: `log2(buckets) + 1` of the smallest
-/// power-of-two table with room for them (0 for no floor; 64 if none fits in `usize`).
+/// The `floor_shift` of a floor of `floor` elements (0 for no floor).
 fn floor_shift(floor: usize) -> u8 {
     if floor == 0 {
-        return 0;
+        0
+    } else {
+        bucket_shift(buckets_for(floor))
     }
-    let mut buckets = floor.saturating_mul(8).div_ceil(7).next_power_of_two();
-    while full_capacity(buckets) < floor && buckets < 1 << (usize::BITS - 1) {
-        buckets *= 2;
-    }
-    bucket_shift(buckets.max(1))
+}
+
+/// The bucket count of the smallest `hashbrown` table with room for `capacity` elements
+/// (the inverse of [`full_capacity`]), at most `2^(usize::BITS - 1)`.
+pub(crate) fn buckets_for(capacity: usize) -> usize {
+    let eighths = (capacity as u128 * 8).div_ceil(7);
+    eighths.next_power_of_two().min(1 << (usize::BITS - 1)) as usize
 }
 
 /// `log2(buckets) + 1` (`buckets` is a power of two; 0 never comes out).
@@ -498,6 +501,16 @@ mod tests {
         c.count_shrink();
         assert_eq!(c.shrinks(), 257);
         assert_eq!(c.stats().shrinks, 257);
+    }
+
+    #[test]
+    fn buckets_for_inverts_full_capacity() {
+        for shift in 0..40 {
+            let buckets = 1usize << shift;
+            assert_eq!(buckets_for(full_capacity(buckets)), buckets, "{buckets} buckets");
+            assert_eq!(buckets_for(full_capacity(buckets) + 1), buckets * 2, "one past {buckets}");
+        }
+        assert_eq!(buckets_for(usize::MAX), 1 << (usize::BITS - 1), "clamped");
     }
 
     #[test]
