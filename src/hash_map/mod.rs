@@ -417,7 +417,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// assert_eq!(m.capacity(), 0);
     /// ```
     pub fn clear(&mut self) {
-        self.raw.clear::<true>();
+        self.raw.clear(Some(RemovalCause::Cleared));
     }
 
     /// Check the map's internal invariants, panicking with a description of the first

@@ -474,7 +474,7 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         self.counters.removed(RemovalCause::Cleared, self.leaves as u64);
         self.leaves = 0;
         // Counted above, as leaves; the outer table counts nothing of its own.
-        self.outer.raw.clear::<false>();
+        self.outer.raw.clear(None);
     }
 
     /// Heap bytes the map holds now: the outer table plus every inner collection's

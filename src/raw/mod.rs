@@ -362,14 +362,14 @@ impl<T> RawTable<T> {
     }
 
     /// Drop every element (each drop runs even if another panics; the first panic is
-    /// re-raised), leaving the table at its floor. The elements are counted as
-    /// [`RemovalCause::Cleared`] only if `COUNT` (see [`remove`](Self::remove)).
-    pub(crate) fn clear<const COUNT: bool>(&mut self) {
+    /// re-raised), leaving the table at its floor; they are counted for `cause`, if
+    /// there is one.
+    pub(crate) fn clear(&mut self, cause: Option<RemovalCause>) {
         if self.table.is_empty() {
             self.ctl.maybe_shrink(&mut self.table, |_| unreachable!("an empty table rehashes nothing"));
             return;
         }
-        let old = self.take_all(COUNT.then_some(RemovalCause::Cleared));
+        let old = self.take_all(cause);
         drop_each(old);
     }
 
