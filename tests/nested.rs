@@ -1,7 +1,8 @@
 //! `NestedMap` against flat models: two levels (with `leakless::HashMap`, std `HashMap`
 //! and `BTreeMap` inner maps) against `std::collections::HashMap<(K1, K2), V>`, three
 //! levels against `HashMap<(K1, K2, K3), V>`. After every op: `validate()`, no empty inner
-//! collection at any level, `len()` and `outer_len()` equal the model's. Plus guards
+//! collection at any level, `len()` and `outer_len()` equal the model's, and (two levels)
+//! `stats()` equals counts kept beside the model. Plus guards
 //! under panics, and the other inner collections (sets, vectors).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap as StdMap, HashSet, VecDeque};
@@ -59,6 +60,27 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// The counts `NestedMap::stats()` reports, kept beside the model.
+#[derive(Debug, Default, PartialEq)]
+struct Counts {
+    insertions: u64,
+    explicit: u64,
+    replaced: u64,
+    cleared: u64,
+    hits: u64,
+    misses: u64,
+}
+
+impl Counts {
+    fn lookups(&mut self, hit: bool, n: u64) {
+        if hit {
+            self.hits += n;
+        } else {
+            self.misses += n;
+        }
+    }
+}
+
 /// Replay `ops` on a two-level map with inner map `M` and on the flat model.
 fn two_level<M>(ops: Vec<Op>)
 where
@@ -66,9 +88,18 @@ where
 {
     let mut map: NestedMap<u8, M, Fixed> = NestedMap::with_hasher(fixed());
     let mut model: StdMap<(u8, u8), u32> = StdMap::new();
+    // What `stats()` must say: leaves added, leaves removed by cause, lookups.
+    let mut want = Counts::default();
     for op in ops {
+        let (len_before, is_clear) = (model.len(), matches!(op, Op::Clear));
         match op {
-            Op::Insert(a, b, v) => assert_eq!(map.insert(a, b, v), model.insert((a, b), v)),
+            Op::Insert(a, b, v) => {
+                let old = model.insert((a, b), v);
+                if old.is_some() {
+                    want.replaced += 1;
+                }
+                assert_eq!(map.insert(a, b, v), old);
+            }
             Op::Remove(a, b) => assert_eq!(map.remove(&a, &b), model.remove(&(a, b))),
             Op::Get(a, b) => {
                 let (bytes, outer, debug) = (map.allocation_size(), map.outer_len(), format!("{map:?}"));
@@ -76,10 +107,12 @@ where
                 assert_eq!(map.contains(&a, &b), model.contains_key(&(a, b)));
                 // A read, hit or miss, changes nothing.
                 assert_eq!((map.allocation_size(), map.outer_len(), format!("{map:?}")), (bytes, outer, debug));
+                want.lookups(model.contains_key(&(a, b)), 2);
             }
             Op::GetMut(a, b, v) => {
                 let x = map.get_mut(&a, &b).map(|x| std::mem::replace(x, v));
                 let y = model.get_mut(&(a, b)).map(|x| std::mem::replace(x, v));
+                want.lookups(y.is_some(), 1);
                 assert_eq!(x, y);
             }
             Op::RemoveInner(a) => {
@@ -113,6 +146,7 @@ where
             }
             Op::Clear => {
                 map.clear();
+                want.cleared += model.len() as u64;
                 model.clear();
                 assert_eq!(map.outer().capacity(), 0);
                 assert!(map.allocation_size() <= STATS_BLOCK, "only the stats block stays");
@@ -140,6 +174,26 @@ where
         map.validate();
         assert!(map.inners().all(|(_, m)| !InnerCollection::is_empty(m)), "an empty inner map survived");
         assert_eq!(map.len(), model.len());
+        // Every other change is counted by its net effect on the leaf count: growth as
+        // insertions, shrinkage as explicit removals (a guard that removes two leaves and
+        // adds one counts one removal).
+        if !is_clear {
+            if model.len() > len_before {
+                want.insertions += (model.len() - len_before) as u64;
+            } else {
+                want.explicit += (len_before - model.len()) as u64;
+            }
+        }
+        let s = map.stats();
+        let got = Counts {
+            insertions: s.insertions,
+            explicit: s.removals(RemovalCause::Explicit),
+            replaced: s.removals(RemovalCause::Replaced),
+            cleared: s.removals(RemovalCause::Cleared),
+            hits: s.hits,
+            misses: s.misses,
+        };
+        assert_eq!(got, want, "stats");
         let outer: HashSet<u8> = model.keys().map(|(a, _)| *a).collect();
         assert_eq!(map.outer_len(), outer.len());
         assert_eq!(map.is_empty(), model.is_empty());

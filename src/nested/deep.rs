@@ -58,7 +58,7 @@ where
         Q3: ?Sized,
     {
         let found = self.get_inner(k1).and_then(|mid| mid.get_inner(k2)).and_then(|inner| InnerLookup::get(inner, k3));
-        self.counters.lookup(found.is_some());
+        self.tally.counters.lookup(found.is_some());
         found
     }
 
@@ -83,7 +83,7 @@ where
         Q3: ?Sized,
     {
         let found = self.outer.find_mut_uncounted(k1).and_then(|(_, mid)| mid.get_mut(k2, k3));
-        self.counters.lookup(found.is_some());
+        self.tally.counters.lookup(found.is_some());
         found
     }
 

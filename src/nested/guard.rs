@@ -7,9 +7,10 @@ use core::panic::AssertUnwindSafe;
 
 use hashbrown::hash_table::OccupiedEntry;
 
+use super::Tally;
 use super::{InnerCollection, InnerLookup};
 use crate::hash_map::hasher;
-use crate::policy::{Counters, RemovalCause, Small};
+use crate::policy::{RemovalCause, Small};
 use crate::raw::Control;
 
 /// Mutable access to the inner collection of one outer key of a
@@ -56,8 +57,7 @@ pub struct InnerMut<'a, K1: Hash, M: InnerCollection, S: BuildHasher> {
 pub(super) struct Outer<'a, S> {
     pub(super) ctl: &'a mut Control,
     pub(super) hash_builder: &'a S,
-    pub(super) leaves: &'a mut usize,
-    pub(super) counters: &'a mut Counters,
+    pub(super) tally: &'a mut Tally,
 }
 
 impl<'a, K1: Hash, M: InnerCollection, S: BuildHasher> InnerMut<'a, K1, M, S> {
@@ -157,8 +157,8 @@ pub(super) fn remove_from<K1: Hash, M: InnerLookup<Q>, Q: ?Sized, S: BuildHasher
         |inner| inner.remove(key),
         |entry, outer, _, removed| {
             if removed.is_some() {
-                *outer.leaves = outer.leaves.wrapping_sub(1);
-                outer.counters.removed(RemovalCause::Explicit, 1);
+                // Counted as an explicit removal by the gap it leaves (see `Tally`).
+                outer.tally.leaves = outer.tally.leaves.wrapping_sub(1);
                 if entry.get().1.is_empty() {
                     prune(entry, outer, true);
                 }
@@ -179,10 +179,10 @@ pub(super) fn insert_into<K1: Hash, M: InnerCollection, S: BuildHasher, R>(
 ) -> Option<R> {
     edit_then(entry, outer, f, |_, outer, _, old| {
         if old.is_some() {
-            outer.counters.removed(RemovalCause::Replaced, 1);
+            outer.tally.counters.removed(RemovalCause::Replaced, 1);
         } else {
-            *outer.leaves = outer.leaves.wrapping_add(1);
-            outer.counters.add(Small::Insertions, 1);
+            outer.tally.leaves = outer.tally.leaves.wrapping_add(1);
+            outer.tally.insertions = outer.tally.insertions.wrapping_add(1);
         }
     })
 }
@@ -225,12 +225,11 @@ fn settle<K1: Hash, M: InnerCollection, S: BuildHasher>(
     if after != before {
         // Cannot underflow while the leaf count is right; wrapping keeps a wrong
         // user-supplied `len` from panicking in a destructor (validate() reports it).
-        *outer.leaves = outer.leaves.wrapping_sub(before).wrapping_add(after);
+        let tally = &mut *outer.tally;
+        tally.leaves = tally.leaves.wrapping_sub(before).wrapping_add(after);
         if after > before {
-            outer.counters.add(Small::Insertions, (after - before) as u64);
-        } else {
-            outer.counters.removed(RemovalCause::Explicit, (before - after) as u64);
-        }
+            tally.insertions = tally.insertions.wrapping_add((after - before) as u64);
+        } // else: explicit removals, counted by the gap they leave (see `Tally`)
     }
     if entry.get().1.is_empty() {
         prune(entry, outer, may_shrink);
@@ -242,7 +241,7 @@ fn settle<K1: Hash, M: InnerCollection, S: BuildHasher>(
 #[inline(never)]
 fn prune<K1: Hash, M, S: BuildHasher>(entry: OccupiedEntry<'_, (K1, M)>, outer: &mut Outer<'_, S>, may_shrink: bool) {
     let (pruned, vacant) = entry.remove();
-    outer.counters.add(Small::Pruned, 1);
+    outer.tally.counters.add(Small::Pruned, 1);
     if may_shrink {
         outer.ctl.maybe_shrink(vacant.into_table(), hasher(outer.hash_builder));
     }

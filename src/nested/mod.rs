@@ -95,10 +95,37 @@ pub type NestedHashMap<K1, K2, V, S = DefaultHashBuilder> = NestedMap<K1, HashMa
 /// ```
 pub struct NestedMap<K1, M, S = DefaultHashBuilder> {
     outer: HashMap<K1, M, S>,
+    tally: Tally,
+}
+
+/// The leaf-level counts of a [`NestedMap`] (the outer table's own counters are unused
+/// except for `shrinks`).
+///
+/// Explicit removals are not counted one by one: every leaf added is counted in
+/// `insertions` and every leaf gone is a removal, so they are `insertions - leaves -
+/// Cleared` (`Replaced` leaves no gap: the leaf stays). A removal then only lowers
+/// `leaves`, and an insert bumps an inline counter instead of one behind the counter
+/// block's pointer.
+#[derive(Clone, Default)]
+pub(super) struct Tally {
     /// The sum of the inner collections' `len()`.
-    leaves: usize,
-    /// Leaf-level counters (the outer table's own are unused except for `shrinks`).
-    counters: Counters,
+    pub(super) leaves: usize,
+    /// Leaves added.
+    pub(super) insertions: u64,
+    /// Lookups, replacements, clears and pruned inner collections.
+    pub(super) counters: Counters,
+}
+
+impl Tally {
+    /// The counters as [`Stats`], with the explicit removals derived.
+    fn snapshot(&self) -> Stats {
+        let mut stats = self.counters.snapshot();
+        stats.insertions = self.insertions;
+        let cleared = stats.removals(RemovalCause::Cleared);
+        stats.removed[RemovalCause::Explicit.index()] =
+            self.insertions.wrapping_sub(self.leaves as u64).wrapping_sub(cleared);
+        stats
+    }
 }
 
 impl<K1, M> NestedMap<K1, M, DefaultHashBuilder> {
@@ -140,7 +167,7 @@ impl<K1, M, S> NestedMap<K1, M, S> {
     /// assert_eq!(m.len(), 1);
     /// ```
     pub fn with_hasher(hash_builder: S) -> Self {
-        Self { outer: HashMap::with_hasher(hash_builder), leaves: 0, counters: Counters::default() }
+        Self { outer: HashMap::with_hasher(hash_builder), tally: Tally::default() }
     }
 
     /// An empty map with room (and a floor) of `capacity` outer keys, using `hash_builder`.
@@ -153,11 +180,7 @@ impl<K1, M, S> NestedMap<K1, M, S> {
     /// assert!(m.outer().capacity() >= 10);
     /// ```
     pub fn with_capacity_and_hasher(capacity: usize, hash_builder: S) -> Self {
-        Self {
-            outer: HashMap::with_capacity_and_hasher(capacity, hash_builder),
-            leaves: 0,
-            counters: Counters::default(),
-        }
+        Self { outer: HashMap::with_capacity_and_hasher(capacity, hash_builder), tally: Tally::default() }
     }
 
     /// The same map with a different [`ShrinkPolicy`] for the outer table (inner maps
@@ -188,7 +211,7 @@ impl<K1, M, S> NestedMap<K1, M, S> {
     /// ```
     #[inline]
     pub fn len(&self) -> usize {
-        self.leaves
+        self.tally.leaves
     }
 
     /// `true` if the map holds no leaves (and so, once pruned, no outer keys).
@@ -285,7 +308,7 @@ impl<K1, M, S> NestedMap<K1, M, S> {
     /// assert_eq!(s.removals(leakless::RemovalCause::Explicit), 1);
     /// ```
     pub fn stats(&self) -> Stats {
-        let mut stats = self.counters.snapshot();
+        let mut stats = self.tally.snapshot();
         stats.shrinks = self.outer.raw.ctl.shrinks();
         stats
     }
@@ -340,9 +363,9 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         K1: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
+        let NestedMap { outer: HashMap { raw, hash_builder }, tally } = self;
         let entry = hash_map::find_entry_in(&mut raw.table, hash_builder, k1)?;
-        Some((entry, Outer { ctl: &mut raw.ctl, hash_builder, leaves, counters }))
+        Some((entry, Outer { ctl: &mut raw.ctl, hash_builder, tally }))
     }
 
     /// The outer entry of `k1`, created with an empty inner collection if absent, and
@@ -352,12 +375,12 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     where
         M: Default,
     {
-        let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
+        let NestedMap { outer: HashMap { raw, hash_builder }, tally } = self;
         let entry = match hash_map::entry_in(&mut raw.table, hash_builder, &k1) {
             hashbrown::hash_table::Entry::Occupied(o) => o,
             hashbrown::hash_table::Entry::Vacant(v) => v.insert((k1, M::default())),
         };
-        (entry, Outer { ctl: &mut raw.ctl, hash_builder, leaves, counters })
+        (entry, Outer { ctl: &mut raw.ctl, hash_builder, tally })
     }
 
     /// A guard giving mutable access to the inner collection of `k1`, created empty
@@ -434,9 +457,8 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         Q: Hash + Eq + ?Sized,
     {
         let (_, inner) = self.outer.remove_counted::<false, Q>(k1)?;
-        let n = inner.len();
-        self.leaves = self.leaves.wrapping_sub(n);
-        self.counters.removed(RemovalCause::Explicit, n as u64);
+        // An explicit removal of every leaf in it (counted by the gap it leaves).
+        self.tally.leaves = self.tally.leaves.wrapping_sub(inner.len());
         Some(inner)
     }
 
@@ -471,8 +493,8 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     /// assert_eq!(m.allocation_size(), 80, "only the stats block stays");
     /// ```
     pub fn clear(&mut self) {
-        self.counters.removed(RemovalCause::Cleared, self.leaves as u64);
-        self.leaves = 0;
+        self.tally.counters.removed(RemovalCause::Cleared, self.tally.leaves as u64);
+        self.tally.leaves = 0;
         // Counted above, as leaves; the outer table counts nothing of its own.
         self.outer.raw.clear(None);
     }
@@ -493,7 +515,7 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     /// ```
     pub fn allocation_size(&self) -> usize {
         self.outer.allocation_size()
-            + self.counters.heap_bytes()
+            + self.tally.counters.heap_bytes()
             + self.outer.values().map(InnerCollection::allocation_size).sum::<usize>()
     }
 
@@ -522,7 +544,7 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
             inner.validate();
             sum += inner.len();
         }
-        assert_eq!(sum, self.leaves, "validate: the leaf count disagrees with the sum of the inner lengths");
+        assert_eq!(sum, self.tally.leaves, "validate: the leaf count disagrees with the sum of the inner lengths");
     }
 }
 
@@ -530,11 +552,11 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     /// Run `f` on every inner collection, each through a guard (so each is counted and
     /// pruned as it is left, also if `f` panics), then shrink the outer table if due.
     pub(super) fn each_inner_mut(&mut self, mut f: impl FnMut(&K1, &mut M)) {
-        let NestedMap { outer: HashMap { raw, hash_builder }, leaves, counters } = self;
+        let NestedMap { outer: HashMap { raw, hash_builder }, tally } = self;
         for index in 0..raw.table.num_buckets() {
             let Ok(entry) = raw.table.get_bucket_entry(index) else { continue };
             // Shrinking would move the buckets this loop walks: shrink once, below.
-            let outer = Outer { ctl: &mut raw.ctl, hash_builder, leaves, counters };
+            let outer = Outer { ctl: &mut raw.ctl, hash_builder, tally };
             let mut guard = InnerMut::new(entry, outer, false);
             let (k1, inner) = guard.key_and_inner();
             f(k1, inner);
@@ -583,7 +605,7 @@ impl<K1: Eq + Hash, M: InnerMap, S: BuildHasher> NestedMap<K1, M, S> {
         Q2: ?Sized,
     {
         let found = self.get_inner(k1).and_then(|inner| InnerLookup::get(inner, k2));
-        self.counters.lookup(found.is_some());
+        self.tally.counters.lookup(found.is_some());
         found
     }
 
@@ -607,7 +629,7 @@ impl<K1: Eq + Hash, M: InnerMap, S: BuildHasher> NestedMap<K1, M, S> {
         Q2: ?Sized,
     {
         let found = self.outer.find_mut_uncounted(k1).and_then(|(_, inner)| InnerLookup::get_mut(inner, k2));
-        self.counters.lookup(found.is_some());
+        self.tally.counters.lookup(found.is_some());
         found
     }
 
@@ -630,7 +652,7 @@ impl<K1: Eq + Hash, M: InnerMap, S: BuildHasher> NestedMap<K1, M, S> {
         Q2: ?Sized,
     {
         let found = self.get_inner(k1).is_some_and(|inner| InnerLookup::contains_key(inner, k2));
-        self.counters.lookup(found);
+        self.tally.counters.lookup(found);
         found
     }
 
@@ -669,7 +691,7 @@ impl<K1: Eq + Hash, M: InnerMap, S: BuildHasher> NestedMap<K1, M, S> {
     /// assert_eq!(v, [(&1, &2, &3), (&4, &5, &6)]);
     /// ```
     pub fn iter(&self) -> Iter<'_, K1, M> {
-        Iter { outer: self.outer.iter(), front: None, remaining: self.leaves }
+        Iter { outer: self.outer.iter(), front: None, remaining: self.tally.leaves }
     }
 
     /// An iterator over the entries `(&K2, &V)` of the inner map of `k1` (empty if `k1`

@@ -7,7 +7,7 @@ use super::{InnerMap, Iter, NestedMap};
 
 impl<K1: Clone, M: Clone, S: Clone> Clone for NestedMap<K1, M, S> {
     fn clone(&self) -> Self {
-        Self { outer: self.outer.clone(), leaves: self.leaves, counters: self.counters.clone() }
+        Self { outer: self.outer.clone(), tally: self.tally.clone() }
     }
 }
 
@@ -27,7 +27,7 @@ impl<K1: fmt::Debug, M: fmt::Debug, S> fmt::Debug for NestedMap<K1, M, S> {
 /// Equal if they hold the same outer keys with equal inner collections.
 impl<K1: Eq + Hash, M: PartialEq, S: BuildHasher> PartialEq for NestedMap<K1, M, S> {
     fn eq(&self, other: &Self) -> bool {
-        self.leaves == other.leaves && self.outer == other.outer
+        self.tally.leaves == other.tally.leaves && self.outer == other.outer
     }
 }
 
@@ -65,6 +65,6 @@ impl<'a, K1, M: InnerMap + 'a, S> IntoIterator for &'a NestedMap<K1, M, S> {
     type IntoIter = Iter<'a, K1, M>;
 
     fn into_iter(self) -> Iter<'a, K1, M> {
-        Iter { outer: self.outer.iter(), front: None, remaining: self.leaves }
+        Iter { outer: self.outer.iter(), front: None, remaining: self.tally.leaves }
     }
 }
