@@ -502,15 +502,17 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     /// Heap bytes the map holds now: the outer table plus every inner collection's
     /// [`allocation_size`](InnerCollection::allocation_size) (not what keys and values
     /// own), and the map's 80-byte block of [`stats`](Self::stats) counters once it has
-    /// counted something besides a lookup. O(outer keys).
+    /// counted a replaced value, a clear or a pruned inner collection (lookups and
+    /// insertions are counted inline). O(outer keys).
     ///
     /// # Examples
     ///
     /// ```
     /// let mut m: leakless::nested::NestedHashMap<u64, u64, u64> = Default::default();
     /// m.insert(1, 2, 3);
-    /// assert!(m.allocation_size() > m.outer().allocation_size());
-    /// m.remove(&1, &2);
+    /// let (outer, inner) = (m.outer().allocation_size(), m.get_inner(&1).unwrap().allocation_size());
+    /// assert_eq!(m.allocation_size(), outer + inner, "no stats block yet");
+    /// m.remove(&1, &2); // prunes the inner map, which is counted
     /// assert_eq!(m.allocation_size(), 80, "only the stats block stays");
     /// ```
     pub fn allocation_size(&self) -> usize {
