@@ -736,13 +736,13 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.remove_counted::<true, Q>(key)
+        self.remove_counted(key, Some(RemovalCause::Explicit))
     }
 
     /// [`remove_entry`](Self::remove_entry), counting the removal in this map's stats
-    /// only if `COUNT` (a map of maps counts it in its own instead).
+    /// for `cause` if there is one (a map of maps counts it in its own instead).
     #[inline]
-    pub(crate) fn remove_counted<const COUNT: bool, Q>(&mut self, key: &Q) -> Option<(K, V)>
+    pub(crate) fn remove_counted<Q>(&mut self, key: &Q, cause: Option<RemovalCause>) -> Option<(K, V)>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -751,7 +751,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
             return None;
         }
         let hash = make_hash(&self.hash_builder, key);
-        self.raw.remove::<COUNT>(hash, equivalent(key), hasher(&self.hash_builder))
+        self.raw.remove(hash, equivalent(key), cause, hasher(&self.hash_builder))
     }
 
     /// Keep only the entries for which `f` returns `true`, then shrink if due.
@@ -764,14 +764,13 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     /// assert_eq!(m.len(), 50);
     /// ```
     pub fn retain<F: FnMut(&K, &mut V) -> bool>(&mut self, f: F) {
-        self.retain_counted::<true, F>(f);
+        self.retain_counted(f, Some(RemovalCause::Explicit));
     }
 
-    /// [`retain`](Self::retain), counting the removals in this map's stats only if
-    /// `COUNT` (a map of maps counts them in its own instead).
+    /// [`retain`](Self::retain), counting the removals in this map's stats for `cause`
+    /// if there is one (a map of maps counts them in its own instead).
     #[inline]
-    pub(crate) fn retain_counted<const COUNT: bool, F: FnMut(&K, &mut V) -> bool>(&mut self, mut f: F) {
-        let cause = COUNT.then_some(RemovalCause::Explicit);
+    pub(crate) fn retain_counted<F: FnMut(&K, &mut V) -> bool>(&mut self, mut f: F, cause: Option<RemovalCause>) {
         self.raw.retain_with(|(k, v)| f(k, v), drop, cause, hasher(&self.hash_builder));
     }
 

@@ -288,7 +288,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> InnerMap for HashMap<K, V, S> {
 
     /// Not counted in this map's own stats either (see [`insert`](InnerMap::insert)).
     fn retain<F: FnMut(&K, &mut V) -> bool>(&mut self, f: F) {
-        self.retain_counted::<false, F>(f)
+        self.retain_counted(f, None)
     }
 }
 
@@ -313,7 +313,7 @@ where
     /// Not counted in this map's own stats either (see [`get`](InnerLookup::get)).
     #[inline]
     fn remove(&mut self, key: &Q) -> Option<V> {
-        self.remove_counted::<false, Q>(key).map(|(_, v)| v)
+        self.remove_counted(key, None).map(|(_, v)| v)
     }
 }
 

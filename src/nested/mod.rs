@@ -456,7 +456,7 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         K1: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let (_, inner) = self.outer.remove_counted::<false, Q>(k1)?;
+        let (_, inner) = self.outer.remove_counted(k1, None)?;
         // An explicit removal of every leaf in it (counted by the gap it leaves).
         self.tally.leaves = self.tally.leaves.wrapping_sub(inner.len());
         Some(inner)

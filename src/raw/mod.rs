@@ -307,21 +307,18 @@ impl<T> RawTable<T> {
         self.table.allocation_size() + self.ctl.counters.heap_bytes()
     }
 
-    /// Remove the first element matching `eq`, shrinking afterwards if due; the removal
-    /// is counted in the stats only if `COUNT` (a map of maps counts its inner maps'
-    /// removals in its own stats).
+    /// Remove the first element matching `eq`, counted for `cause` if there is one (a
+    /// map of maps counts its inner maps' removals in its own stats), then shrink if due.
     #[inline]
-    pub(crate) fn remove<const COUNT: bool>(
+    pub(crate) fn remove(
         &mut self,
         hash: u64,
         eq: impl FnMut(&T) -> bool,
+        cause: Option<RemovalCause>,
         hasher: impl Fn(&T) -> u64,
     ) -> Option<T> {
         let (value, _) = self.table.find_entry(hash, eq).ok()?.remove();
-        if COUNT {
-            self.ctl.counters.removed(RemovalCause::Explicit, 1);
-        }
-        self.ctl.maybe_shrink(&mut self.table, hasher);
+        self.ctl.after_removal(&mut self.table, cause, 1, hasher);
         Some(value)
     }
 
@@ -452,7 +449,7 @@ mod tests {
         }
         let full = t.len() as u64;
         for j in 0..full / 2 + 1 {
-            t.remove::<true>(h(&j), |x| *x == j, h).unwrap();
+            t.remove(h(&j), |x| *x == j, Some(RemovalCause::Explicit), h).unwrap();
         }
         assert_eq!(t.table.capacity(), t.len(), "tombstones took all the room");
         assert!(t.len() <= full_capacity(t.table.num_buckets()) / 2);
@@ -479,7 +476,7 @@ mod tests {
         }
         assert!(t.table.num_buckets() * core::mem::size_of::<u64>() <= SMALL_TABLE_BYTES);
         for i in 0..100u64 {
-            t.remove::<true>(h(&i), |x| *x == i, h).unwrap();
+            t.remove(h(&i), |x| *x == i, Some(RemovalCause::Explicit), h).unwrap();
             let (len, room) = (t.len(), full_capacity(t.table.num_buckets()));
             assert!(room <= (16 * len).max(3) * 2, "room for {room} with {len} left");
         }
@@ -541,7 +538,7 @@ mod tests {
         }
         let peak = t.table.num_buckets();
         for i in 0..n {
-            assert_eq!(t.remove::<true>(h(&i), |x| *x == i, h), Some(i));
+            assert_eq!(t.remove(h(&i), |x| *x == i, Some(RemovalCause::Explicit), h), Some(i));
             assert!(full_capacity(t.table.num_buckets()) >= 64, "the floor holds");
             if i % (n / 20) == 0 {
                 t.validate(h, |a, b| a == b);

@@ -220,7 +220,7 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
         self.sweep_step();
         // Upgrade while matching, so the key cannot die between the match and the return.
         let mut strong = None;
-        let s = self.raw.remove::<true>(
+        let s = self.raw.remove(
             hash,
             |s| {
                 if s.hash != hash || !s.key.matches(key) {
@@ -229,6 +229,7 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
                 strong = s.key.upgrade();
                 strong.is_some()
             },
+            Some(RemovalCause::Explicit),
             stored_hash,
         )?;
         self.sync_cursor();
