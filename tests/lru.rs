@@ -114,6 +114,9 @@ struct Model {
     limit: Capacity,
     /// What a finalizer should have seen, in order.
     gone: Vec<(u8, u32, RemovalCause)>,
+    /// Departures handed back to the caller or checked apart from `gone` (explicit
+    /// removals, replaced values, `retain` and `clear`), for the removal counters.
+    counted: Vec<RemovalCause>,
 }
 
 fn weigh(v: u32) -> u64 {
@@ -140,6 +143,7 @@ impl Model {
         let w = weigh(v);
         if let Some(p) = self.pos(k) {
             let old = self.q.remove(p).unwrap();
+            self.counted.push(RemovalCause::Replaced);
             if self.limit.rejects_single(w) {
                 self.gone.push((k, v, RemovalCause::Rejected));
                 return Some(old.1);
@@ -162,6 +166,12 @@ impl Model {
         let e = self.q.remove(p).unwrap();
         self.q.push_front(e);
         Some(e.1)
+    }
+
+    /// How many departures the map's `stats()` should count for `cause`.
+    fn removals(&self, cause: RemovalCause) -> u64 {
+        let gone = self.gone.iter().filter(|e| e.2 == cause).count();
+        (gone + self.counted.iter().filter(|&&c| c == cause).count()) as u64
     }
 }
 
@@ -220,8 +230,16 @@ proptest! {
                 WOp::Insert(k, v) => prop_assert_eq!(ours.insert(k, v), model.insert(k, v)),
                 WOp::Get(k) => prop_assert_eq!(ours.get(&k).copied(), model.get(k)),
                 WOp::Peek(k) => prop_assert_eq!(ours.peek(&k).copied(), model.pos(k).map(|p| model.q[p].1)),
-                WOp::Remove(k) => prop_assert_eq!(ours.remove(&k), model.pos(k).map(|p| model.q.remove(p).unwrap().1)),
-                WOp::PopLru => prop_assert_eq!(ours.pop_lru(), model.q.pop_back().map(|e| (e.0, e.1))),
+                WOp::Remove(k) => {
+                    let want = model.pos(k).map(|p| model.q.remove(p).unwrap().1);
+                    model.counted.extend(want.map(|_| RemovalCause::Explicit));
+                    prop_assert_eq!(ours.remove(&k), want);
+                }
+                WOp::PopLru => {
+                    let want = model.q.pop_back().map(|e| (e.0, e.1));
+                    model.counted.extend(want.map(|_| RemovalCause::Explicit));
+                    prop_assert_eq!(ours.pop_lru(), want);
+                }
                 WOp::SetLimit(n, w) => {
                     let limit = Capacity::entries(n as usize).with_max_weight(u64::from(w));
                     ours.set_limit(limit);
@@ -237,6 +255,7 @@ proptest! {
                     let mut seen: Vec<_> = log.borrow_mut().drain(model.gone.len()..).collect();
                     seen.sort();
                     dropped.sort();
+                    model.counted.extend(dropped.iter().map(|e| e.2));
                     prop_assert_eq!(seen, dropped);
                 }
                 WOp::Clear => {
@@ -245,6 +264,7 @@ proptest! {
                     let mut seen: Vec<_> = log.borrow_mut().drain(model.gone.len()..).collect();
                     seen.sort();
                     cleared.sort();
+                    model.counted.extend(cleared.iter().map(|e| e.2));
                     prop_assert_eq!(seen, cleared);
                 }
                 WOp::GetOrInsert(k, v) => {
@@ -262,6 +282,10 @@ proptest! {
             ours.validate();
             prop_assert_eq!(&*log.borrow(), &model.gone, "finalized values and causes, in order");
             prop_assert_eq!(ours.weight(), model.weight());
+            let stats = ours.stats();
+            for cause in RemovalCause::ALL {
+                prop_assert_eq!(stats.removals(cause), model.removals(cause), "removals counted for {:?}", cause);
+            }
             let a: Vec<_> = ours.iter().map(|(k, v)| (*k, *v)).collect();
             let b: Vec<_> = model.q.iter().map(|e| (e.0, e.1)).collect();
             prop_assert_eq!(a, b);

@@ -514,17 +514,23 @@ where
     }
 
     /// Counters: lookups (hits, misses), insertions, removals by cause (evictions are
-    /// [`RemovalCause::Evicted`]), shrinks.
+    /// [`RemovalCause::Evicted`], an overwritten value [`RemovalCause::Replaced`], as in
+    /// every map of the crate), shrinks.
     ///
     /// # Examples
     ///
     /// ```
+    /// use leakless::RemovalCause;
+    ///
     /// let mut m = leakless::LruMap::new(1);
     /// m.insert(1, 1);
     /// m.insert(2, 2);
+    /// m.insert(2, 3);
     /// assert_eq!(m.get(&1), None);
     /// let s = m.stats();
     /// assert_eq!((s.misses, s.insertions, s.evictions()), (1, 2, 1));
+    /// assert_eq!(s.removals(RemovalCause::Replaced), 1);
+    /// assert_eq!(s.removals(RemovalCause::Explicit), 0);
     /// ```
     pub fn stats(&self) -> Stats {
         self.core.ctl.stats()
@@ -887,7 +893,7 @@ where
         if self.bound.rejects_single(W::UNIT, w) {
             let old = self.remove_at(i);
             self.core.maybe_shrink(hasher(&self.hash_builder));
-            self.core.ctl.counters.removed(RemovalCause::Explicit, 1);
+            self.core.ctl.counters.removed(RemovalCause::Replaced, 1);
             self.core.ctl.counters.removed(RemovalCause::Rejected, 1);
             dispose(&mut self.finalizer, slot, key, value, RemovalCause::Rejected);
             return Put { index: None, out: Some((old.key, old.value)) };
@@ -898,7 +904,7 @@ where
         let old = mem::replace(&mut e.value, value);
         self.weight = self.weight - old_w + w;
         self.core.touch(i);
-        self.core.ctl.counters.removed(RemovalCause::Explicit, 1);
+        self.core.ctl.counters.removed(RemovalCause::Replaced, 1);
         if old_w < w {
             self.evict_to_fit(slot);
         }
