@@ -210,3 +210,40 @@ fn evict_get() {
         m.validate();
     });
 }
+
+/// A thread's leased epoch slot (its participant, retirement batch and counters) passes
+/// to another thread when the first one exits: the release on exit and the claim must
+/// order every use of the slot by the old holder before any use by the new one (loom
+/// reports a race on the slot's cells otherwise).
+#[test]
+fn lease_handover() {
+    static HANDED_OVER: AtomicUsize = AtomicUsize::new(0);
+    explore("lease handover", || {
+        let m: Arc<ConcurrentMap<u64, Alive, _>> = Arc::new(ConcurrentMap::with_hasher(fixed()));
+        let (v, dropped) = Alive::new(1);
+        let m2 = Arc::clone(&m);
+        let t = thread::spawn(move || {
+            // Retires a value into the batch of the slot this thread pins through.
+            m2.insert(1, v);
+            m2.remove(&1);
+        });
+        m.insert(2, Alive::new(2).0);
+        // The spawned thread's thread-locals are gone: its lease, if it took the only
+        // one, is free again, and this thread claims it on its next pin.
+        t.join().unwrap();
+        for k in 3..5 {
+            m.insert(k, Alive::new(k).0);
+            m.remove(&k);
+        }
+        assert_eq!(m.pin().get(&2).map(Alive::check), Some(2));
+        assert!(!m.contains_key(&1));
+        assert_eq!(m.len(), 1);
+        m.validate();
+        if m.loom_lease_claims() == 2 {
+            HANDED_OVER.fetch_add(1, SeqCst);
+        }
+        drop(m);
+        assert!(dropped.load(SeqCst), "the retired value was dropped by the end");
+    });
+    assert!(HANDED_OVER.load(SeqCst) > 0, "no execution handed the lease from one thread to another");
+}

@@ -574,6 +574,14 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
         self.inner.validate();
     }
 
+    /// How many times a thread claimed one of the map's leased epoch slots (loom builds
+    /// only: lets `tests/loom.rs` check that a lease changed hands).
+    #[cfg(leakless_loom)]
+    #[doc(hidden)]
+    pub fn loom_lease_claims(&self) -> usize {
+        self.inner.pool.lease_claims()
+    }
+
     /// Heap bytes the map holds now: its table(s), its entries' nodes, retired garbage
     /// not yet freed, and the emptied entry allocations it keeps for reuse (at most a
     /// sixteenth of the entries, or 128, and none once the map is empty) — not what keys

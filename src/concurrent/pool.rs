@@ -195,6 +195,10 @@ struct Leases {
     /// Per leased slot: 0 free; otherwise 1 plus twice the number of pins its holder has
     /// on it (written only by the holder once claimed).
     words: Box<[LeaseWord]>,
+    /// Leases claimed so far, for the loom models to see a lease change hands (a plain
+    /// `std` atomic: counting adds no interleavings of its own).
+    #[cfg(leakless_loom)]
+    claims: core::sync::atomic::AtomicUsize,
 }
 
 /// A lease word on a cache line of its own: its holder writes it on every pin and
@@ -216,8 +220,10 @@ static NEXT_ID: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::n
 
 impl<K, V> Pool<K, V> {
     pub(crate) fn new() -> Self {
+        // Under loom: one leased slot, so that two threads contend for it and a lease
+        // is handed from an exiting thread to another, and one shared slot.
         #[cfg(leakless_loom)]
-        let (leased, shared) = (0, 2);
+        let (leased, shared) = (1, 1);
         #[cfg(not(leakless_loom))]
         let (leased, shared) = {
             let n = std::thread::available_parallelism().map_or(4, |n| n.get()).clamp(1, 32).next_power_of_two();
@@ -229,9 +235,17 @@ impl<K, V> Pool<K, V> {
             leases: std::sync::Arc::new(Leases {
                 id,
                 words: (0..leased).map(|_| LeaseWord(AtomicUsize::new(0))).collect(),
+                #[cfg(leakless_loom)]
+                claims: core::sync::atomic::AtomicUsize::new(0),
             }),
             spill: SlotCounters::new(),
         }
+    }
+
+    /// Leases claimed so far (see `Leases::claims`).
+    #[cfg(leakless_loom)]
+    pub(crate) fn lease_claims(&self) -> usize {
+        self.leases.claims.load(core::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn slots_mut(&mut self) -> &mut [Slot<K, V>] {
@@ -281,8 +295,9 @@ impl<K, V> Pool<K, V> {
     }
 }
 
-/// The threads' leases (see the module docs).
-#[cfg(not(leakless_loom))]
+/// The threads' leases (see the module docs). Under loom the thread-locals are loom's,
+/// whose destructors run when a modelled thread ends, so the models explore a lease
+/// released by an exiting thread and claimed by another.
 mod lease {
     use std::cell::{Cell, RefCell};
     use std::sync::Arc;
@@ -309,10 +324,18 @@ mod lease {
         }
     }
 
-    thread_local! {
+    #[cfg(not(leakless_loom))]
+    std::thread_local! {
         /// The map id and slot index of the lease used last.
         static LAST: Cell<(u64, usize)> = const { Cell::new((0, 0)) };
         static LEASES: RefCell<Vec<Lease>> = const { RefCell::new(Vec::new()) };
+    }
+
+    // The same, as loom's thread-locals (its macro takes no `const` initializer).
+    #[cfg(leakless_loom)]
+    loom::thread_local! {
+        static LAST: Cell<(u64, usize)> = Cell::new((0, 0));
+        static LEASES: RefCell<Vec<Lease>> = RefCell::new(Vec::new());
     }
 
     /// The index of the calling thread's leased slot of `leases`' map, claiming one if it
@@ -341,6 +364,8 @@ mod lease {
                 (0..n).map(|i| (start + i) % n).find(|&i| {
                     let claimed = leases.words[i].compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_ok();
                     if claimed {
+                        #[cfg(leakless_loom)]
+                        leases.claims.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
                         list.push(Lease { leases: Arc::clone(leases), index: i });
                     }
                     claimed
@@ -350,15 +375,6 @@ mod lease {
             .flatten()?;
         LAST.try_with(|c| c.set((leases.id, index))).ok()?;
         Some(index)
-    }
-}
-
-/// Under loom every pin goes through the shared slots.
-#[cfg(leakless_loom)]
-mod lease {
-    #[inline(always)]
-    pub(super) fn held(_: &std::sync::Arc<super::Leases>) -> Option<usize> {
-        None
     }
 }
 
