@@ -172,6 +172,45 @@ fn leases_survive_thread_churn() {
     assert!(drops.iter().all(|d| d.load(Relaxed) == 1), "a value dropped other than once");
 }
 
+/// More threads pinned at once than the map has epoch slots (it keeps `2 * max(n, 2)`
+/// leased and `2n` shared ones, `n` the available parallelism rounded up to a power of
+/// two): the threads left over pin through temporary participants, whose retired values,
+/// counters and handles must all come back. Every value is dropped exactly once.
+#[test]
+fn more_pinned_threads_than_slots() {
+    let n = thread::available_parallelism().map_or(4, |n| n.get()).clamp(1, 32).next_power_of_two();
+    let threads = 2 * n.max(2) + 2 * n + 3;
+    let per = if cfg!(miri) { 2 } else { 50 };
+    let drops = counters(threads * per);
+    let m = ConcurrentMap::with_hasher(fixed());
+    let barrier = Barrier::new(threads);
+    thread::scope(|s| {
+        for t in 0..threads {
+            let (m, drops, barrier) = (&m, &drops, &barrier);
+            s.spawn(move || {
+                let outer = m.pin();
+                // Every thread holds a pin from here to the second wait.
+                barrier.wait();
+                for i in 0..per {
+                    let id = t * per + i;
+                    m.insert(id, Tracked { id, drops: Arc::clone(drops) });
+                    if i % 2 == 0 {
+                        assert!(m.remove(&id));
+                    }
+                }
+                // The outer pin still reads through its own participant.
+                assert!(outer.get(&(t * per + 1)).is_some_and(|v| v.id == t * per + 1));
+                barrier.wait();
+            });
+        }
+    });
+    m.validate();
+    assert_eq!(m.len(), threads * per / 2);
+    assert_eq!(m.stats().insertions, (threads * per) as u64, "counters of temporary participants are kept");
+    drop(m);
+    assert!(drops.iter().all(|d| d.load(Relaxed) == 1), "a value dropped other than once");
+}
+
 #[test]
 fn pinned_reads_survive_removal() {
     let m = ConcurrentMap::new();

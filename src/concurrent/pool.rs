@@ -259,7 +259,7 @@ impl<K, V> Pool<K, V> {
 
     /// Pins the calling thread on `collector` through its leased slot, a free shared
     /// slot, or a temporary handle, in that order of preference.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pin<'p>(&'p self, collector: &Collector) -> Pin<'p, K, V> {
         if let Some(index) = lease::held(&self.leases) {
             let (slot, word) = (&self.slots[index], &self.leases.words[index]);
@@ -291,7 +291,7 @@ impl<K, V> Pool<K, V> {
     fn pin_temporary<'p>(&'p self, collector: &Collector) -> Pin<'p, K, V> {
         let temp = Box::new(Temp { handle: collector.register(), slot: Slot::new() });
         let guard = temp.handle.pin();
-        Pin { guard: ManuallyDrop::new(guard), owner: Owner::Temp(temp, &self.spill) }
+        Pin { guard: ManuallyDrop::new(guard), owner: Owner::Temp(ManuallyDrop::new(temp), &self.spill) }
     }
 }
 
@@ -386,7 +386,9 @@ struct Temp<K, V> {
 enum Owner<'p, K, V> {
     Leased(&'p Slot<K, V>, &'p AtomicUsize),
     Slot(&'p Slot<K, V>),
-    Temp(Box<Temp<K, V>>, &'p SlotCounters),
+    /// Dropped by `Pin`'s `Drop`, so that `Owner` has no drop glue: the common paths
+    /// (leased and shared slots) then end a pin without a call.
+    Temp(ManuallyDrop<Box<Temp<K, V>>>, &'p SlotCounters),
 }
 
 /// A pinned participant: an epoch guard plus the slot whose state it may use.
@@ -415,7 +417,7 @@ impl<K, V> Drop for Pin<'_, K, V> {
         // SAFETY: the guard is dropped exactly once, here, before the handle it was
         // pinned on can be reused (slot) or dropped (temporary).
         unsafe { ManuallyDrop::drop(&mut self.guard) };
-        match &self.owner {
+        match &mut self.owner {
             Owner::Leased(_, word) => word.store(word.load(Ordering::Relaxed) - 2, Ordering::Relaxed),
             Owner::Slot(s) => s.busy.store(false, Ordering::Release),
             Owner::Temp(t, spill) => {
@@ -433,6 +435,9 @@ impl<K, V> Drop for Pin<'_, K, V> {
                 for (a, b) in spill.removed.iter().zip(&c.removed) {
                     a.fetch_add(b.load(Ordering::Relaxed), Ordering::Relaxed);
                 }
+                // SAFETY: dropped exactly once, here, after its guard (above); the pin is
+                // being dropped, so nothing uses the temporary participant afterwards.
+                unsafe { ManuallyDrop::drop(t) };
             }
         }
     }
