@@ -891,10 +891,10 @@ where
         };
         let w = self.weigher.weigh(&key, &value);
         if self.bound.rejects_single(W::UNIT, w) {
+            // The old value leaves, replaced; the new one is turned away.
             let old = self.remove_at(i);
-            self.core.maybe_shrink(hasher(&self.hash_builder));
-            self.core.ctl.counters.removed(RemovalCause::Replaced, 1);
             self.core.ctl.counters.removed(RemovalCause::Rejected, 1);
+            self.core.after_removal(RemovalCause::Replaced, 1, hasher(&self.hash_builder));
             dispose(&mut self.finalizer, slot, key, value, RemovalCause::Rejected);
             return Put { index: None, out: Some((old.key, old.value)) };
         }
@@ -992,8 +992,7 @@ where
     {
         let i = self.find(key)?;
         let old = self.remove_at(i);
-        self.core.ctl.counters.removed(RemovalCause::Explicit, 1);
-        self.core.maybe_shrink(hasher(&self.hash_builder));
+        self.core.after_removal(RemovalCause::Explicit, 1, hasher(&self.hash_builder));
         Some((old.key, old.value))
     }
 
@@ -1012,8 +1011,7 @@ where
     pub fn pop_lru(&mut self) -> Option<(K, V)> {
         let i = self.core.policy.victim(&mut self.core.nodes)?;
         let old = self.remove_at(i);
-        self.core.ctl.counters.removed(RemovalCause::Explicit, 1);
-        self.core.maybe_shrink(hasher(&self.hash_builder));
+        self.core.after_removal(RemovalCause::Explicit, 1, hasher(&self.hash_builder));
         Some((old.key, old.value))
     }
 
@@ -1073,8 +1071,7 @@ where
                 dispose(&mut self.finalizer, &mut slot, old.key, old.value, RemovalCause::Explicit);
             }
         }
-        self.core.ctl.counters.removed(RemovalCause::Explicit, removed);
-        self.core.maybe_shrink(hasher(&self.hash_builder));
+        self.core.after_removal(RemovalCause::Explicit, removed, hasher(&self.hash_builder));
         slot.resume();
     }
 

@@ -285,7 +285,7 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
     }
 
     /// Remove the entry at `index`, moving the last node into its slot; the item. Does
-    /// not shrink (call [`Arena::maybe_shrink`] after a batch).
+    /// not shrink (call [`Arena::after_removal`] after a batch).
     #[inline]
     pub(crate) fn remove(&mut self, index: u32, hasher: impl Fn(&T) -> u64) -> T {
         // Every call into user code (the hasher) happens before the first change, so a
@@ -305,6 +305,13 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
             self.policy.on_move(&mut self.nodes, last, index);
         }
         node.item
+    }
+
+    /// Count `n` items removed for `cause`, then give memory back if due (the arena's
+    /// [`Control::after_removal`]).
+    pub(crate) fn after_removal(&mut self, cause: crate::RemovalCause, n: u64, hasher: impl Fn(&T) -> u64) {
+        self.ctl.counters.removed(cause, n);
+        self.maybe_shrink(hasher);
     }
 
     /// Give memory back if the shrink policy says so (the index and the arena).
