@@ -35,6 +35,9 @@ use crate::loom::{spin_wait, AtomicPtr, AtomicUsize, Ordering};
 /// Buckets migrated per helping step (small under loom, to explore interleavings
 /// within a migration).
 pub(crate) const CHUNK: usize = if cfg!(leakless_loom) { 2 } else { 64 };
+/// How many buckets ahead migration prefetches the first node of a bucket.
+#[cfg(not(leakless_loom))]
+const PREFETCH_AHEAD: usize = 8;
 /// The smallest table.
 pub(crate) const MIN_BUCKETS: usize = 8;
 /// The largest table (node hashes have 32 bits).
@@ -208,7 +211,34 @@ impl<K, V> Table<K, V> {
         // bucket `i` only, and nobody else writes them before `i` is marked MOVED (module
         // invariants): the migrator, holding `i`'s lock, writes them without locking.
         let growing = next.len() > self.len();
+        // A large successor comes zeroed from fresh pages that nothing has touched yet. The
+        // buckets growth fills are ours alone (above), so store their nulls first: a page
+        // first touched by a read maps the shared zero page and then faults a second time
+        // on the write; touched by a write, it faults once.
+        #[cfg(not(leakless_loom))]
+        if growing {
+            for target in (start..next.len()).step_by(self.len()) {
+                for b in &next.buckets[target..target + (end - start)] {
+                    b.store(ptr::null_mut(), Ordering::Relaxed);
+                }
+            }
+        }
+        // Buckets are visited in order but their nodes lie anywhere on the heap, and each
+        // bucket's lock CAS stalls the CPU before the next bucket's node is even loaded:
+        // ask for the nodes a few buckets ahead so their cache misses overlap.
+        #[cfg(not(leakless_loom))]
+        let ahead = |i: usize| {
+            if let Some(b) = self.buckets.get(i + PREFETCH_AHEAD) {
+                crate::loom::prefetch(untagged(b.load(Ordering::Relaxed)));
+            }
+        };
+        #[cfg(not(leakless_loom))]
+        for i in start..(start + PREFETCH_AHEAD).min(end) {
+            crate::loom::prefetch(untagged(self.buckets[i].load(Ordering::Relaxed)));
+        }
         for index in start..end {
+            #[cfg(not(leakless_loom))]
+            ahead(index);
             // An empty, unlocked bucket is migrated by marking it, without locking.
             if self.buckets[index]
                 .compare_exchange(ptr::null_mut(), moved(), Ordering::Release, Ordering::Relaxed)
