@@ -230,7 +230,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
     }
 
     /// Looks `key` up, lock-free.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn find<'g, Q>(&self, pin: &'g Pin<'_, K, V>, key: &Q) -> Option<&'g Node<K, V>>
     where
         K: Borrow<Q>,

@@ -413,6 +413,9 @@ impl<K, V> Pin<'_, K, V> {
 }
 
 impl<K, V> Drop for Pin<'_, K, V> {
+    /// Inlined into every operation: ending a leased pin is crossbeam's unpin and one
+    /// store.
+    #[inline(always)]
     fn drop(&mut self) {
         // SAFETY: the guard is dropped exactly once, here, before the handle it was
         // pinned on can be reused (slot) or dropped (temporary).
@@ -421,24 +424,37 @@ impl<K, V> Drop for Pin<'_, K, V> {
             Owner::Leased(_, word) => word.store(word.load(Ordering::Relaxed) - 2, Ordering::Relaxed),
             Owner::Slot(s) => s.busy.store(false, Ordering::Release),
             Owner::Temp(t, spill) => {
-                let c = &t.slot.counters;
-                spill.len.fetch_add(c.len.load(Ordering::Relaxed), Ordering::Relaxed);
-                for (a, b) in [
-                    (&spill.hits, &c.hits),
-                    (&spill.misses, &c.misses),
-                    (&spill.insertions, &c.insertions),
-                    (&spill.shrinks, &c.shrinks),
-                    (&spill.retired_bytes, &c.retired_bytes),
-                ] {
-                    a.fetch_add(b.load(Ordering::Relaxed), Ordering::Relaxed);
-                }
-                for (a, b) in spill.removed.iter().zip(&c.removed) {
-                    a.fetch_add(b.load(Ordering::Relaxed), Ordering::Relaxed);
-                }
-                // SAFETY: dropped exactly once, here, after its guard (above); the pin is
-                // being dropped, so nothing uses the temporary participant afterwards.
-                unsafe { ManuallyDrop::drop(t) };
+                // SAFETY: the guard pinned on `t` was dropped above, and the pin is being
+                // dropped: nothing uses the temporary participant afterwards.
+                unsafe { end_temporary(t, spill) }
             }
         }
     }
+}
+
+/// Spills a temporary participant's counters into the pool's and drops it.
+///
+/// # Safety
+///
+/// - No guard pinned on `temp` is alive, and `temp` is dropped exactly once (here) and
+///   not used afterwards.
+#[cold]
+#[inline(never)]
+unsafe fn end_temporary<K, V>(temp: &mut ManuallyDrop<Box<Temp<K, V>>>, spill: &SlotCounters) {
+    let c = &temp.slot.counters;
+    spill.len.fetch_add(c.len.load(Ordering::Relaxed), Ordering::Relaxed);
+    for (a, b) in [
+        (&spill.hits, &c.hits),
+        (&spill.misses, &c.misses),
+        (&spill.insertions, &c.insertions),
+        (&spill.shrinks, &c.shrinks),
+        (&spill.retired_bytes, &c.retired_bytes),
+    ] {
+        a.fetch_add(b.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+    for (a, b) in spill.removed.iter().zip(&c.removed) {
+        a.fetch_add(b.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+    // SAFETY: dropped exactly once, here, after its guard (the contract).
+    unsafe { ManuallyDrop::drop(temp) };
 }

@@ -91,6 +91,7 @@ impl<K, V, S> Inner<K, V, S> {
     /// Starts a resize of `table` (the root, not already resizing) if its load calls for
     /// one: growth when `len` exceeds 3/4 of the buckets, shrinking by the shrink policy.
     /// A map bounded by entries never grows past one bucket per entry of its bound.
+    #[inline(never)]
     pub(super) fn maybe_resize(&self, table: &Table<K, V>, pin: &Pin<'_, K, V>, grow: bool) {
         if !table.next.load(Ordering::Acquire).is_null() || !ptr::eq(self.root.load(Ordering::Acquire), table) {
             return;
@@ -151,7 +152,9 @@ impl<K, V, S> Inner<K, V, S> {
 
     /// The end of every write: resize check, maintenance, then (unpinned) draining.
     ///
-    /// `table` (if non-null) must have been reached from the root under `pin`.
+    /// `table` (if non-null) must have been reached from the root under `pin`. Inlined
+    /// into each write: the common case is two counter bumps and a flag check.
+    #[inline(always)]
     pub(super) fn end_write(
         &self,
         pin: Pin<'_, K, V>,
