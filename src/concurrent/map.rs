@@ -302,10 +302,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
         Q: Hash + Eq + ?Sized,
         V: Clone,
     {
+        // `pin` ends in place at the end of the scope (moving it into `drop` would copy it).
         let pin = self.inner.pin();
-        let v = self.inner.find(&pin, key).map(|n| n.value.clone());
-        drop(pin);
-        v
+        self.inner.find(&pin, key).map(|n| n.value.clone())
     }
 
     /// Calls `f` with the value under `key` and returns its result.
@@ -326,10 +325,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        // `pin` ends in place at the end of the scope (moving it into `drop` would copy it).
         let pin = self.inner.pin();
-        let r = self.inner.find(&pin, key).map(|n| f(&n.value));
-        drop(pin);
-        r
+        self.inner.find(&pin, key).map(|n| f(&n.value))
     }
 
     /// The value under `key`, as a reference valid while `guard` lives.

@@ -115,7 +115,8 @@ impl<K, V> Node<K, V> {
     /// The link this node uses in tables of parity `link`.
     #[inline(always)]
     pub(crate) fn next(&self, link: usize) -> *mut Node<K, V> {
-        self.links[link].load(Ordering::Acquire)
+        // `& 1`: a link index is a parity (and the bounds check folds away).
+        self.links[link & 1].load(Ordering::Acquire)
     }
 }
 

@@ -262,7 +262,12 @@ impl<K, V> Pool<K, V> {
     #[inline(always)]
     pub(crate) fn pin<'p>(&'p self, collector: &Collector) -> Pin<'p, K, V> {
         if let Some(index) = lease::held(&self.leases) {
-            let (slot, word) = (&self.slots[index], &self.leases.words[index]);
+            debug_assert!(index < self.leases.words.len() && self.leases.words.len() <= self.slots.len());
+            // SAFETY: `held` returns only indices of this map's lease words (a cached
+            // lease is matched by the map's never-reused id), and the pool has a slot for
+            // every lease word (`Pool::new` makes `leased + shared` slots for `leased`
+            // words; neither array changes length afterwards).
+            let (slot, word) = unsafe { (self.slots.get_unchecked(index), self.leases.words.get_unchecked(index)) };
             // Only the holder writes its word: a plain load and store.
             word.store(word.load(Ordering::Relaxed) + 2, Ordering::Relaxed);
             return Pin { guard: ManuallyDrop::new(slot.pin(collector)), owner: Owner::Leased(slot, word) };

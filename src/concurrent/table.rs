@@ -93,7 +93,11 @@ impl<K, V> Table<K, V> {
 
     #[inline(always)]
     pub(crate) fn bucket(&self, hash: u32) -> &AtomicPtr<Node<K, V>> {
-        &self.buckets[hash as usize & self.mask]
+        let index = hash as usize & self.mask;
+        debug_assert!(index < self.buckets.len());
+        // SAFETY: `mask` is `buckets.len() - 1` (set with the buckets, and neither changes
+        // after construction), so `index < buckets.len()`.
+        unsafe { self.buckets.get_unchecked(index) }
     }
 
     /// Finds the node holding a key equal to `eq` with hash `hash`, without locking.
