@@ -120,6 +120,10 @@ pub(crate) struct Slot<K, V> {
     pub(crate) spare: UnsafeCell<Batch<K, V>>,
     /// Write operations through this slot (for rate-limited maintenance).
     pub(crate) ops: UnsafeCell<usize>,
+    /// The map's entry count as this slot last summed it, at its last full maintenance
+    /// step: the backlog test between full steps compares against it instead of summing
+    /// every slot's counter (lines the other writers keep dirty) every few operations.
+    pub(crate) live_hint: UnsafeCell<usize>,
     /// Inserts and removals through this slot (for rate-limited load checks), counted
     /// separately so that alternating workloads do not alias with the check period.
     pub(crate) checks: UnsafeCell<[usize; 2]>,
@@ -137,6 +141,7 @@ impl<K, V> Slot<K, V> {
             batch: UnsafeCell::new(Vec::new()),
             spare: UnsafeCell::new(Vec::new()),
             ops: UnsafeCell::new(0),
+            live_hint: UnsafeCell::new(0),
             checks: UnsafeCell::new([0; 2]),
             clock: UnsafeCell::new([0; 2]),
             counters: SlotCounters::new(),

@@ -369,9 +369,19 @@ impl<K, V> Garbage<K, V> {
     /// The rest of [`maintain`](Self::maintain), once per [`BACKLOG_EVERY`] operations.
     #[inline(never)]
     fn maintain_due(&self, pin: &Pin<'_, K, V>, ops: usize, live: impl Fn() -> usize) {
-        if ops % MAINTAIN_EVERY == 0 || self.backlogged(pin, &live) {
+        let hint = &pin.slot().live_hint;
+        let fresh = if ops % MAINTAIN_EVERY == 0 {
+            let n = live();
+            // SAFETY: the hint belongs to the slot we hold.
+            hint.with_mut(|h| unsafe { *h = n });
+            Some(n)
+        } else {
+            None
+        };
+        // SAFETY: as above.
+        if fresh.is_some() || self.backlogged(pin, hint.with(|h| unsafe { *h })) {
             if self.spare_nodes.load(Ordering::Relaxed) > 0 || pin.slot().counters.spares.load(Ordering::Relaxed) > 0 {
-                self.trim_spares(pin, live());
+                self.trim_spares(pin, fresh.unwrap_or_else(&live));
             }
             self.seal(pin);
             if !self.limbo.load(Ordering::Relaxed).is_null()
@@ -384,8 +394,10 @@ impl<K, V> Garbage<K, V> {
     }
 
     /// `true` if a retired table waits, or the nodes waiting for reclamation are at
-    /// least a [`BACKLOG_SHARE`]th of the `live` entries.
-    fn backlogged(&self, pin: &Pin<'_, K, V>, live: impl Fn() -> usize) -> bool {
+    /// least a [`BACKLOG_SHARE`]th of the `live` entries (as of the slot's last full
+    /// maintenance step: a map that emptied since is seen backlogged at most one step of
+    /// [`MAINTAIN_EVERY`] operations later).
+    fn backlogged(&self, pin: &Pin<'_, K, V>, live: usize) -> bool {
         if self.table_bytes.load(Ordering::Relaxed) > 0 {
             return true;
         }
@@ -394,7 +406,7 @@ impl<K, V> Garbage<K, V> {
             unsafe { (*b).len() }
         });
         let waiting = self.backlog.load(Ordering::Relaxed) + batch;
-        waiting > 0 && waiting.saturating_mul(BACKLOG_SHARE) >= live()
+        waiting > 0 && waiting.saturating_mul(BACKLOG_SHARE) >= live
     }
 
     /// Retires a table whose buckets are all migrated.
