@@ -373,7 +373,12 @@ impl<K, V> BucketLock<K, V> {
 
     #[inline(always)]
     fn bucket(&self) -> &AtomicPtr<Node<K, V>> {
-        &self.table().buckets[self.index]
+        let buckets = &self.table().buckets;
+        debug_assert!(self.index < buckets.len());
+        // SAFETY: a lock is made only by `Table::lock` (index `hash & mask`, and `mask`
+        // is `buckets.len() - 1`) and `Table::lock_index` (which indexed the bucket
+        // checked), for the table it points to; `index` never changes afterwards.
+        unsafe { buckets.get_unchecked(self.index) }
     }
 
     /// `false` if the chain cannot hold a node with hash `hash` (so a lookup under the
@@ -396,6 +401,7 @@ impl<K, V> BucketLock<K, V> {
     /// # Safety
     ///
     /// - `prev` (if non-null) and `victim` must be consecutive nodes of this chain.
+    #[inline]
     pub(crate) unsafe fn unlink(&mut self, prev: *mut Node<K, V>, victim: *mut Node<K, V>) -> *mut Node<K, V> {
         let link = self.table().link;
         // SAFETY: `victim` is in our locked chain, so live.
