@@ -13,6 +13,10 @@
 //!
 //! Cache: a skewed (quadratic) key distribution over 4x the capacity; read, and insert
 //! on a miss. Throughput is reported per operation.
+//!
+//! On a shared machine two runs of this bench minutes apart can differ by more than the
+//! maps do; `examples/concurrent_ab.rs` runs the same workloads interleaved, map after
+//! map in every round, for A/B comparisons.
 
 use std::time::{Duration, Instant};
 

@@ -1,0 +1,97 @@
+//! The workloads of `benches/concurrent.rs`, run interleaved: every round runs each
+//! named map once, in turn, so a slow spell of a shared host slows every map alike.
+//! Prints each map's median time per run and its throughput relative to the first map.
+//!
+//! ```text
+//! cargo run --release --example concurrent_ab -- <workload> <threads> [rounds] [maps]
+//! cargo run --release --example concurrent_ab -- readheavy 1 300 leakless,papaya,scc
+//! cargo run --release --example concurrent_ab -- cache 2 100 leakless,quick_cache
+//! ```
+//!
+//! `<workload>`: readheavy, exchange, rapidgrow (maps: leakless, papaya, scc, dashmap) or
+//! cache (leakless, moka, quick_cache). Criterion (`cargo bench --bench concurrent`)
+//! stays the benchmark of record; this is for A/B comparisons on a noisy machine, where
+//! two criterion runs minutes apart can differ by more than the maps do.
+
+#[path = "../benches/shared/concurrent_workloads.rs"]
+mod workloads;
+
+use std::time::Instant;
+
+use workloads::{caches, maps, prefill, run, run_cache, MIXES, OPS};
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let workload = args.get(1).map_or("readheavy", String::as_str);
+    let threads: usize = args.get(2).map_or(1, |s| s.parse().expect("threads"));
+    let rounds: usize = args.get(3).map_or(100, |s| s.parse().expect("rounds"));
+    let default = if workload == "cache" { "leakless,quick_cache,moka" } else { "leakless,papaya,scc,dashmap" };
+    let names: Vec<&str> = args.get(4).map_or(default, String::as_str).split(',').collect();
+    let mut times = vec![Vec::with_capacity(rounds); names.len()];
+    if workload == "cache" {
+        let all = caches();
+        let built: Vec<_> = names
+            .iter()
+            .map(|n| {
+                let (_, make) = all.iter().find(|(m, _)| m == n).unwrap_or_else(|| panic!("unknown cache {n}"));
+                let cache = make();
+                run_cache(&*cache, OPS, 7); // warm, as the bench does
+                cache
+            })
+            .collect();
+        for _ in 0..rounds {
+            for (cache, t) in built.iter().zip(&mut times) {
+                // The bench times back-to-back runs of the same streams: replay them once
+                // untimed, so the CPU caches hold this cache again, not the last one run.
+                std::thread::scope(|s| {
+                    for i in 1..threads {
+                        let cache = &**cache;
+                        s.spawn(move || run_cache(cache, OPS, i));
+                    }
+                    run_cache(&**cache, OPS, 0);
+                });
+                let start = Instant::now();
+                std::thread::scope(|s| {
+                    for i in 1..threads {
+                        let cache = &**cache;
+                        s.spawn(move || run_cache(cache, OPS, i));
+                    }
+                    run_cache(&**cache, OPS, 0);
+                });
+                t.push(start.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+    } else {
+        let mix = MIXES
+            .into_iter()
+            .find(|m| m.name.eq_ignore_ascii_case(workload))
+            .unwrap_or_else(|| panic!("unknown workload {workload}"));
+        let all = maps();
+        for _ in 0..rounds {
+            for (n, t) in names.iter().zip(&mut times) {
+                let (_, make) = all.iter().find(|(m, _)| m == n).unwrap_or_else(|| panic!("unknown map {n}"));
+                let map = make();
+                prefill(&*map, mix);
+                let start = Instant::now();
+                std::thread::scope(|s| {
+                    for i in 1..threads {
+                        let map = &*map;
+                        s.spawn(move || run(map, mix, OPS, i));
+                    }
+                    run(&*map, mix, OPS, 0);
+                });
+                t.push(start.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+    }
+    let medians: Vec<f64> = times.iter_mut().map(|t| median(t)).collect();
+    println!("{workload}, {threads} thread(s), {rounds} rounds of {OPS} ops per thread");
+    for (n, m) in names.iter().zip(&medians) {
+        println!("  {n:>12}: median {m:8.3} ms   {} throughput / {n}'s: {:.2}", names[0], m / medians[0]);
+    }
+}
