@@ -96,17 +96,22 @@ impl<K, V, S> Inner<K, V, S> {
         if !table.next.load(Ordering::Acquire).is_null() || !ptr::eq(self.root.load(Ordering::Acquire), table) {
             return;
         }
-        let len = self.len();
         let target = if grow {
             let limit = match self.bound.as_ref().and_then(|b| b.capacity.max_entries()) {
                 Some(m) => m.clamp(MIN_BUCKETS, MAX_BUCKETS).next_power_of_two(),
                 None => MAX_BUCKETS,
             };
-            if !overloaded(len, table.len()) || table.len() >= limit {
+            // A full cache's table is at its limit: no need to sum the slots' counts.
+            if table.len() >= limit {
+                return;
+            }
+            let len = self.len();
+            if !overloaded(len, table.len()) {
                 return;
             }
             buckets_for(len).max(table.len() * 2).min(limit)
         } else {
+            let len = self.len();
             match self.shrink.shrink_target(len, table.len(), self.floor) {
                 // The policy's target is room for twice `len` (or the floor, which is in
                 // buckets already and applied below).
