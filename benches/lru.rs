@@ -8,6 +8,9 @@
 //! ```text
 //! cargo bench --bench lru -- --warm-up-time 1 --measurement-time 3
 //! ```
+//!
+//! On a shared machine two runs minutes apart can differ by more than the caches do;
+//! `examples/lru_ab.rs` replays the same keys through every cache interleaved.
 
 use std::hint::black_box;
 use std::num::NonZeroUsize;
