@@ -25,7 +25,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 #[path = "shared/concurrent_workloads.rs"]
 mod workloads;
 
-use workloads::{caches, maps, prefill, run, run_cache, MIXES, OPS};
+use workloads::{caches, maps, on_threads, prefill, run, run_cache, MIXES, OPS};
 
 fn unbounded(c: &mut Criterion) {
     for mix in MIXES {
@@ -40,13 +40,7 @@ fn unbounded(c: &mut Criterion) {
                             let map = make();
                             prefill(&*map, mix);
                             let start = Instant::now();
-                            std::thread::scope(|s| {
-                                for t in 1..threads {
-                                    let map = &*map;
-                                    s.spawn(move || run(map, mix, OPS, t));
-                                }
-                                run(&*map, mix, OPS, 0);
-                            });
+                            on_threads(threads, |t| run(&*map, mix, OPS, t));
                             total += start.elapsed();
                             drop(map);
                         }
@@ -70,13 +64,7 @@ fn bounded(c: &mut Criterion) {
                     run_cache(&*cache, OPS, 7); // warm
                     let start = Instant::now();
                     for _ in 0..iters {
-                        std::thread::scope(|s| {
-                            for t in 1..threads {
-                                let cache = &*cache;
-                                s.spawn(move || run_cache(cache, OPS, t));
-                            }
-                            run_cache(&*cache, OPS, 0);
-                        });
+                        on_threads(threads, |t| run_cache(&*cache, OPS, t));
                     }
                     start.elapsed()
                 })

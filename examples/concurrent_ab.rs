@@ -18,7 +18,7 @@ mod workloads;
 
 use std::time::Instant;
 
-use workloads::{caches, maps, prefill, run, run_cache, MIXES, OPS};
+use workloads::{caches, maps, on_threads, prefill, run, run_cache, MIXES, OPS};
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -48,21 +48,9 @@ fn main() {
             for (cache, t) in built.iter().zip(&mut times) {
                 // The bench times back-to-back runs of the same streams: replay them once
                 // untimed, so the CPU caches hold this cache again, not the last one run.
-                std::thread::scope(|s| {
-                    for i in 1..threads {
-                        let cache = &**cache;
-                        s.spawn(move || run_cache(cache, OPS, i));
-                    }
-                    run_cache(&**cache, OPS, 0);
-                });
+                on_threads(threads, |i| run_cache(&**cache, OPS, i));
                 let start = Instant::now();
-                std::thread::scope(|s| {
-                    for i in 1..threads {
-                        let cache = &**cache;
-                        s.spawn(move || run_cache(cache, OPS, i));
-                    }
-                    run_cache(&**cache, OPS, 0);
-                });
+                on_threads(threads, |i| run_cache(&**cache, OPS, i));
                 t.push(start.elapsed().as_secs_f64() * 1e3);
             }
         }
@@ -78,13 +66,7 @@ fn main() {
                 let map = make();
                 prefill(&*map, mix);
                 let start = Instant::now();
-                std::thread::scope(|s| {
-                    for i in 1..threads {
-                        let map = &*map;
-                        s.spawn(move || run(map, mix, OPS, i));
-                    }
-                    run(&*map, mix, OPS, 0);
-                });
+                on_threads(threads, |i| run(&*map, mix, OPS, i));
                 t.push(start.elapsed().as_secs_f64() * 1e3);
             }
         }

@@ -132,6 +132,18 @@ pub(crate) fn prefill(map: &dyn Map, mix: Mix) {
     }
 }
 
+/// Runs `work(t)` for every thread number `t` in `0..threads` at once: `1..threads` on
+/// spawned threads, `0` on the calling one.
+pub(crate) fn on_threads(threads: usize, work: impl Fn(usize) + Sync) {
+    std::thread::scope(|s| {
+        for t in 1..threads {
+            let work = &work;
+            s.spawn(move || work(t));
+        }
+        work(0);
+    });
+}
+
 /// `ops` operations of `mix` from thread number `thread` (its own stream of keys).
 pub(crate) fn run(map: &dyn Map, mix: Mix, ops: usize, thread: usize) {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((thread as u64 + 1) * 0x1234_5678));
