@@ -231,18 +231,16 @@ impl<K, V> Table<K, V> {
         // bucket's lock CAS stalls the CPU before the next bucket's node is even loaded:
         // ask for the nodes a few buckets ahead so their cache misses overlap.
         #[cfg(not(leakless_loom))]
-        let ahead = |i: usize| {
-            if let Some(b) = self.buckets.get(i + PREFETCH_AHEAD) {
+        let prefetch_head = |i: usize| {
+            if let Some(b) = self.buckets.get(i) {
                 crate::loom::prefetch(untagged(b.load(Ordering::Relaxed)));
             }
         };
         #[cfg(not(leakless_loom))]
-        for i in start..(start + PREFETCH_AHEAD).min(end) {
-            crate::loom::prefetch(untagged(self.buckets[i].load(Ordering::Relaxed)));
-        }
+        (start..start + PREFETCH_AHEAD).for_each(prefetch_head);
         for index in start..end {
             #[cfg(not(leakless_loom))]
-            ahead(index);
+            prefetch_head(index + PREFETCH_AHEAD);
             // An empty, unlocked bucket is migrated by marking it, without locking.
             if self.buckets[index]
                 .compare_exchange(ptr::null_mut(), moved(), Ordering::Release, Ordering::Relaxed)
@@ -373,12 +371,9 @@ impl<K, V> BucketLock<K, V> {
 
     #[inline(always)]
     fn bucket(&self) -> &AtomicPtr<Node<K, V>> {
-        let buckets = &self.table().buckets;
-        debug_assert!(self.index < buckets.len());
-        // SAFETY: a lock is made only by `Table::lock` (index `hash & mask`, and `mask`
-        // is `buckets.len() - 1`) and `Table::lock_index` (which indexed the bucket
-        // checked), for the table it points to; `index` never changes afterwards.
-        unsafe { buckets.get_unchecked(self.index) }
+        // `index` is a bucket index of the table (below `MAX_BUCKETS`, so it fits a
+        // `u32`), which `Table::bucket`'s mask leaves as it is.
+        self.table().bucket(self.index as u32)
     }
 
     /// `false` if the chain cannot hold a node with hash `hash` (so a lookup under the
