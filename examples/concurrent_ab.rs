@@ -18,7 +18,7 @@ mod workloads;
 
 use std::time::Instant;
 
-use workloads::{caches, maps, on_threads, prefill, run, run_cache, MIXES, OPS};
+use workloads::{cache_named, map_named, mix_named, on_threads, prefill, run, run_cache, OPS};
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -34,12 +34,10 @@ fn main() {
     let names: Vec<&str> = args.get(4).map_or(default, String::as_str).split(',').collect();
     let mut times = vec![Vec::with_capacity(rounds); names.len()];
     if workload == "cache" {
-        let all = caches();
         let built: Vec<_> = names
             .iter()
             .map(|n| {
-                let (_, make) = all.iter().find(|(m, _)| m == n).unwrap_or_else(|| panic!("unknown cache {n}"));
-                let cache = make();
+                let cache = cache_named(n)();
                 run_cache(&*cache, OPS, 7); // warm, as the bench does
                 cache
             })
@@ -55,14 +53,10 @@ fn main() {
             }
         }
     } else {
-        let mix = MIXES
-            .into_iter()
-            .find(|m| m.name.eq_ignore_ascii_case(workload))
-            .unwrap_or_else(|| panic!("unknown workload {workload}"));
-        let all = maps();
+        let mix = mix_named(workload);
+        let makers: Vec<_> = names.iter().map(|n| map_named(n)).collect();
         for _ in 0..rounds {
-            for (n, t) in names.iter().zip(&mut times) {
-                let (_, make) = all.iter().find(|(m, _)| m == n).unwrap_or_else(|| panic!("unknown map {n}"));
+            for (make, t) in makers.iter().zip(&mut times) {
                 let map = make();
                 prefill(&*map, mix);
                 let start = Instant::now();

@@ -16,7 +16,7 @@
 #[path = "../benches/shared/concurrent_workloads.rs"]
 mod workloads;
 
-use workloads::{caches, maps, prefill, run, run_cache, Cache, Map, Mix, MIXES};
+use workloads::{cache_named, map_named, mix_named, prefill, run, run_cache, Cache, Map, Mix};
 
 #[inline(never)]
 fn measured(map: &dyn Map, mix: Mix, ops: usize) {
@@ -33,19 +33,13 @@ fn main() {
     let (map, workload) = (args.get(1).map_or("leakless", |s| s), args.get(2).map_or("readheavy", |s| s));
     let ops: usize = args.get(3).map_or(1 << 16, |s| s.parse().expect("ops"));
     if workload == "cache" {
-        let (_, make) =
-            caches().into_iter().find(|(name, _)| *name == map).unwrap_or_else(|| panic!("unknown cache {map}"));
-        let cache = make();
+        let cache = cache_named(map)();
         run_cache(&*cache, 1 << 16, 7); // warm, as the bench does
         measured_cache(&*cache, ops);
         return;
     }
-    let mix = MIXES
-        .into_iter()
-        .find(|m| m.name.eq_ignore_ascii_case(workload))
-        .unwrap_or_else(|| panic!("unknown workload {workload}"));
-    let (_, make) = maps().into_iter().find(|(name, _)| *name == map).unwrap_or_else(|| panic!("unknown map {map}"));
-    let map = make();
+    let mix = mix_named(workload);
+    let map = map_named(map)();
     prefill(&*map, mix);
     measured(&*map, mix, ops);
 }

@@ -95,6 +95,16 @@ pub(crate) fn maps() -> Vec<(&'static str, MakeMap)> {
     ]
 }
 
+/// The maker of the map named `name` in [`maps`] (panics on an unknown name).
+pub(crate) fn map_named(name: &str) -> MakeMap {
+    maps().into_iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("unknown map {name}")).1
+}
+
+/// The mix named `name` in [`MIXES`], ignoring case (panics on an unknown name).
+pub(crate) fn mix_named(name: &str) -> Mix {
+    MIXES.into_iter().find(|m| m.name.eq_ignore_ascii_case(name)).unwrap_or_else(|| panic!("unknown workload {name}"))
+}
+
 pub(crate) struct Rng(pub(crate) u64);
 impl Rng {
     #[inline]
@@ -211,6 +221,11 @@ pub(crate) fn caches() -> Vec<(&'static str, MakeCache)> {
             ))
         }),
     ]
+}
+
+/// The maker of the cache named `name` in [`caches`] (panics on an unknown name).
+pub(crate) fn cache_named(name: &str) -> MakeCache {
+    caches().into_iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("unknown cache {name}")).1
 }
 
 /// `ops` cache steps from thread number `thread`.
