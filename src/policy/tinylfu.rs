@@ -64,6 +64,9 @@ pub struct WTinyLfu {
 struct Climber {
     /// The window's share of the entries.
     window: f64,
+    /// `window` as a fraction of 2^32 (rounded up), so that the window's size is an
+    /// integer multiply on every insert.
+    share: u64,
     step: f64,
     hits: u32,
     misses: u32,
@@ -78,8 +81,13 @@ const MIN_WINDOW: f64 = 0.01;
 
 impl Default for Climber {
     fn default() -> Self {
-        Self { window: MIN_WINDOW, step: -STEP, hits: 0, misses: 0, previous: 0.0 }
+        Self { window: MIN_WINDOW, share: share(MIN_WINDOW), step: -STEP, hits: 0, misses: 0, previous: 0.0 }
     }
+}
+
+/// `window` (in `0..=1`) as a fraction of 2^32, rounded up.
+fn share(window: f64) -> u64 {
+    (window * 4_294_967_296.0).ceil() as u64
 }
 
 impl Climber {
@@ -97,6 +105,7 @@ impl Climber {
             let amount = if change >= 0.0 { self.step } else { -self.step };
             self.step = if change.abs() >= RESTART { STEP.copysign(amount) } else { amount * DECAY };
             self.window = (self.window + amount).clamp(MIN_WINDOW, MAX_WINDOW);
+            self.share = share(self.window);
             self.previous = rate;
             self.hits = 0;
             self.misses = 0;
@@ -136,7 +145,8 @@ impl Default for List {
 impl WTinyLfu {
     #[inline]
     fn window_target(&self) -> usize {
-        ((self.len as f64 * self.climber.window) as usize).max(1)
+        // `len` is below 2^32 (an arena slot is a `u32`) and `share` at most 2^32.
+        ((self.len as u64 * self.climber.share) >> 32).max(1) as usize
     }
 
     #[inline]
@@ -339,7 +349,8 @@ struct Sketch {
     additions: usize,
 }
 
-const SEEDS: [u64; 4] = [0xc3a5_c85c_97cb_3127, 0xb492_b66f_be98_f273, 0x9ae1_6a3b_2f90_404f, 0xcbf2_9ce4_8422_2325];
+/// Seeds of the two mixes that place a key's four counters.
+const SEEDS: [u64; 2] = [0xc3a5_c85c_97cb_3127, 0xb492_b66f_be98_f273];
 
 impl Sketch {
     /// Grow to at least `len` words (a power of two), keeping every count: a key's
@@ -367,11 +378,21 @@ impl Sketch {
         }
     }
 
+    /// The word and bit offset of each of the four counters of `fp`. Two multiplicative
+    /// mixes give 128 bits, 32 per counter: the low four bits pick the counter within
+    /// its word, the bits above them the word (so two of the four counters reach only
+    /// the first 2^28 words of a larger table: more collisions, never a wrong count).
+    /// A larger table keeps each word's low index bits, which [`ensure`](Self::ensure)
+    /// relies on.
     #[inline(always)]
-    fn slot(&self, fp: u32, i: usize) -> (usize, u32) {
-        let x = (u64::from(fp) ^ SEEDS[i]).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let x = x ^ (x >> 29);
-        ((x >> 32) as usize & (self.table.len() - 1), ((x >> 4) & 15) as u32 * 4)
+    fn slots(&self, fp: u32) -> [(usize, u32); 4] {
+        let mix = |seed: u64| {
+            let x = (u64::from(fp) ^ seed).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            x ^ (x >> 32)
+        };
+        let (a, b) = (mix(SEEDS[0]), mix(SEEDS[1]));
+        let mask = self.table.len() - 1;
+        [a, a >> 32, b, b >> 32].map(|c| ((c >> 4) as usize & mask, (c & 15) as u32 * 4))
     }
 
     #[inline]
@@ -380,8 +401,7 @@ impl Sketch {
             return;
         }
         let mut added = false;
-        for i in 0..4 {
-            let (w, shift) = self.slot(fp, i);
+        for (w, shift) in self.slots(fp) {
             if (self.table[w] >> shift) & 15 < 15 {
                 self.table[w] += 1 << shift;
                 added = true;
@@ -405,8 +425,7 @@ impl Sketch {
         }
         // A plain loop: as an iterator chain, it was sometimes left out of line.
         let mut min = 15;
-        for i in 0..4 {
-            let (w, shift) = self.slot(fp, i);
+        for (w, shift) in self.slots(fp) {
             min = min.min((self.table[w] >> shift) & 15);
         }
         min as u8
