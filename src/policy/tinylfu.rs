@@ -431,3 +431,88 @@ impl Sketch {
         min as u8
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Sketch;
+
+    /// Distinct fingerprints, spread like the ones `on_insert` derives from hashes.
+    fn fps(n: u32) -> impl Iterator<Item = u32> {
+        (0..n).map(|i| i.wrapping_mul(0x9e37_79b9) ^ 0x5bd1_e995)
+    }
+
+    #[test]
+    fn frequency_never_underestimates_before_aging() {
+        let mut s = Sketch::default();
+        s.ensure(1024);
+        // Key i is counted i % 20 times: fewer additions than the aging threshold.
+        for (i, fp) in fps(500).enumerate() {
+            for _ in 0..i % 20 {
+                s.increment(fp);
+            }
+        }
+        assert!(s.additions < 10 * s.table.len(), "no aging happened");
+        let mut exact = 0;
+        for (i, fp) in fps(500).enumerate() {
+            let f = s.frequency(fp);
+            assert!(f >= (i % 20).min(15) as u8, "key {i}: frequency {f} below its count");
+            exact += usize::from(f == (i % 20).min(15) as u8);
+        }
+        // A count-min sketch at this load is exact for most keys.
+        assert!(exact > 400, "only {exact} of 500 frequencies exact");
+    }
+
+    #[test]
+    fn growing_keeps_every_frequency() {
+        let mut s = Sketch::default();
+        s.ensure(64);
+        for (i, fp) in fps(200).enumerate() {
+            for _ in 0..i % 7 {
+                s.increment(fp);
+            }
+        }
+        let before: Vec<u8> = fps(200).map(|fp| s.frequency(fp)).collect();
+        s.ensure(4096);
+        assert_eq!(s.table.len(), 4096);
+        let after: Vec<u8> = fps(200).map(|fp| s.frequency(fp)).collect();
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn aging_halves_the_counts() {
+        let mut s = Sketch::default();
+        s.ensure(16);
+        let hot = 0xdead_beef;
+        for _ in 0..8 {
+            s.increment(hot);
+        }
+        let before = s.frequency(hot);
+        assert!(before >= 8);
+        // Other keys' additions reach the threshold (10 per word) and trigger a halving.
+        let mut other = fps(u32::MAX).filter(|&fp| fp != hot);
+        loop {
+            let additions = s.additions;
+            s.increment(other.next().unwrap());
+            if s.additions < additions {
+                break; // halved
+            }
+        }
+        assert_eq!(s.additions, 10 * s.table.len() / 2);
+        assert!(s.frequency(hot) <= before / 2 + 1, "{} not halved from {before}", s.frequency(hot));
+        assert!(s.table.iter().all(|w| w & 0x8888_8888_8888_8888 == 0), "every counter at most 7 after halving");
+    }
+
+    #[test]
+    fn fitting_a_small_len_forgets_and_frees() {
+        let mut s = Sketch::default();
+        s.ensure(4096);
+        s.increment(7);
+        s.fit(2000);
+        assert_eq!(s.table.len(), 4096, "above a quarter: kept");
+        s.fit(100);
+        assert_eq!(s.table.len(), 256);
+        assert_eq!(s.frequency(7), 0);
+        s.fit(0);
+        assert!(s.table.is_empty() && s.table.capacity() == 0);
+    }
+}
