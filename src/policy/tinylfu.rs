@@ -442,6 +442,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "safe code only (ci/miri.sh runs the tests that reach unsafe code), and slow under Miri")]
     fn frequency_never_underestimates_before_aging() {
         let mut s = Sketch::default();
         s.ensure(1024);
@@ -463,6 +464,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "safe code only (ci/miri.sh runs the tests that reach unsafe code), and slow under Miri")]
     fn growing_keeps_every_frequency() {
         let mut s = Sketch::default();
         s.ensure(64);
@@ -479,6 +481,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "safe code only (ci/miri.sh runs the tests that reach unsafe code), and slow under Miri")]
     fn aging_halves_the_counts() {
         let mut s = Sketch::default();
         s.ensure(16);
@@ -503,6 +506,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "safe code only (ci/miri.sh runs the tests that reach unsafe code), and slow under Miri")]
     fn fitting_a_small_len_forgets_and_frees() {
         let mut s = Sketch::default();
         s.ensure(4096);
