@@ -432,7 +432,8 @@ impl Sketch {
     }
 }
 
-#[cfg(test)]
+// Safe code only, and slow under Miri (`ci/miri.sh` runs the tests that reach unsafe code).
+#[cfg(all(test, not(miri)))]
 mod tests {
     use super::Sketch;
 
@@ -441,17 +442,22 @@ mod tests {
         (0..n).map(|i| i.wrapping_mul(0x9e37_79b9) ^ 0x5bd1_e995)
     }
 
-    #[test]
-    #[cfg_attr(miri, ignore = "safe code only (ci/miri.sh runs the tests that reach unsafe code), and slow under Miri")]
-    fn frequency_never_underestimates_before_aging() {
+    /// A sketch of `words` words in which the `i`th of `n` keys was counted `i % m` times.
+    fn counted(words: usize, n: u32, m: usize) -> Sketch {
         let mut s = Sketch::default();
-        s.ensure(1024);
-        // Key i is counted i % 20 times: fewer additions than the aging threshold.
-        for (i, fp) in fps(500).enumerate() {
-            for _ in 0..i % 20 {
+        s.ensure(words);
+        for (i, fp) in fps(n).enumerate() {
+            for _ in 0..i % m {
                 s.increment(fp);
             }
         }
+        s
+    }
+
+    #[test]
+    fn frequency_never_underestimates_before_aging() {
+        // Fewer additions than the aging threshold.
+        let s = counted(1024, 500, 20);
         assert!(s.additions < 10 * s.table.len(), "no aging happened");
         let mut exact = 0;
         for (i, fp) in fps(500).enumerate() {
@@ -464,15 +470,8 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore = "safe code only (ci/miri.sh runs the tests that reach unsafe code), and slow under Miri")]
     fn growing_keeps_every_frequency() {
-        let mut s = Sketch::default();
-        s.ensure(64);
-        for (i, fp) in fps(200).enumerate() {
-            for _ in 0..i % 7 {
-                s.increment(fp);
-            }
-        }
+        let mut s = counted(64, 200, 7);
         let before: Vec<u8> = fps(200).map(|fp| s.frequency(fp)).collect();
         s.ensure(4096);
         assert_eq!(s.table.len(), 4096);
@@ -481,7 +480,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore = "safe code only (ci/miri.sh runs the tests that reach unsafe code), and slow under Miri")]
     fn aging_halves_the_counts() {
         let mut s = Sketch::default();
         s.ensure(16);
@@ -506,7 +504,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore = "safe code only (ci/miri.sh runs the tests that reach unsafe code), and slow under Miri")]
     fn fitting_a_small_len_forgets_and_frees() {
         let mut s = Sketch::default();
         s.ensure(4096);
