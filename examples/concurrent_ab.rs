@@ -13,17 +13,13 @@
 //! stays the benchmark of record; this is for A/B comparisons on a noisy machine, where
 //! two criterion runs minutes apart can differ by more than the maps do.
 
+#[path = "../benches/shared/ab.rs"]
+mod ab;
 #[path = "../benches/shared/concurrent_workloads.rs"]
 mod workloads;
 
-use std::time::Instant;
-
+use ab::{medians, millis};
 use workloads::{cache_named, map_named, mix_named, on_threads, prefill, run, run_cache, OPS};
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -47,9 +43,7 @@ fn main() {
                 // The bench times back-to-back runs of the same streams: replay them once
                 // untimed, so the CPU caches hold this cache again, not the last one run.
                 on_threads(threads, |i| run_cache(&**cache, OPS, i));
-                let start = Instant::now();
-                on_threads(threads, |i| run_cache(&**cache, OPS, i));
-                t.push(start.elapsed().as_secs_f64() * 1e3);
+                t.push(millis(|| on_threads(threads, |i| run_cache(&**cache, OPS, i))));
             }
         }
     } else {
@@ -59,13 +53,11 @@ fn main() {
             for (make, t) in makers.iter().zip(&mut times) {
                 let map = make();
                 prefill(&*map, mix);
-                let start = Instant::now();
-                on_threads(threads, |i| run(&*map, mix, OPS, i));
-                t.push(start.elapsed().as_secs_f64() * 1e3);
+                t.push(millis(|| on_threads(threads, |i| run(&*map, mix, OPS, i))));
             }
         }
     }
-    let medians: Vec<f64> = times.iter_mut().map(|t| median(t)).collect();
+    let medians = medians(&mut times);
     println!("{workload}, {threads} thread(s), {rounds} rounds of {OPS} ops per thread");
     for (n, m) in names.iter().zip(&medians) {
         println!("  {n:>12}: median {m:8.3} ms   {} throughput / {n}'s: {:.2}", names[0], m / medians[0]);

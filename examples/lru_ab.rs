@@ -12,11 +12,13 @@
 //! comparisons on a noisy machine.
 
 use std::hint::black_box;
-use std::time::Instant;
 
+#[path = "../benches/shared/ab.rs"]
+mod ab;
 #[path = "../benches/shared/lru_workload.rs"]
 mod workload;
 
+use ab::{medians, millis};
 use workload::{keys, warmed_caches};
 
 fn main() {
@@ -27,18 +29,10 @@ fn main() {
     let mut hits = vec![0; caches.len()];
     for _ in 0..rounds {
         for ((_, c), (t, h)) in caches.iter_mut().zip(times.iter_mut().zip(&mut hits)) {
-            let start = Instant::now();
-            *h = black_box(c.replay(&keys));
-            t.push(start.elapsed().as_secs_f64() * 1e3);
+            t.push(millis(|| *h = black_box(c.replay(&keys))));
         }
     }
-    let medians: Vec<f64> = times
-        .iter_mut()
-        .map(|t| {
-            t.sort_by(f64::total_cmp);
-            t[t.len() / 2]
-        })
-        .collect();
+    let medians = medians(&mut times);
     println!("{} requests per round, {rounds} rounds", keys.len());
     for (((name, _), m), h) in caches.iter().zip(&medians).zip(&hits) {
         println!(
