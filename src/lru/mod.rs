@@ -14,7 +14,7 @@ use crate::policy::{
     finalize_each, Capacity, EvictionPolicy, Finalizer, Lru, NoopFinalizer, PanicSlot, RemovalCause, Stats,
     UnitWeigher, Weigher,
 };
-use crate::raw::arena::{Arena, Entry, Vacant};
+use crate::raw::arena::{Arena, Entry, Vacant, MAX_SLOTS};
 use crate::TryReserveError;
 
 pub use builder::LruBuilder;
@@ -233,6 +233,8 @@ impl<S: BuildHasher, W, F> Store<'_, S, W, F> {
 ///   slots, about 30.6 bytes per `(u64, u64)` entry with exact LRU. The arena never
 ///   grows past the entry bound, and both arena and table shrink after removals,
 ///   [`clear`](Self::clear) and a lower [`set_limit`](Self::set_limit).
+/// - **Size**: slots are numbered by `u32`, so a map holds at most 4,294,967,294
+///   entries; a limit that would admit more evicts there.
 ///
 /// # Where values go
 ///
@@ -287,9 +289,10 @@ struct Bound {
 
 impl Bound {
     /// The bounds of `limit`; when every entry weighs 1 (`unit`), the weight bound is
-    /// folded into the entry bound and the weight is never checked.
+    /// folded into the entry bound and the weight is never checked. The entry bound is
+    /// at most [`MAX_SLOTS`], the most entries the arena can number.
     fn of(limit: Capacity, unit: bool) -> Self {
-        let len = limit.max_entries().unwrap_or(usize::MAX);
+        let len = limit.max_entries().unwrap_or(usize::MAX).min(MAX_SLOTS);
         let weight = limit.max_weight().unwrap_or(u64::MAX);
         if unit {
             Self { len: len.min(usize::try_from(weight).unwrap_or(usize::MAX)), weight: u64::MAX }
@@ -1036,7 +1039,7 @@ where
     pub fn set_limit(&mut self, limit: Capacity) {
         self.limit = limit;
         self.bound = Bound::of(limit, W::UNIT);
-        self.core.max_slots = limit.max_entries().unwrap_or(usize::MAX);
+        self.core.max_slots = limit.max_entries().unwrap_or(usize::MAX).min(MAX_SLOTS);
         let mut slot = PanicSlot::default();
         self.evict_to_fit(&mut slot);
         self.core.maybe_shrink(hasher(&self.hash_builder));
@@ -1242,5 +1245,33 @@ where
         self.core.take_all();
         self.weight = 0;
         IntoIter::new(order, nodes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Bound, MAX_SLOTS};
+    use crate::Capacity;
+
+    /// Slots are `u32`s: no limit lets the map number more entries than `MAX_SLOTS`
+    /// (beyond it, slot numbers would repeat and entries would overwrite each other).
+    #[test]
+    fn every_bound_fits_the_slot_numbers() {
+        let huge = usize::MAX;
+        for (limit, unit) in [
+            (Capacity::unbounded(), true),
+            (Capacity::unbounded(), false),
+            (Capacity::entries(huge), true),
+            (Capacity::weight(u64::MAX), true),
+            (Capacity::weight(u64::MAX), false),
+            (Capacity::entries(huge).with_max_weight(10), false),
+        ] {
+            assert_eq!(Bound::of(limit, unit).len, MAX_SLOTS, "{limit:?}, unit weigher: {unit}");
+        }
+        assert_eq!(Bound::of(Capacity::entries(10), false).len, 10);
+        assert_eq!(Bound::of(Capacity::weight(7), true).len, 7, "a unit weight bound is an entry bound");
+        let m: crate::LruMap<u8, u8> = crate::LruMap::with_limit(Capacity::unbounded());
+        assert_eq!(m.core.max_slots, MAX_SLOTS);
+        assert_eq!(MAX_SLOTS as u64, u64::from(u32::MAX) - 1);
     }
 }

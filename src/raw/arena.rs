@@ -89,8 +89,14 @@ pub(crate) struct Vacant<'a, T, P: EvictionPolicy> {
 }
 
 /// The slot number a bucket holds while [`Vacant::replace`] frees the victim's bucket
-/// (never a node's slot: the arena holds fewer than `u32::MAX` nodes).
+/// (never a node's slot: the arena holds at most [`MAX_SLOTS`] nodes).
 const PENDING: u32 = u32::MAX;
+
+/// The most nodes an arena holds: slots are `u32`s, and `u32::MAX` is reserved (for
+/// [`PENDING`] here, and for the policies' "no entry" link). A map over an arena caps its
+/// entry bound here, so a larger limit evicts at this size instead of reusing slot
+/// numbers.
+pub(crate) const MAX_SLOTS: usize = (u32::MAX - 1) as usize;
 
 impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
     /// Count a lookup in the map's stats.
@@ -177,7 +183,10 @@ where
 }
 
 impl<T, P: EvictionPolicy> Arena<T, P> {
+    /// An empty arena that grows to at most `max_slots` nodes by itself (capped at
+    /// [`MAX_SLOTS`]; the map's bound must keep it there).
     pub(crate) fn new(policy: P, max_slots: usize) -> Self {
+        let max_slots = max_slots.min(MAX_SLOTS);
         Self { nodes: Nodes(Vec::new()), index: HashTable::new(), policy, ctl: Control::default(), max_slots }
     }
 
