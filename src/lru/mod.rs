@@ -290,7 +290,8 @@ struct Bound {
 impl Bound {
     /// The bounds of `limit`; when every entry weighs 1 (`unit`), the weight bound is
     /// folded into the entry bound and the weight is never checked. The entry bound is
-    /// at most [`MAX_SLOTS`], the most entries the arena can number.
+    /// at most [`MAX_SLOTS`], the most entries the arena can number, and is also the
+    /// arena's `max_slots`: the one place the map's entry bound is computed.
     fn of(limit: Capacity, unit: bool) -> Self {
         let len = limit.max_entries().unwrap_or(usize::MAX).min(MAX_SLOTS);
         let weight = limit.max_weight().unwrap_or(u64::MAX);
@@ -408,8 +409,8 @@ where
     F: Finalizer<K, V>,
 {
     pub(crate) fn from_parts(limit: Capacity, hash_builder: S, policy: P, weigher: W, finalizer: F) -> Self {
-        let core = Arena::new(policy, limit.max_entries().unwrap_or(usize::MAX));
-        Self { core, hash_builder, limit, bound: Bound::of(limit, W::UNIT), weight: 0, weigher, finalizer }
+        let bound = Bound::of(limit, W::UNIT);
+        Self { core: Arena::new(policy, bound.len), hash_builder, limit, bound, weight: 0, weigher, finalizer }
     }
 
     /// The number of entries.
@@ -1039,7 +1040,7 @@ where
     pub fn set_limit(&mut self, limit: Capacity) {
         self.limit = limit;
         self.bound = Bound::of(limit, W::UNIT);
-        self.core.max_slots = limit.max_entries().unwrap_or(usize::MAX).min(MAX_SLOTS);
+        self.core.max_slots = self.bound.len;
         let mut slot = PanicSlot::default();
         self.evict_to_fit(&mut slot);
         self.core.maybe_shrink(hasher(&self.hash_builder));

@@ -183,10 +183,10 @@ where
 }
 
 impl<T, P: EvictionPolicy> Arena<T, P> {
-    /// An empty arena that grows to at most `max_slots` nodes by itself (capped at
-    /// [`MAX_SLOTS`]; the map's bound must keep it there).
+    /// An empty arena that grows to at most `max_slots` nodes by itself; the map's bound
+    /// keeps it at or below [`MAX_SLOTS`].
     pub(crate) fn new(policy: P, max_slots: usize) -> Self {
-        let max_slots = max_slots.min(MAX_SLOTS);
+        debug_assert!(max_slots <= MAX_SLOTS);
         Self { nodes: Nodes(Vec::new()), index: HashTable::new(), policy, ctl: Control::default(), max_slots }
     }
 
