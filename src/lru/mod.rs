@@ -1275,4 +1275,31 @@ mod tests {
         assert_eq!(m.core.max_slots, MAX_SLOTS);
         assert_eq!(MAX_SLOTS as u64, u64::from(u32::MAX) - 1);
     }
+
+    /// A full cache that evicts on every insert keeps its index's tombstones (the
+    /// buckets `capacity()` no longer counts) within an eighth of its capacity, so
+    /// probes stay short, and never grows its index.
+    #[test]
+    fn churn_keeps_the_index_tombstones_below_an_eighth() {
+        let mut m = crate::LruMap::new(1000);
+        for k in 0..1000u64 {
+            m.insert(k, k);
+        }
+        let buckets = m.core.index.num_buckets();
+        let full = crate::raw::full_capacity(buckets);
+        let mut worst = 0;
+        for k in 1000..100_000u64 {
+            m.insert(k, k);
+            if k % 3 == 0 {
+                m.remove(&(k - 500));
+            }
+            worst = worst.max(full - m.core.index.capacity());
+        }
+        // Checked as each insert starts; that insert's eviction and the removal after it
+        // may each leave one more.
+        assert!(worst <= full / 8 + 2, "{worst} tombstones in a capacity of {full}");
+        assert!(worst > 0, "the churn left tombstones at some point");
+        assert_eq!(m.core.index.num_buckets(), buckets, "the index grew");
+        m.validate();
+    }
 }
