@@ -3,7 +3,8 @@
 //! Every entry carries a reference bit, set by reads and on insertion. The CLOCK hand
 //! walks the root's buckets; each slot claims [`CLOCK_STRIDE`] positions at a time, so
 //! the shared hand is written once per stride. An entry whose bit is clear when the hand
-//! passes is evicted; a set bit is cleared (its second chance).
+//! passes is evicted; a set bit is cleared (its second chance). A bucket whose entries
+//! all have their bits set is passed without taking its lock.
 
 use super::core::Inner;
 use super::pool::Pin;
@@ -102,7 +103,8 @@ impl<K, V, S> Inner<K, V, S> {
                 c[0].wrapping_sub(1)
             }) as u32;
             let head = table.bucket(pos).load(Ordering::Relaxed);
-            if head.is_null() {
+            // SAFETY: `table` reached from the root under `pin`.
+            if head.is_null() || unsafe { table.spare_all(pos) } {
                 continue;
             }
             // SAFETY: `table` reached from the root under `pin`.

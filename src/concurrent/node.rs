@@ -95,12 +95,20 @@ impl<K, V> Node<K, V> {
         }
     }
 
+    /// `true` if the reference bit is set.
+    #[inline]
+    pub(crate) fn referenced(&self) -> bool {
+        self.meta.load(Ordering::Relaxed) & REFERENCED != 0
+    }
+
     /// Clears the reference bit, returning whether it was set (the CLOCK hand's pass).
     ///
-    /// Called under the lock of the node's bucket. A plain store suffices: the weight
-    /// bits never change after publication, so a racing [`touch`](Self::touch) is the
-    /// only write this store can overwrite, and losing it only costs the entry its
-    /// second chance in this pass (CLOCK is approximate anyway).
+    /// Called under the lock of the node's bucket, or under a pin by
+    /// [`Table::spare_all`](super::table::Table::spare_all). A plain store suffices: the
+    /// weight bits never change after publication, so a racing [`touch`](Self::touch) or
+    /// another hand's clear is the only write this store can overwrite, and losing a
+    /// touch only costs the entry its second chance in this pass (CLOCK is approximate
+    /// anyway).
     #[inline]
     pub(crate) fn second_chance(&self) -> bool {
         let m = self.meta.load(Ordering::Relaxed);

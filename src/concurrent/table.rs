@@ -139,6 +139,44 @@ impl<K, V> Table<K, V> {
         }
     }
 
+    /// CLOCK's pass over the bucket of `hash` without its lock: if every node of the
+    /// chain has its reference bit set, clears every bit (their second chance) and
+    /// returns `true`, so the hand moves on without locking a bucket it could not evict
+    /// from. `false` if some node's bit is clear or the bucket was migrated: the caller
+    /// locks the bucket and evicts under the lock.
+    ///
+    /// Nodes a writer links or unlinks meanwhile may or may not be seen, as by any reader;
+    /// at worst an entry loses its second chance (see [`Node::second_chance`]).
+    ///
+    /// # Safety
+    ///
+    /// - As for [`Table::find`].
+    #[inline]
+    pub(crate) unsafe fn spare_all(&self, hash: u32) -> bool {
+        let head = self.bucket(hash).load(Ordering::Acquire);
+        if tag_of(head) & MOVED != 0 {
+            return false;
+        }
+        let first = untagged(head);
+        let mut node = first;
+        while !node.is_null() {
+            // SAFETY: reached from a chain of a table reached while pinned (as in `find`).
+            let n = unsafe { &*node };
+            if !n.referenced() {
+                return false;
+            }
+            node = n.next(self.link);
+        }
+        let mut node = first;
+        while !node.is_null() {
+            // SAFETY: as above.
+            let n = unsafe { &*node };
+            n.second_chance();
+            node = n.next(self.link);
+        }
+        true
+    }
+
     /// Locks the bucket of `hash` in this table or, if it was migrated, in its successor.
     ///
     /// # Safety
