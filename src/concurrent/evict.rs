@@ -102,9 +102,8 @@ impl<K, V, S> Inner<K, V, S> {
                 c[0] = c[0].wrapping_add(1);
                 c[0].wrapping_sub(1)
             }) as u32;
-            let head = table.bucket(pos).load(Ordering::Relaxed);
             // SAFETY: `table` reached from the root under `pin`.
-            if head.is_null() || unsafe { table.spare_all(pos) } {
+            if unsafe { table.spare_all(pos) } {
                 continue;
             }
             // SAFETY: `table` reached from the root under `pin`.

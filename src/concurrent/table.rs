@@ -140,10 +140,10 @@ impl<K, V> Table<K, V> {
     }
 
     /// CLOCK's pass over the bucket of `hash` without its lock: if every node of the
-    /// chain has its reference bit set, clears every bit (their second chance) and
-    /// returns `true`, so the hand moves on without locking a bucket it could not evict
-    /// from. `false` if some node's bit is clear or the bucket was migrated: the caller
-    /// locks the bucket and evicts under the lock.
+    /// chain (none, for an empty bucket) has its reference bit set, clears every bit
+    /// (their second chance) and returns `true`, so the hand moves on without locking a
+    /// bucket it could not evict from. `false` if some node's bit is clear or the bucket
+    /// was migrated: the caller locks the bucket and evicts under the lock.
     ///
     /// Nodes a writer links or unlinks meanwhile may or may not be seen, as by any reader;
     /// at worst an entry loses its second chance (see [`Node::second_chance`]).
@@ -157,6 +157,8 @@ impl<K, V> Table<K, V> {
         if tag_of(head) & MOVED != 0 {
             return false;
         }
+        // Check every bit, then clear them: two plain loops (through `iter::successors`,
+        // an eviction ran about 3 more instructions).
         let first = untagged(head);
         let mut node = first;
         while !node.is_null() {
