@@ -8,12 +8,22 @@
 //! The traces directory is the first argument, else `$LEAKLESS_TRACES`, else
 //! `../shared/traces` relative to the crate root (formats in its README). Each trace is
 //! replayed at several capacities: for every request, `get`; on a miss, `insert`.
+//!
+//! W-TinyLFU's frequency sketch hashes keys with the map's hasher, so its hit ratio
+//! depends a little on the hash seed (on the small rows, by up to about a point). Its
+//! column is the mean over [`SEEDS`] fixed seeds, and the verdict counts the seeds in
+//! which some row falls more than 2 points below the best peer: the run is reproducible
+//! and does not hinge on one lucky or unlucky seed. (`mini_moka` seeds its own hasher, so
+//! its column, and with it the count, can move by a few hundredths between runs.)
 
 use std::io::{BufRead, BufReader, Read};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
-use leakless::{LruMap, WTinyLfu};
+use leakless::{FixedState, LruMap, WTinyLfu};
+
+/// Hash seeds W-TinyLFU runs with (`FixedState::with_seed(0..SEEDS)`).
+const SEEDS: u64 = 40;
 
 /// Turns a decompressed trace into its keys.
 type Parser = fn(&[u8]) -> Vec<u64>;
@@ -70,7 +80,22 @@ fn parse_be_u32(data: &[u8]) -> Vec<u64> {
     data.chunks_exact(4).map(|c| u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]]))).collect()
 }
 
-/// Hits of each column on `keys` at `cap`.
+/// W-TinyLFU's hits on `keys` at `cap` with hash seed `seed`.
+fn replay_tlfu(keys: &[u64], cap: usize, seed: u64) -> usize {
+    let mut tlfu =
+        LruMap::builder().max_entries(cap).hasher(FixedState::with_seed(seed)).policy(WTinyLfu::default()).build();
+    let mut hits = 0;
+    for &k in keys {
+        if tlfu.get(&k).is_some() {
+            hits += 1;
+        } else {
+            tlfu.insert(k, ());
+        }
+    }
+    hits
+}
+
+/// Hits of each column on `keys` at `cap` (W-TinyLFU's: 0, see [`replay_tlfu`]).
 fn replay(keys: &[u64], cap: usize) -> [usize; 5] {
     let mut hits = [0usize; 5];
     let mut ours = LruMap::new(cap);
@@ -79,14 +104,6 @@ fn replay(keys: &[u64], cap: usize) -> [usize; 5] {
             hits[0] += 1;
         } else {
             ours.insert(k, ());
-        }
-    }
-    let mut tlfu = LruMap::builder().max_entries(cap).policy(WTinyLfu::default()).build();
-    for &k in keys {
-        if tlfu.get(&k).is_some() {
-            hits[1] += 1;
-        } else {
-            tlfu.insert(k, ());
         }
     }
     let mut lru = lru::LruCache::new(NonZeroUsize::new(cap).unwrap());
@@ -137,12 +154,21 @@ fn main() {
     println!("|{}|{}|{}", "-".repeat(16), "-".repeat(10), "--------------------|".repeat(COLUMNS.len()));
     let mut rows: Vec<[f64; 5]> = Vec::new();
     let mut lru_matches = true;
+    // The largest shortfall against the best peer of a row, per seed.
+    let mut seed_gap = vec![f64::MIN; SEEDS as usize];
     for &(name, file, parse, caps) in TRACES {
         let keys = parse(&decompress(&dir.join(file)));
+        let percent = |h: usize| 100.0 * h as f64 / keys.len() as f64;
         for &cap in caps {
             let hits = replay(&keys, cap);
             lru_matches &= hits[0] == hits[2];
-            let pct = hits.map(|h| 100.0 * h as f64 / keys.len() as f64);
+            let mut pct = hits.map(percent);
+            let best_peer = PEERS.map(|c| pct[c]).fold(f64::MIN, f64::max);
+            let tlfu: Vec<f64> = (0..SEEDS).map(|seed| percent(replay_tlfu(&keys, cap, seed))).collect();
+            for (gap, p) in seed_gap.iter_mut().zip(&tlfu) {
+                *gap = gap.max(best_peer - p);
+            }
+            pct[1] = tlfu.iter().sum::<f64>() / SEEDS as f64;
             print!("| {name:<14} | {cap:>8} |");
             for p in pct {
                 print!(" {:>17.2}% |", p);
@@ -160,6 +186,8 @@ fn main() {
     println!("\n");
     let best_peer_mean = PEERS.map(|c| mean[c]).fold(f64::MIN, f64::max);
     let worst_gap = rows.iter().map(|r| PEERS.map(|c| r[c]).fold(f64::MIN, f64::max) - r[1]).fold(f64::MIN, f64::max);
+    let failing = seed_gap.iter().filter(|&&g| g > 2.0).count();
+    let worst_seed_gap = seed_gap.iter().copied().fold(f64::MIN, f64::max);
     println!("exact LRU equals `lru` hit for hit on every row: {}", if lru_matches { "yes" } else { "NO" });
     println!(
         "W-TinyLFU mean {:.2}% vs best peer mean {:.2}%: {}",
@@ -168,8 +196,13 @@ fn main() {
         if mean[1] >= best_peer_mean { "ok" } else { "BELOW" }
     );
     println!(
-        "W-TinyLFU's largest shortfall against the best peer of a row: {:.2} points ({})",
+        "W-TinyLFU's largest shortfall against the best peer of a row (mean of {SEEDS} seeds): {:.2} points ({})",
         worst_gap.max(0.0),
         if worst_gap <= 2.0 { "ok, at most 2" } else { "MORE than 2" }
+    );
+    println!(
+        "seeds in which some W-TinyLFU row is more than 2 points below the best peer: {failing} of {SEEDS} \
+         (largest shortfall of any seed: {:.2} points)",
+        worst_seed_gap.max(0.0)
     );
 }
