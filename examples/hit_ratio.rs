@@ -80,57 +80,41 @@ fn parse_be_u32(data: &[u8]) -> Vec<u64> {
     data.chunks_exact(4).map(|c| u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]]))).collect()
 }
 
+/// Replays `keys` through one cache: for every key, `get`; on a miss, `insert`. The hits.
+macro_rules! count_hits {
+    ($keys:expr, |$k:ident| get: $get:expr, insert: $insert:expr) => {{
+        let mut hits = 0usize;
+        for &$k in $keys {
+            if $get {
+                hits += 1;
+            } else {
+                $insert;
+            }
+        }
+        hits
+    }};
+}
+
 /// W-TinyLFU's hits on `keys` at `cap` with hash seed `seed`.
 fn replay_tlfu(keys: &[u64], cap: usize, seed: u64) -> usize {
     let mut tlfu =
         LruMap::builder().max_entries(cap).hasher(FixedState::with_seed(seed)).policy(WTinyLfu::default()).build();
-    let mut hits = 0;
-    for &k in keys {
-        if tlfu.get(&k).is_some() {
-            hits += 1;
-        } else {
-            tlfu.insert(k, ());
-        }
-    }
-    hits
+    count_hits!(keys, |k| get: tlfu.get(&k).is_some(), insert: tlfu.insert(k, ()))
 }
 
 /// Hits of each column on `keys` at `cap` (W-TinyLFU's: 0, see [`replay_tlfu`]).
 fn replay(keys: &[u64], cap: usize) -> [usize; 5] {
-    let mut hits = [0usize; 5];
     let mut ours = LruMap::new(cap);
-    for &k in keys {
-        if ours.get(&k).is_some() {
-            hits[0] += 1;
-        } else {
-            ours.insert(k, ());
-        }
-    }
     let mut lru = lru::LruCache::new(NonZeroUsize::new(cap).unwrap());
-    for &k in keys {
-        if lru.get(&k).is_some() {
-            hits[2] += 1;
-        } else {
-            lru.put(k, ());
-        }
-    }
     let mut qc = quick_cache::unsync::Cache::new(cap);
-    for &k in keys {
-        if qc.get(&k).is_some() {
-            hits[3] += 1;
-        } else {
-            qc.insert(k, ());
-        }
-    }
     let mut mm = mini_moka::unsync::Cache::new(cap as u64);
-    for &k in keys {
-        if mm.get(&k).is_some() {
-            hits[4] += 1;
-        } else {
-            mm.insert(k, ());
-        }
-    }
-    hits
+    [
+        count_hits!(keys, |k| get: ours.get(&k).is_some(), insert: ours.insert(k, ())),
+        0,
+        count_hits!(keys, |k| get: lru.get(&k).is_some(), insert: lru.put(k, ())),
+        count_hits!(keys, |k| get: qc.get(&k).is_some(), insert: qc.insert(k, ())),
+        count_hits!(keys, |k| get: mm.get(&k).is_some(), insert: mm.insert(k, ())),
+    ]
 }
 
 fn traces_dir() -> PathBuf {
