@@ -530,13 +530,17 @@ impl<K: Eq + Hash, V, F: Finalizer<K, V>, S: BuildHasher> FinalizingMap<K, V, F,
     where
         K: Borrow<Q>,
     {
-        match self.map.remove_entry(key) {
+        // A panic of `Hash` while the table shrinks waits until the value is finalized.
+        let mut slot = PanicSlot::default();
+        let found = match self.map.remove_counted(key, Some(RemovalCause::Explicit), &mut slot) {
             Some((k, v)) => {
                 self.finalizer.finalize(k, v, RemovalCause::Explicit);
                 true
             }
             None => false,
-        }
+        };
+        slot.resume();
+        found
     }
 
     /// Keep the entries for which `keep` returns `true`; finalize the others with
@@ -544,8 +548,9 @@ impl<K: Eq + Hash, V, F: Finalizer<K, V>, S: BuildHasher> FinalizingMap<K, V, F,
     ///
     /// # Panics
     ///
-    /// A panic of `keep` propagates at once (the map stays valid; entries already
-    /// rejected were finalized). A panic of the finalizer is re-raised after the scan.
+    /// A panic of `keep` ends the scan; it propagates once the entries already rejected
+    /// are finalized and counted and the table has shrunk (the map stays valid). A panic
+    /// of the finalizer is re-raised after the scan.
     ///
     /// # Examples
     ///

@@ -6,7 +6,7 @@ use core::hash::{BuildHasher, Hash};
 use hashbrown::hash_table;
 
 use super::hasher;
-use crate::policy::{RemovalCause, Small};
+use crate::policy::{PanicSlot, RemovalCause, Small};
 use crate::raw::Control;
 
 /// A view into a single entry of a [`HashMap`](crate::HashMap), occupied or vacant.
@@ -257,6 +257,11 @@ impl<'a, K, V, S> OccupiedEntry<'a, K, V, S> {
 impl<'a, K: Hash, V, S: BuildHasher> OccupiedEntry<'a, K, V, S> {
     /// Remove the entry, returning the stored key and value; the table shrinks if due.
     ///
+    /// # Panics
+    ///
+    /// If `Hash` panics while the table shrinks, the entry is removed all the same (and
+    /// dropped as the panic unwinds); the table keeps its capacity.
+    ///
     /// # Examples
     ///
     /// ```
@@ -266,7 +271,10 @@ impl<'a, K: Hash, V, S: BuildHasher> OccupiedEntry<'a, K, V, S> {
     /// ```
     pub fn remove_entry(self) -> (K, V) {
         let (kv, vacant) = self.inner.remove();
-        self.ctl.after_removal(vacant.into_table(), Some(RemovalCause::Explicit), 1, hasher(self.hash_builder));
+        let mut slot = PanicSlot::default();
+        let table = vacant.into_table();
+        self.ctl.after_removal(table, Some(RemovalCause::Explicit), 1, hasher(self.hash_builder), &mut slot);
+        slot.resume();
         kv
     }
 

@@ -8,7 +8,8 @@ use core::marker::PhantomData;
 use hashbrown::hash_table;
 
 use super::{hasher, HashMap};
-use crate::policy::RemovalCause;
+use crate::policy::{PanicSlot, RemovalCause};
+use crate::raw::drop_rest;
 
 macro_rules! forward_iterator {
     ($name:ident <$($lt:lifetime,)? $($g:ident),*>, $item:ty, |$x:ident| $map:expr) => {
@@ -30,6 +31,26 @@ macro_rules! forward_iterator {
                 self.inner.fold(init, move |acc, $x| f(acc, $map))
             }
         }
+        forward_iterator!(@common $name <$($lt,)? $($g),*>);
+    };
+    // An iterator with a `Drop` of its own: `fold` cannot move `inner` out.
+    (owning $name:ident <$($lt:lifetime,)? $($g:ident),*>, $item:ty, |$x:ident| $map:expr) => {
+        impl<$($lt,)? $($g),*> Iterator for $name<$($lt,)? $($g),*> {
+            type Item = $item;
+
+            #[inline]
+            fn next(&mut self) -> Option<Self::Item> {
+                self.inner.next().map(|$x| $map)
+            }
+
+            #[inline]
+            fn size_hint(&self) -> (usize, Option<usize>) {
+                self.inner.size_hint()
+            }
+        }
+        forward_iterator!(@common $name <$($lt,)? $($g),*>);
+    };
+    (@common $name:ident <$($lt:lifetime,)? $($g:ident),*>) => {
 
         impl<$($lt,)? $($g),*> ExactSizeIterator for $name<$($lt,)? $($g),*> {
             #[inline]
@@ -130,7 +151,7 @@ forward_iterator!(ValuesMut<'a, K, V>, &'a mut V, |kv| kv.1);
 pub struct IntoIter<K, V> {
     pub(super) inner: hash_table::IntoIter<(K, V)>,
 }
-forward_iterator!(IntoIter<K, V>, (K, V), |kv| kv);
+forward_iterator!(owning IntoIter<K, V>, (K, V), |kv| kv);
 
 /// An owning iterator over the keys, from [`HashMap::into_keys`].
 ///
@@ -172,7 +193,22 @@ pub struct Drain<'a, K, V> {
     pub(super) inner: hash_table::IntoIter<(K, V)>,
     pub(super) _map: PhantomData<&'a mut ()>,
 }
-forward_iterator!(Drain<'a, K, V>, (K, V), |kv| kv);
+forward_iterator!(owning Drain<'a, K, V>, (K, V), |kv| kv);
+
+/// What an owning iterator has left is dropped element by element: one `Drop` that
+/// panics does not leak the rest (hashbrown's iterator would stop at the first panic).
+impl<K, V> Drop for IntoIter<K, V> {
+    fn drop(&mut self) {
+        drop_rest(&mut self.inner);
+    }
+}
+
+/// As for [`IntoIter`]: every element left is dropped even if one's `Drop` panics.
+impl<K, V> Drop for Drain<'_, K, V> {
+    fn drop(&mut self) {
+        drop_rest(&mut self.inner);
+    }
+}
 
 impl<K, V> fmt::Debug for IntoIter<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -234,7 +270,21 @@ where
 impl<K: Hash, V, F, S: BuildHasher> Drop for ExtractIf<'_, K, V, F, S> {
     fn drop(&mut self) {
         let HashMap { raw, hash_builder } = &mut *self.map;
-        raw.ctl.after_removal(&mut raw.table, Some(RemovalCause::Explicit), self.removed, hasher(hash_builder));
+        if std::thread::panicking() {
+            // Dropped while the predicate's panic unwinds: count the removals, but run
+            // no user code (a second panic here would abort); a later removal shrinks.
+            raw.ctl.counters.removed(RemovalCause::Explicit, self.removed);
+            return;
+        }
+        let mut slot = PanicSlot::default();
+        raw.ctl.after_removal(
+            &mut raw.table,
+            Some(RemovalCause::Explicit),
+            self.removed,
+            hasher(hash_builder),
+            &mut slot,
+        );
+        slot.resume();
     }
 }
 

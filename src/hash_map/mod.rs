@@ -13,7 +13,7 @@ use core::hash::{BuildHasher, Hash};
 use hashbrown::{hash_table, HashTable};
 
 use crate::error::TryReserveError;
-use crate::policy::{RemovalCause, ShrinkPolicy, Small, Stats};
+use crate::policy::{PanicSlot, RemovalCause, ShrinkPolicy, Small, Stats};
 use crate::raw::{Control, RawTable};
 
 pub use entry::{Entry, OccupiedEntry, VacantEntry};
@@ -706,6 +706,12 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
 
     /// Remove `key`, returning its value; the table shrinks if it became mostly empty.
     ///
+    /// # Panics
+    ///
+    /// If `Hash` or `Eq` panic while looking `key` up, the map is unchanged. If `Hash`
+    /// panics while the table shrinks, the entry is removed all the same (and dropped as
+    /// the panic unwinds); the table keeps its capacity.
+    ///
     /// # Examples
     ///
     /// ```
@@ -724,6 +730,10 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
 
     /// Remove `key`, returning the stored key and its value.
     ///
+    /// # Panics
+    ///
+    /// As [`remove`](Self::remove).
+    ///
     /// # Examples
     ///
     /// ```
@@ -736,13 +746,22 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.remove_counted(key, Some(RemovalCause::Explicit))
+        let mut slot = PanicSlot::default();
+        let removed = self.remove_counted(key, Some(RemovalCause::Explicit), &mut slot);
+        slot.resume();
+        removed
     }
 
     /// [`remove_entry`](Self::remove_entry), counting the removal in this map's stats
-    /// for `cause` if there is one (a map of maps counts it in its own instead).
+    /// for `cause` if there is one (a map of maps counts it in its own instead); a panic
+    /// of `Hash` while the table shrinks goes to `slot` (see `Control::maybe_shrink`).
     #[inline]
-    pub(crate) fn remove_counted<Q>(&mut self, key: &Q, cause: Option<RemovalCause>) -> Option<(K, V)>
+    pub(crate) fn remove_counted<Q>(
+        &mut self,
+        key: &Q,
+        cause: Option<RemovalCause>,
+        slot: &mut PanicSlot,
+    ) -> Option<(K, V)>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -751,7 +770,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
             return None;
         }
         let hash = make_hash(&self.hash_builder, key);
-        self.raw.remove(hash, equivalent(key), cause, hasher(&self.hash_builder))
+        self.raw.remove(hash, equivalent(key), cause, hasher(&self.hash_builder), slot)
     }
 
     /// Keep only the entries for which `f` returns `true`, then shrink if due.

@@ -8,6 +8,7 @@ use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::mem;
+use std::panic::{self, AssertUnwindSafe};
 
 use crate::hash_map::DefaultHashBuilder;
 use crate::policy::{
@@ -896,9 +897,9 @@ where
         let w = self.weigher.weigh(&key, &value);
         if self.bound.rejects_single(W::UNIT, w) {
             // The old value leaves, replaced; the new one is turned away.
-            let old = self.remove_at(i);
+            let old = self.remove_at(i, slot);
             self.core.ctl.counters.removed(RemovalCause::Rejected, 1);
-            self.core.after_removal(RemovalCause::Replaced, 1, hasher(&self.hash_builder));
+            self.core.after_removal(RemovalCause::Replaced, 1, hasher(&self.hash_builder), slot);
             dispose(&mut self.finalizer, slot, key, value, RemovalCause::Rejected);
             return Put { index: None, out: Some((old.key, old.value)) };
         }
@@ -943,15 +944,16 @@ where
     /// Evict the entry at `victim`: handed back if `hand_back`, else finalized.
     #[inline]
     fn evict_at(&mut self, victim: u32, hand_back: bool, slot: &mut PanicSlot) -> Option<(K, V)> {
-        let old = self.remove_at(victim);
+        let old = self.remove_at(victim, slot);
         self.core.ctl.counters.removed(RemovalCause::Evicted, 1);
         evicted(&mut self.finalizer, slot, old, hand_back)
     }
 
     /// Remove the entry at `index`, keeping the weight in step (no shrink, no counters).
+    /// A panic of `Hash` goes to `slot` (the removal completes: see `Arena::remove`).
     #[inline]
-    fn remove_at(&mut self, index: u32) -> Slot<K, V, W::Stored> {
-        let old = self.core.remove(index, hasher(&self.hash_builder));
+    fn remove_at(&mut self, index: u32, slot: &mut PanicSlot) -> Slot<K, V, W::Stored> {
+        let old = self.core.remove(index, hasher(&self.hash_builder), slot);
         self.weight -= W::load(old.weight);
         old
     }
@@ -995,8 +997,10 @@ where
         K: Borrow<Q>,
     {
         let i = self.find(key)?;
-        let old = self.remove_at(i);
-        self.core.after_removal(RemovalCause::Explicit, 1, hasher(&self.hash_builder));
+        let mut slot = PanicSlot::default();
+        let old = self.remove_at(i, &mut slot);
+        self.core.after_removal(RemovalCause::Explicit, 1, hasher(&self.hash_builder), &mut slot);
+        slot.resume();
         Some((old.key, old.value))
     }
 
@@ -1014,8 +1018,10 @@ where
     /// ```
     pub fn pop_lru(&mut self) -> Option<(K, V)> {
         let i = self.core.policy.victim(&mut self.core.nodes)?;
-        let old = self.remove_at(i);
-        self.core.after_removal(RemovalCause::Explicit, 1, hasher(&self.hash_builder));
+        let mut slot = PanicSlot::default();
+        let old = self.remove_at(i, &mut slot);
+        self.core.after_removal(RemovalCause::Explicit, 1, hasher(&self.hash_builder), &mut slot);
+        slot.resume();
         Some((old.key, old.value))
     }
 
@@ -1043,7 +1049,7 @@ where
         self.core.max_slots = self.bound.len;
         let mut slot = PanicSlot::default();
         self.evict_to_fit(&mut slot);
-        self.core.maybe_shrink(hasher(&self.hash_builder));
+        self.core.maybe_shrink(hasher(&self.hash_builder), &mut slot);
         slot.resume();
     }
 
@@ -1053,8 +1059,9 @@ where
     ///
     /// # Panics
     ///
-    /// A panic of `keep` propagates at once (the map stays valid). A panic of the
-    /// finalizer is re-raised after the scan.
+    /// A panic of `keep` ends the scan; it propagates once the entries already removed
+    /// are counted and the memory they held is given back (the map stays valid). A panic
+    /// of the finalizer is re-raised after the scan.
     ///
     /// # Examples
     ///
@@ -1067,15 +1074,20 @@ where
     pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
         let mut slot = PanicSlot::default();
         let mut removed = 0;
-        for i in (0..self.core.len() as u32).rev() {
-            let e = self.core.item_mut(i);
-            if !keep(&e.key, &mut e.value) {
-                let old = self.remove_at(i);
-                removed += 1;
-                dispose(&mut self.finalizer, &mut slot, old.key, old.value, RemovalCause::Explicit);
+        let scan = panic::catch_unwind(AssertUnwindSafe(|| {
+            for i in (0..self.core.len() as u32).rev() {
+                let e = self.core.item_mut(i);
+                if !keep(&e.key, &mut e.value) {
+                    let old = self.remove_at(i, &mut slot);
+                    removed += 1;
+                    dispose(&mut self.finalizer, &mut slot, old.key, old.value, RemovalCause::Explicit);
+                }
             }
+        }));
+        self.core.after_removal(RemovalCause::Explicit, removed, hasher(&self.hash_builder), &mut slot);
+        if let Err(p) = scan {
+            panic::resume_unwind(p);
         }
-        self.core.after_removal(RemovalCause::Explicit, removed, hasher(&self.hash_builder));
         slot.resume();
     }
 

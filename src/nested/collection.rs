@@ -7,6 +7,7 @@ use std::collections::{btree_map, hash_map as std_hash_map, BTreeMap, BTreeSet, 
 
 use super::NestedMap;
 use crate::hash_map::{self, HashMap};
+use crate::policy::PanicSlot;
 
 /// A collection that can live inside a [`NestedMap`]: it says how many entries it holds
 /// and whether it is empty, so the nested map can count leaves and prune it when it
@@ -313,7 +314,10 @@ where
     /// Not counted in this map's own stats either (see [`get`](InnerLookup::get)).
     #[inline]
     fn remove(&mut self, key: &Q) -> Option<V> {
-        self.remove_counted(key, None).map(|(_, v)| v)
+        let mut slot = PanicSlot::default();
+        let removed = self.remove_counted(key, None, &mut slot);
+        slot.resume();
+        removed.map(|(_, v)| v)
     }
 }
 

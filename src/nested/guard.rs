@@ -10,7 +10,7 @@ use hashbrown::hash_table::OccupiedEntry;
 use super::Tally;
 use super::{InnerCollection, InnerLookup};
 use crate::hash_map::hasher;
-use crate::policy::{RemovalCause, Small};
+use crate::policy::{PanicSlot, RemovalCause, Small};
 use crate::raw::Control;
 
 /// Mutable access to the inner collection of one outer key of a
@@ -242,10 +242,12 @@ fn settle<K1: Hash, M: InnerCollection, S: BuildHasher>(
 fn prune<K1: Hash, M, S: BuildHasher>(entry: OccupiedEntry<'_, (K1, M)>, outer: &mut Outer<'_, S>, may_shrink: bool) {
     let (pruned, vacant) = entry.remove();
     outer.tally.counters.add(Small::Pruned, 1);
+    let mut slot = PanicSlot::default();
     if may_shrink {
-        outer.ctl.maybe_shrink(vacant.into_table(), hasher(outer.hash_builder));
+        outer.ctl.maybe_shrink(vacant.into_table(), hasher(outer.hash_builder), &mut slot);
     }
     drop(pruned);
+    slot.resume();
 }
 
 impl<K1, M, S> fmt::Debug for InnerMut<'_, K1, M, S>

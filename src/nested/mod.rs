@@ -21,7 +21,7 @@ use core::borrow::Borrow;
 use core::hash::{BuildHasher, Hash};
 
 use crate::hash_map::{self, hasher, DefaultHashBuilder, HashMap};
-use crate::policy::{Counters, RemovalCause, ShrinkPolicy, Stats};
+use crate::policy::{Counters, PanicSlot, RemovalCause, ShrinkPolicy, Stats};
 
 pub use collection::{InnerCollection, InnerLookup, InnerMap};
 pub use guard::InnerMut;
@@ -456,10 +456,14 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         K1: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let (_, inner) = self.outer.remove_counted(k1, None)?;
-        // An explicit removal of every leaf in it (counted by the gap it leaves).
-        self.tally.leaves = self.tally.leaves.wrapping_sub(inner.len());
-        Some(inner)
+        let mut slot = PanicSlot::default();
+        let removed = self.outer.remove_counted(k1, None, &mut slot);
+        if let Some((_, inner)) = &removed {
+            // An explicit removal of every leaf in it (counted by the gap it leaves).
+            self.tally.leaves = self.tally.leaves.wrapping_sub(inner.len());
+        }
+        slot.resume();
+        removed.map(|(_, inner)| inner)
     }
 
     /// Reserve room in the outer table for `additional` more outer keys.
@@ -563,7 +567,9 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
             let (k1, inner) = guard.key_and_inner();
             f(k1, inner);
         }
-        raw.ctl.maybe_shrink(&mut raw.table, hasher(hash_builder));
+        let mut slot = PanicSlot::default();
+        raw.ctl.maybe_shrink(&mut raw.table, hasher(hash_builder), &mut slot);
+        slot.resume();
     }
 }
 

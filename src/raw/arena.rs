@@ -28,7 +28,7 @@ use hashbrown::hash_table;
 use hashbrown::HashTable;
 
 use crate::error::TryReserveError;
-use crate::policy::{EvictionPolicy, MetaArena, Small};
+use crate::policy::{EvictionPolicy, MetaArena, PanicSlot, Small};
 use crate::raw::{full_capacity, Control};
 
 /// One entry of the arena: the facade's item and the policy's metadata.
@@ -308,38 +308,79 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
 
     /// Remove the entry at `index`, moving the last node into its slot; the item. Does
     /// not shrink (call [`Arena::after_removal`] after a batch).
+    ///
+    /// The removal always completes: the index buckets of the entry and of the moved
+    /// node are found by their hashes, or, if `hasher` panics on one of them (the panic
+    /// goes to `slot`, for the caller to re-raise when its operation is done) or gives
+    /// another hash than when it was stored, by a scan of the index. So a `Hash` that
+    /// panics cannot stop an eviction halfway and leave a map over its bound.
     #[inline]
-    pub(crate) fn remove(&mut self, index: u32, hasher: impl Fn(&T) -> u64) -> T {
-        // Every call into user code (the hasher) happens before the first change, so a
-        // panicking `Hash` leaves the arena, the index and the policy as they were.
-        let hash = hasher(&self.nodes.0[index as usize].item);
+    pub(crate) fn remove(&mut self, index: u32, hasher: impl Fn(&T) -> u64, slot: &mut PanicSlot) -> T {
         let last = (self.nodes.0.len() - 1) as u32;
-        let moved = if index != last { Some(hasher(&self.nodes.0[last as usize].item)) } else { None };
+        let hash_of = |i: u32, slot: &mut PanicSlot| {
+            let mut hash = None;
+            slot.run(|| hash = Some(hasher(&self.nodes.0[i as usize].item)));
+            hash
+        };
+        let hash = hash_of(index, slot);
+        let moved = if index != last { Some(hash_of(last, slot)) } else { None };
         self.policy.on_remove(&mut self.nodes, index);
-        if let Ok(e) = self.index.find_entry(hash, |&j| j == index) {
-            e.remove();
+        match hash.and_then(|h| self.index.find_entry(h, |&j| j == index).ok()) {
+            Some(e) => drop(e.remove()),
+            None => self.unindex_by_scan(index),
         }
         let node = self.nodes.0.swap_remove(index as usize);
         if let Some(moved) = moved {
-            if let Some(slot) = self.index.find_mut(moved, |&j| j == last) {
-                *slot = index;
+            match moved.and_then(|h| self.index.find_mut(h, |&j| j == last)) {
+                Some(at) => *at = index,
+                None => self.reindex_by_scan(last, index),
             }
             self.policy.on_move(&mut self.nodes, last, index);
         }
         node.item
     }
 
-    /// Count `n` items removed for `cause`, then give memory back if due (the arena's
-    /// [`Control::after_removal`]).
-    pub(crate) fn after_removal(&mut self, cause: crate::RemovalCause, n: u64, hasher: impl Fn(&T) -> u64) {
-        self.ctl.counters.removed(cause, n);
-        self.maybe_shrink(hasher);
+    /// Remove the index bucket holding slot number `index`, found by scanning.
+    #[cold]
+    #[inline(never)]
+    fn unindex_by_scan(&mut self, index: u32) {
+        for bucket in 0..self.index.num_buckets() {
+            if let Ok(e) = self.index.get_bucket_entry(bucket) {
+                if *e.get() == index {
+                    e.remove();
+                    return;
+                }
+            }
+        }
     }
 
-    /// Give memory back if the shrink policy says so (the index and the arena).
-    pub(crate) fn maybe_shrink(&mut self, hasher: impl Fn(&T) -> u64) {
+    /// Point the index bucket holding slot number `from` at `to`, found by scanning.
+    #[cold]
+    #[inline(never)]
+    fn reindex_by_scan(&mut self, from: u32, to: u32) {
+        if let Some(at) = self.index.iter_mut().find(|j| **j == from) {
+            *at = to;
+        }
+    }
+
+    /// Count `n` items removed for `cause`, then give memory back if due (the arena's
+    /// [`Control::after_removal`]; a panic of `hasher` goes to `slot`).
+    pub(crate) fn after_removal(
+        &mut self,
+        cause: crate::RemovalCause,
+        n: u64,
+        hasher: impl Fn(&T) -> u64,
+        slot: &mut PanicSlot,
+    ) {
+        self.ctl.counters.removed(cause, n);
+        self.maybe_shrink(hasher, slot);
+    }
+
+    /// Give memory back if the shrink policy says so (the index and the arena). A panic
+    /// of `hasher` while the index shrinks goes to `slot` (see [`Control::maybe_shrink`]).
+    pub(crate) fn maybe_shrink(&mut self, hasher: impl Fn(&T) -> u64, slot: &mut PanicSlot) {
         let nodes = &self.nodes.0;
-        self.ctl.maybe_shrink(&mut self.index, |&j| hasher(&nodes[j as usize].item));
+        self.ctl.maybe_shrink(&mut self.index, |&j| hasher(&nodes[j as usize].item), slot);
         let v = &mut self.nodes.0;
         if let Some(target) = self.ctl.shrink.shrink_target(v.len(), v.capacity(), 0) {
             v.shrink_to(target.min(self.max_slots).max(v.len()));
@@ -360,9 +401,8 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         let len = self.len();
         let additional = additional.min(self.max_slots.saturating_sub(len));
         let nodes = &self.nodes.0;
-        self.index
-            .try_reserve(additional, |&j| hasher(&nodes[j as usize].item))
-            .map_err(TryReserveError::from_hashbrown)?;
+        // By reallocating: an in-place rehash whose `hasher` panics drops slot numbers.
+        Control::reserve(&mut self.index, additional, |&j| hasher(&nodes[j as usize].item))?;
         self.nodes.0.try_reserve_exact(additional).map_err(|_| TryReserveError::CapacityOverflow)
     }
 

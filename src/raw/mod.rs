@@ -25,7 +25,7 @@ pub(crate) mod arena;
 use hashbrown::HashTable;
 
 use crate::error::TryReserveError;
-use crate::policy::{Counters, RemovalCause, ShrinkPolicy, Small};
+use crate::policy::{Counters, PanicSlot, RemovalCause, ShrinkPolicy, Small};
 
 /// What a table needs besides its elements: the floor, the shrink policy, the counters.
 /// Kept apart from the table so entry guards can borrow both at once.
@@ -98,7 +98,7 @@ impl Control {
 
     /// Record the removal of `n` elements for `cause`, if there is one (a map of maps
     /// counts its inner maps' removals in its own stats), and shrink if the policy says
-    /// so.
+    /// so (a panic of `hasher` goes to `slot`: see [`maybe_shrink`](Self::maybe_shrink)).
     #[inline]
     pub(crate) fn after_removal<T>(
         &mut self,
@@ -106,18 +106,30 @@ impl Control {
         cause: Option<RemovalCause>,
         n: u64,
         hasher: impl Fn(&T) -> u64,
+        slot: &mut PanicSlot,
     ) {
         if let Some(cause) = cause {
             self.counters.removed(cause, n);
         }
-        self.maybe_shrink(table, hasher);
+        self.maybe_shrink(table, hasher, slot);
     }
 
     /// Shrink `table` if the policy says so. Two comparisons when it does not.
+    ///
+    /// A shrink rehashes with the user's `Hash`. If that panics, the shrink is abandoned
+    /// (hashbrown shrinks by reallocating, so the table is as it was) and the panic goes
+    /// to `slot`: the removal that asked for the shrink has already taken its elements
+    /// out, and re-raises the panic only once it has also finished with them (counted,
+    /// finalized, handed on), so a panicking `Hash` cannot lose a value in between.
     #[inline]
-    pub(crate) fn maybe_shrink<T>(&mut self, table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
+    pub(crate) fn maybe_shrink<T>(
+        &mut self,
+        table: &mut HashTable<T>,
+        hasher: impl Fn(&T) -> u64,
+        slot: &mut PanicSlot,
+    ) {
         if table.len() < self.shrink_below as usize || bucket_shift(table.num_buckets()) != self.checked_shift {
-            self.shrink_slow(table, hasher);
+            self.shrink_slow(table, hasher, slot);
         }
     }
 
@@ -184,14 +196,24 @@ impl Control {
 
     #[cold]
     #[inline(never)]
-    fn shrink_slow<T>(&mut self, table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
+    fn shrink_slow<T>(&mut self, table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64, slot: &mut PanicSlot) {
         // The bucket count decides, not `capacity()`: tombstones lower the latter
         // without freeing anything.
         let buckets = table.num_buckets();
         let len = table.len();
         let policy = self.policy_for(buckets, core::mem::size_of::<T>());
         if let Some(target) = policy.shrink_target(len, full_capacity(buckets), self.floor()) {
-            table.shrink_to(target, hasher);
+            let mut shrunk = false;
+            slot.run(|| {
+                table.shrink_to(target, hasher);
+                shrunk = true;
+            });
+            if !shrunk {
+                // `Hash` panicked (see `maybe_shrink`): try again only once the table
+                // has emptied much further.
+                self.remember(buckets, len / 2);
+                return;
+            }
             if table.num_buckets() < buckets {
                 self.count_shrink();
             } else {
@@ -308,7 +330,9 @@ impl<T> RawTable<T> {
     }
 
     /// Remove the first element matching `eq`, counted for `cause` if there is one (a
-    /// map of maps counts its inner maps' removals in its own stats), then shrink if due.
+    /// map of maps counts its inner maps' removals in its own stats), then shrink if due
+    /// (a panic of `hasher` while shrinking goes to `slot`, for the caller to re-raise
+    /// once it is done with the element).
     #[inline]
     pub(crate) fn remove(
         &mut self,
@@ -316,14 +340,17 @@ impl<T> RawTable<T> {
         eq: impl FnMut(&T) -> bool,
         cause: Option<RemovalCause>,
         hasher: impl Fn(&T) -> u64,
+        slot: &mut PanicSlot,
     ) -> Option<T> {
         let (value, _) = self.table.find_entry(hash, eq).ok()?.remove();
-        self.ctl.after_removal(&mut self.table, cause, 1, hasher);
+        self.ctl.after_removal(&mut self.table, cause, 1, hasher, slot);
         Some(value)
     }
 
     /// Keep the elements for which `keep` returns `true`; the others go to `reject`
-    /// (counted for `cause`, if there is one), then the table shrinks if due.
+    /// (counted for `cause`, if there is one), then the table shrinks if due. A panic of
+    /// `keep` ends the scan and propagates after the elements already rejected are
+    /// counted and the table has shrunk.
     pub(crate) fn retain_with(
         &mut self,
         mut keep: impl FnMut(&mut T) -> bool,
@@ -333,15 +360,23 @@ impl<T> RawTable<T> {
     ) {
         let mut removed = 0u64;
         let buckets = self.table.num_buckets();
-        for index in 0..buckets {
-            let Ok(mut entry) = self.table.get_bucket_entry(index) else { continue };
-            if !keep(entry.get_mut()) {
-                let (value, _) = entry.remove();
-                removed += 1;
-                reject(value);
+        let table = &mut self.table;
+        let scan = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+            for index in 0..buckets {
+                let Ok(mut entry) = table.get_bucket_entry(index) else { continue };
+                if !keep(entry.get_mut()) {
+                    let (value, _) = entry.remove();
+                    removed += 1;
+                    reject(value);
+                }
             }
+        }));
+        let mut slot = PanicSlot::default();
+        self.ctl.after_removal(&mut self.table, cause, removed, hasher, &mut slot);
+        if let Err(p) = scan {
+            std::panic::resume_unwind(p);
         }
-        self.ctl.after_removal(&mut self.table, cause, removed, hasher);
+        slot.resume();
     }
 
     /// Take every element out, leaving the table empty at its floor (or at its current
@@ -363,16 +398,20 @@ impl<T> RawTable<T> {
     /// there is one.
     pub(crate) fn clear(&mut self, cause: Option<RemovalCause>) {
         if self.table.is_empty() {
-            self.ctl.maybe_shrink(&mut self.table, |_| unreachable!("an empty table rehashes nothing"));
+            let mut slot = PanicSlot::default();
+            self.ctl.maybe_shrink(&mut self.table, |_| unreachable!("an empty table rehashes nothing"), &mut slot);
+            slot.resume();
             return;
         }
         let old = self.take_all(cause);
         drop_each(old);
     }
 
-    /// Reserve room for `additional` more elements.
+    /// Reserve room for `additional` more elements, by reallocating (never by an
+    /// in-place rehash, which loses elements if `hasher` panics; see
+    /// [`Control::reserve_one`]).
     pub(crate) fn try_reserve(&mut self, additional: usize, hasher: impl Fn(&T) -> u64) -> Result<(), TryReserveError> {
-        self.table.try_reserve(additional, hasher).map_err(TryReserveError::from_hashbrown)
+        Control::reserve(&mut self.table, additional, hasher)
     }
 
     /// Explicitly shrink to `min_capacity` (or the length), lowering the floor to match.
@@ -411,11 +450,17 @@ impl<T> RawTable<T> {
 /// Drop every element of `table`, one at a time: a panicking `Drop` does not stop the
 /// others (the first panic is re-raised once all are dropped).
 pub(crate) fn drop_each<T>(table: HashTable<T>) {
+    drop_rest(&mut table.into_iter());
+}
+
+/// Drop every element `iter` has left, each one even if another's `Drop` panics; the
+/// first panic is re-raised at the end.
+pub(crate) fn drop_rest<T>(iter: &mut impl Iterator<Item = T>) {
     if !core::mem::needs_drop::<T>() {
         return;
     }
-    let mut slot = crate::policy::PanicSlot::default();
-    for elem in table {
+    let mut slot = PanicSlot::default();
+    for elem in iter {
         slot.run(|| drop(elem));
     }
     slot.resume();
@@ -449,7 +494,7 @@ mod tests {
         }
         let full = t.len() as u64;
         for j in 0..full / 2 + 1 {
-            t.remove(h(&j), |x| *x == j, Some(RemovalCause::Explicit), h).unwrap();
+            t.remove(h(&j), |x| *x == j, Some(RemovalCause::Explicit), h, &mut PanicSlot::default()).unwrap();
         }
         assert_eq!(t.table.capacity(), t.len(), "tombstones took all the room");
         assert!(t.len() <= full_capacity(t.table.num_buckets()) / 2);
@@ -476,7 +521,7 @@ mod tests {
         }
         assert!(t.table.num_buckets() * core::mem::size_of::<u64>() <= SMALL_TABLE_BYTES);
         for i in 0..100u64 {
-            t.remove(h(&i), |x| *x == i, Some(RemovalCause::Explicit), h).unwrap();
+            t.remove(h(&i), |x| *x == i, Some(RemovalCause::Explicit), h, &mut PanicSlot::default()).unwrap();
             let (len, room) = (t.len(), full_capacity(t.table.num_buckets()));
             assert!(room <= (16 * len).max(3) * 2, "room for {room} with {len} left");
         }
@@ -538,7 +583,10 @@ mod tests {
         }
         let peak = t.table.num_buckets();
         for i in 0..n {
-            assert_eq!(t.remove(h(&i), |x| *x == i, Some(RemovalCause::Explicit), h), Some(i));
+            assert_eq!(
+                t.remove(h(&i), |x| *x == i, Some(RemovalCause::Explicit), h, &mut PanicSlot::default()),
+                Some(i)
+            );
             assert!(full_capacity(t.table.num_buckets()) >= 64, "the floor holds");
             if i % (n / 20) == 0 {
                 t.validate(h, |a, b| a == b);

@@ -220,6 +220,8 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
         self.sweep_step();
         // Upgrade while matching, so the key cannot die between the match and the return.
         let mut strong = None;
+        // Stored hashes: the shrink runs no user code, so nothing reaches the slot.
+        let mut slot = PanicSlot::default();
         let s = self.raw.remove(
             hash,
             |s| {
@@ -231,7 +233,9 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
             },
             Some(RemovalCause::Explicit),
             stored_hash,
+            &mut slot,
         )?;
+        slot.resume();
         self.sync_cursor();
         Some((strong.expect("matched entries were upgraded"), s.value))
     }

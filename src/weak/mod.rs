@@ -608,7 +608,7 @@ impl<K: WeakKey, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
             }
             slot.run(|| finalizer.finalize(s.key, s.value, cause));
         }
-        raw.ctl.maybe_shrink(&mut raw.table, stored_hash);
+        raw.ctl.maybe_shrink(&mut raw.table, stored_hash, &mut slot);
         self.sync_cursor();
         slot.resume();
     }
