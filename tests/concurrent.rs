@@ -334,6 +334,133 @@ fn bounded_by_entries_and_weight() {
     zero.validate();
 }
 
+/// Walkers (`retain`, `clear`) and an iterator on one thread while another grows the map
+/// (the walker may register just as a resize starts): every value dropped exactly once.
+#[test]
+fn walkers_and_iterators_race_growth() {
+    const N: usize = 48;
+    let drops = counters(2 * N);
+    {
+        let m: Arc<ConcurrentMap<usize, Tracked>> = Arc::new(ConcurrentMap::new());
+        let (m2, d2) = (Arc::clone(&m), Arc::clone(&drops));
+        let writer = thread::spawn(move || {
+            for id in 0..N {
+                m2.insert(id, Tracked { id, drops: Arc::clone(&d2) });
+            }
+            for k in 0..N / 2 {
+                m2.remove(&k);
+            }
+        });
+        for round in 0..3 {
+            m.retain(|k, _| k % 3 != round);
+            let p = m.pin();
+            let mut seen = 0;
+            for (k, v) in p.iter() {
+                assert_eq!(*k, v.id);
+                seen += 1;
+            }
+            assert!(seen <= N);
+        }
+        m.clear();
+        writer.join().unwrap();
+        for id in N..2 * N {
+            m.insert(id, Tracked { id, drops: Arc::clone(&drops) });
+        }
+        m.validate();
+    }
+    for (id, d) in drops.iter().enumerate() {
+        assert_eq!(d.load(Relaxed), 1, "value {id} dropped {} times", d.load(Relaxed));
+    }
+}
+
+/// One thread inserts each key, another removes it as soon as it appears: the remover's
+/// count adjustment often lands before the inserter's. The bounded count must never read
+/// above the bound (it read `usize::MAX`, and a debug build overflowed on `len + 1`).
+#[test]
+#[cfg_attr(miri, ignore = "spin-waits on another thread; the loom model covers the interleaving")]
+fn bounded_count_survives_a_remove_racing_its_insert() {
+    use std::sync::atomic::AtomicU64;
+    let rounds = 20_000u64;
+    let m = Arc::new(ConcurrentMap::builder().max_entries(1000).hasher(fixed()).build());
+    let next = Arc::new(AtomicU64::new(0));
+    let (m2, n2) = (Arc::clone(&m), Arc::clone(&next));
+    let remover = thread::spawn(move || {
+        for k in 0..rounds {
+            while n2.load(Relaxed) < k {
+                std::hint::spin_loop();
+            }
+            while !m2.remove(&k) {
+                std::hint::spin_loop();
+            }
+        }
+    });
+    for k in 0..rounds {
+        next.store(k, Relaxed);
+        m.insert(k, k);
+        assert!(m.weight() <= 1000, "round {k}: weight() = {}", m.weight());
+        while m.contains_key(&k) {
+            std::hint::spin_loop();
+        }
+    }
+    remover.join().unwrap();
+    assert!(m.is_empty());
+    m.validate();
+}
+
+/// Replacing a value by a heavier one through `insert` evicts until the weight bound
+/// holds again, as `compute` and `update` do.
+#[test]
+fn heavier_replacement_by_insert_evicts_to_fit() {
+    let m = ConcurrentMap::builder().max_weight(10).weigher(|_: &u32, v: &Vec<u8>| v.len() as u64).build();
+    m.insert(1, vec![0; 5]);
+    m.insert(2, vec![0; 5]);
+    m.insert(1, vec![0; 9]); // 9 + 5 > 10: one of the two must go (CLOCK picks which)
+    assert!(m.weight() <= 10, "weight {} exceeds the bound 10", m.weight());
+    assert_eq!(m.len(), 1);
+    assert_eq!(m.stats().evictions(), 1);
+    assert!(m.get_cloned(&1).is_none_or(|v| v.len() == 9), "key 1 holds its new value if it stayed");
+    m.validate();
+}
+
+/// A finalizer that calls back into its map with a value the bound rejects: that value
+/// must reach the finalizer too (the finalizer is busy, so it is queued for a later
+/// drain), and nothing may wait for the finalizer's own lock.
+#[test]
+#[cfg_attr(miri, ignore = "a thread with a timeout, driving thousands of maintenance steps")]
+fn finalizer_reentering_with_a_rejected_value_neither_deadlocks_nor_loses_it() {
+    use std::sync::{mpsc, OnceLock};
+    type M = ConcurrentMap<u32, Vec<u8>>;
+    static MAP: OnceLock<M> = OnceLock::new();
+    static SEEN: Mutex<Vec<(u32, RemovalCause)>> = Mutex::new(Vec::new());
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let m: M = ConcurrentMap::builder()
+            .max_weight(10)
+            .weigher(|_: &u32, v: &Vec<u8>| v.len() as u64)
+            .finalizer(|k: u32, _v: Vec<u8>, cause: RemovalCause| {
+                SEEN.lock().unwrap().push((k, cause));
+                if k == 1 && cause == RemovalCause::Explicit {
+                    MAP.get().unwrap().insert(99, vec![0; 100]); // rejected: heavier than 10
+                }
+            })
+            .build();
+        let m = MAP.get_or_init(|| m);
+        m.insert(1, vec![0; 1]);
+        m.remove(&1);
+        // Drive maintenance until the removed value is drained, and the queued one after.
+        for i in 0..10_000u32 {
+            m.insert(1000 + (i % 4), vec![0; 1]);
+            m.remove(&(1000 + (i % 4)));
+        }
+        tx.send(()).unwrap();
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60)).expect("deadlocked: the finalizer re-entered the map");
+    let seen = SEEN.lock().unwrap();
+    let count = |k, c| seen.iter().filter(|&&e| e == (k, c)).count();
+    assert_eq!(count(1, RemovalCause::Explicit), 1);
+    assert_eq!(count(99, RemovalCause::Rejected), 1, "the value rejected inside the finalizer is finalized once");
+}
+
 #[test]
 fn iter_sees_every_entry() {
     let n = scale(5000);

@@ -247,3 +247,29 @@ fn lease_handover() {
     });
     assert!(HANDED_OVER.load(SeqCst) > 0, "no execution handed the lease from one thread to another");
 }
+
+/// A bounded map's entry count is adjusted by the inserter just after it unlocks the
+/// bucket, so a remover of the same key can subtract first: the count dips below zero
+/// for a moment. It must read as 0 then, never as a huge count (which made `weight()`
+/// return `u64::MAX` and an eviction pass empty the cache).
+#[test]
+fn bounded_insert_remove_counts_never_wrap() {
+    static REMOVED: AtomicUsize = AtomicUsize::new(0);
+    explore("bounded insert||remove", || {
+        let m = Arc::new(ConcurrentMap::builder().max_entries(4).hasher(fixed()).build());
+        let m2 = Arc::clone(&m);
+        let t = thread::spawn(move || {
+            let removed = m2.remove(&1u64);
+            let w = m2.weight();
+            assert!(w <= 4, "weight() = {w} (removed: {removed}) in a map bounded to 4 entries");
+            removed
+        });
+        m.insert(1u64, 1u64);
+        if t.join().unwrap() {
+            REMOVED.fetch_add(1, SeqCst);
+        }
+        assert!(m.weight() <= 1);
+        m.validate();
+    });
+    assert!(REMOVED.load(SeqCst) > 0, "no execution removed the key the other thread inserted");
+}

@@ -13,8 +13,10 @@
 //! - A table registered by a walker (`retain`, `clear`) is not retired until the walker
 //!   leaves, so a walker may use it, and its `next`, while unpinned between buckets.
 //! - Every unlink is followed by exactly one retirement (also when user code panics), and
-//!   the bounded counters (`len`, `weight`) are adjusted under the same bucket lock
-//!   window, so they never undercount live entries for long. Without a weigher every
+//!   the bounded counters (`len`, `weight`) are adjusted by the same writer right after
+//!   it unlocks, so they are exact whenever no write is in flight. A removal racing the
+//!   insert of the same key may subtract before the insert adds: the counters are read
+//!   as signed and a momentary negative count as zero (`Bound::len`). Without a weigher every
 //!   entry weighs 1 and the weight is `len` (no second counter). A writer that pushed the
 //!   map over its bound evicts under its own pin, before unpinning; without a weigher, an
 //!   insert into a full map evicts first and inherits the victim's count (`admitted`).
@@ -153,14 +155,25 @@ impl<K, V, S> Inner<K, V, S> {
     }
 
     /// Hands one value that never entered the map to the finalizer (or drops it).
+    ///
+    /// If the finalizer is running (on another thread, or on this one: a finalizer that
+    /// inserted into the map), waiting for it could deadlock, so the value is queued for
+    /// the next drain instead: still finalized exactly once, outside every lock.
     pub(crate) fn finalize_now(&self, key: K, value: V, cause: RemovalCause) {
-        match &self.finalizer {
-            Some(m) => {
-                let mut f = m.lock().unwrap_or_else(|e| e.into_inner());
-                f.finalize(key, value, cause);
+        let Some(m) = &self.finalizer else {
+            drop((key, value));
+            return;
+        };
+        let mut f = match m.try_lock() {
+            Ok(f) => f,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                let node = Node::alloc(0, key, value, 1);
+                self.garbage.defer_finalize(&self.pool.spill, node, cause);
+                return;
             }
-            None => drop((key, value)),
-        }
+        };
+        f.finalize(key, value, cause);
     }
 
     /// A new unlinked node, built in a spare allocation when the pinned slot has one.
@@ -267,7 +280,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             return;
         };
         let full = b.weigher.is_none() && {
-            let len = b.len.load(Ordering::Relaxed);
+            let len = b.len();
             b.capacity.is_exceeded_by(len + 1, len as u64 + 1)
         };
         if !(full && self.evict_one(b, pin, false)) {
@@ -313,6 +326,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             Some(old) => {
                 // SAFETY: unlinked by us under the lock, retired once.
                 unsafe { self.replaced(&pin, old, weight) };
+                // A heavier value may push a weight-bounded map over its bound.
+                self.evict_to_fit(&pin);
                 self.end_write(pin, ptr::null(), None, false);
                 false
             }

@@ -31,12 +31,23 @@ pub(crate) struct Bound<K, V> {
 }
 
 impl<K, V> Bound<K, V> {
-    /// The total weight of the entries.
+    /// The number of entries.
+    ///
+    /// The counters are adjusted just after the bucket lock is released, so a removal
+    /// racing the insert of the same key can subtract before the insert adds: a counter
+    /// may dip below zero for a moment. Both are read as signed, and a negative count as
+    /// zero, so the dip never reads as a huge count (which would evict everything).
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        (self.len.load(Ordering::Relaxed) as isize).max(0) as usize
+    }
+
+    /// The total weight of the entries (read as [`len`](Self::len) is).
     #[inline]
     pub(crate) fn weight(&self) -> u64 {
         match self.weigher {
-            Some(_) => self.weight.load(Ordering::Relaxed),
-            None => self.len.load(Ordering::Relaxed) as u64,
+            Some(_) => (self.weight.load(Ordering::Relaxed) as i64).max(0) as u64,
+            None => self.len() as u64,
         }
     }
 
@@ -59,7 +70,7 @@ impl<K, V> Bound<K, V> {
     /// `true` while the entries exceed the bound.
     #[inline]
     pub(super) fn exceeded(&self) -> bool {
-        self.capacity.is_exceeded_by(self.len.load(Ordering::Relaxed), self.weight())
+        self.capacity.is_exceeded_by(self.len(), self.weight())
     }
 }
 

@@ -200,6 +200,9 @@ struct Leases {
     /// Per leased slot: 0 free; otherwise 1 plus twice the number of pins its holder has
     /// on it (written only by the holder once claimed).
     words: Box<[LeaseWord]>,
+    /// Cleared when the map is dropped: the threads' caches then let go of their leases
+    /// of it at their next claim (a plain `std` atomic: nothing else depends on it).
+    live: core::sync::atomic::AtomicBool,
     /// Leases claimed so far, for the loom models to see a lease change hands (a plain
     /// `std` atomic: counting adds no interleavings of its own).
     #[cfg(leakless_loom)]
@@ -217,6 +220,12 @@ impl core::ops::Deref for LeaseWord {
     #[inline(always)]
     fn deref(&self) -> &AtomicUsize {
         &self.0
+    }
+}
+
+impl<K, V> Drop for Pool<K, V> {
+    fn drop(&mut self) {
+        self.leases.live.store(false, core::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -240,6 +249,7 @@ impl<K, V> Pool<K, V> {
             leases: std::sync::Arc::new(Leases {
                 id,
                 words: (0..leased).map(|_| LeaseWord(AtomicUsize::new(0))).collect(),
+                live: core::sync::atomic::AtomicBool::new(true),
                 #[cfg(leakless_loom)]
                 claims: core::sync::atomic::AtomicUsize::new(0),
             }),
@@ -367,8 +377,9 @@ mod lease {
                 if let Some(l) = list.iter().find(|l| l.leases.id == leases.id) {
                     return Some(l.index);
                 }
-                // Leases of dropped maps (the list holds the last reference).
-                list.retain(|l| Arc::strong_count(&l.leases) > 1);
+                // Leases of dropped maps: other threads' caches may still hold the same
+                // `Leases`, so its reference count says nothing; the map says so itself.
+                list.retain(|l| l.leases.live.load(core::sync::atomic::Ordering::Relaxed));
                 let n = leases.words.len();
                 let start = crate::loom::thread_index();
                 (0..n).map(|i| (start + i) % n).find(|&i| {

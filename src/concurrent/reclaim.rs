@@ -268,6 +268,17 @@ impl<K, V> Garbage<K, V> {
         }
     }
 
+    /// Queues `node`, which was never published, for the next drain to finalize with
+    /// `cause`, as if the collector had released it (no reader can have seen it), and
+    /// counts its bytes as retired in `counters`. For a value the finalizer must see
+    /// while the finalizer is busy: waiting for it could deadlock (see
+    /// `Inner::finalize_now`).
+    pub(crate) fn defer_finalize(&self, counters: &SlotCounters, node: *mut Node<K, V>, cause: RemovalCause) {
+        counters.retired_bytes.fetch_add(node_bytes::<K, V>(), Ordering::Relaxed);
+        let sealed = Box::into_raw(Box::new(Sealed { next: ptr::null_mut(), nodes: vec![with_cause(node, cause)] }));
+        push_list(&self.reclaimed, sealed, sealed);
+    }
+
     /// Moves the slot's batch, if any, to `limbo`.
     pub(crate) fn seal(&self, pin: &Pin<'_, K, V>) {
         let nodes = pin.slot().batch.with_mut(|b| {

@@ -64,6 +64,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         assert_eq!(count, self.len(), "validate: {count} entries reachable, len() = {}", self.len());
         if let Some(b) = &self.bound {
             assert_eq!(b.len.load(Ordering::Relaxed), count, "validate: bounded len counter");
+            assert_eq!(b.len(), count, "validate: bounded len counter, as read");
             assert_eq!(b.weight(), weight, "validate: weight counter");
             assert!(
                 !b.capacity.is_exceeded_by(count, weight),

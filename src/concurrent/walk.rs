@@ -1,9 +1,12 @@
 //! Walkers: `retain` and `clear`, which visit every bucket of the root with user code
 //! running under each bucket's lock and no pin held.
 //!
-//! A walker registers on a root that is not resizing; while it is registered, no resize
-//! starts and a table that finished migrating is not retired (the last walker retires
-//! it), so the walker may use the table, and its `next`, while unpinned between buckets.
+//! A walker registers on a root that is not resizing. A resizer checks for walkers
+//! before it starts, so one that checked just before the walker registered may still
+//! start a resize: the walker then follows a migrated (`MOVED`) bucket into `next`. While
+//! a walker is registered, a table that finished migrating is not retired (the last
+//! walker retires it), so the walker may use the table, and its `next`, while unpinned
+//! between buckets.
 
 use core::hash::{BuildHasher, Hash};
 use core::ptr;
