@@ -661,3 +661,23 @@ fn lru_rejected_replacement_with_hash_panic_in_shrink() {
         "key {k}: the old entry is gone, yet its rejected replacement (value {id}) was never finalized"
     );
 }
+
+/// An insert into a full map whose victim's `Hash` panics changes nothing: not the
+/// entries, and not the eviction count either.
+#[test]
+fn lru_insert_with_a_panicking_victim_hash_counts_no_eviction() {
+    reset();
+    let mut m = LruMap::builder().max_entries(2).hasher(hasher()).build();
+    m.insert(Key(0), Val::new());
+    m.insert(Key(1), Val::new());
+    bad_hash(0); // the least recently used entry: the victim
+    let p = panics(|| drop(m.insert(Key(2), Val::new())));
+    disarm_all();
+    assert!(p);
+    assert_eq!(m.stats().evictions(), 0);
+    assert_eq!(m.len(), 2);
+    assert!(m.contains_key(&Key(0)) && m.contains_key(&Key(1)));
+    m.validate();
+    drop(m);
+    assert_each_dropped_once();
+}

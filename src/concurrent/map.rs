@@ -249,7 +249,9 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     ///
     /// While any handle is pinned, the map cannot free entries retired after it was
     /// pinned (they are counted in [`Stats::pending_garbage_bytes`]), and a resize that
-    /// would need them freed waits: keep handles short-lived.
+    /// would need them freed waits: keep handles short-lived. A handle passed to
+    /// [`mem::forget`](core::mem::forget) stays pinned for the map's lifetime: nothing
+    /// retired from then on is freed before the map is dropped.
     ///
     /// # Examples
     ///

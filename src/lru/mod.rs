@@ -170,7 +170,7 @@ impl<S: BuildHasher, W, F> Store<'_, S, W, F> {
     #[inline(always)]
     fn place<K: Hash, V, P: EvictionPolicy>(
         &mut self,
-        mut v: Vacant<'_, Slot<K, V, W::Stored>, P>,
+        v: Vacant<'_, Slot<K, V, W::Stored>, P>,
         key: K,
         value: V,
         w: u64,
@@ -197,8 +197,8 @@ impl<S: BuildHasher, W, F> Store<'_, S, W, F> {
         if self.bound.is_exceeded_by(W::UNIT, v.nodes.len(), *self.weight - victim_w + w) {
             return Err(More { key, value, w, victim, hand_back });
         }
-        // One victim makes room: the new entry takes its slot.
-        v.removed(RemovalCause::Evicted);
+        // One victim makes room: the new entry takes its slot (counted as an eviction
+        // once the victim's `Hash` has run: if it panics, nothing changed).
         let old = v.replace(victim, Slot { key, value, weight: W::store(w) }, hasher(self.hash_builder));
         *self.weight = *self.weight - victim_w + w;
         Ok(Put { index: Some(victim), out: evicted(self.finalizer, self.slot, old, hand_back) })

@@ -128,8 +128,8 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
         i
     }
 
-    /// Store `item` in the slot of `victim`, which leaves; its item. If `hasher` panics
-    /// (on the victim), nothing changed and `item` is dropped.
+    /// Store `item` in the slot of `victim`, which leaves (counted as evicted); its
+    /// item. If `hasher` panics (on the victim), nothing changed and `item` is dropped.
     #[inline(always)]
     pub(crate) fn replace(self, victim: u32, item: T, hasher: impl Fn(&T) -> u64) -> T {
         let Self { entry, hash, nodes, policy, ctl, .. } = self;
@@ -147,6 +147,7 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
             *slot = victim;
         }
         ctl.counters.add(Small::Insertions, 1);
+        ctl.counters.removed(crate::RemovalCause::Evicted, 1);
         // The victim leaves the policy and the new entry enters it, in the same slot.
         policy.on_remove(nodes, victim);
         let node = &mut nodes.0[victim as usize];
