@@ -325,7 +325,9 @@ fn bounded_by_entries_and_weight() {
     }
     w.insert(1000, vec![0; 51]); // heavier than the whole bound
     assert!(!w.contains_key(&1000));
-    assert_eq!(w.stats().removals(RemovalCause::Rejected), 0, "rejections are finalized, not counted as map removals");
+    assert_eq!(w.stats().removals(RemovalCause::Rejected), 1, "rejections are counted, as LruMap counts them");
+    assert!(!w.compute(1001, |_| Some(vec![0; 51])), "compute's rejection too");
+    assert_eq!(w.stats().removals(RemovalCause::Rejected), 2);
     w.validate();
 
     let zero = ConcurrentMap::builder().max_entries(0).build();
@@ -386,11 +388,12 @@ fn bounded_count_survives_a_remove_racing_its_insert() {
     let (m2, n2) = (Arc::clone(&m), Arc::clone(&next));
     let remover = thread::spawn(move || {
         for k in 0..rounds {
+            // Yield rather than spin: the two threads may share one core.
             while n2.load(Relaxed) < k {
-                std::hint::spin_loop();
+                thread::yield_now();
             }
             while !m2.remove(&k) {
-                std::hint::spin_loop();
+                thread::yield_now();
             }
         }
     });
@@ -399,12 +402,65 @@ fn bounded_count_survives_a_remove_racing_its_insert() {
         m.insert(k, k);
         assert!(m.weight() <= 1000, "round {k}: weight() = {}", m.weight());
         while m.contains_key(&k) {
-            std::hint::spin_loop();
+            thread::yield_now();
         }
     }
     remover.join().unwrap();
     assert!(m.is_empty());
     m.validate();
+}
+
+/// An insert into a full cache evicts others, never the entry it just stored (the CLOCK
+/// sweep used to clear the new entry's bit with the rest and could pick it).
+#[test]
+fn an_insert_never_evicts_its_own_entry() {
+    let n = scale(1000) as u32;
+    let by_entries: ConcurrentMap<u32, u32> = ConcurrentMap::builder().max_entries(4).hasher(fixed()).build();
+    let by_weight: ConcurrentMap<u32, u32> =
+        ConcurrentMap::builder().max_weight(10).weigher(|_: &u32, _: &u32| 10).hasher(fixed()).build();
+    for m in [&by_entries, &by_weight] {
+        for i in 0..n {
+            m.insert(i, i);
+            assert_eq!(m.get_cloned(&i), Some(i), "insert {i} evicted its own entry");
+        }
+        m.validate();
+    }
+    assert_eq!(by_weight.len(), 1);
+    let compute: ConcurrentMap<u32, u32> = ConcurrentMap::builder().max_entries(4).hasher(fixed()).build();
+    for i in 0..n {
+        compute.compute(i, |_| Some(i));
+        assert_eq!(compute.get_cloned(&i), Some(i), "compute {i} evicted its own entry");
+    }
+}
+
+/// Weights of 2^31 and more (a byte-weighted cache of several GiB): a value heavier than
+/// the bound is rejected, and the bound holds for the real weights (they were capped at
+/// 2^31 - 1 before the rejection check, so both failed).
+#[test]
+fn weights_above_2_pow_31_are_rejected_and_bounded() {
+    let bound = 1u64 << 33;
+    let rejected = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&rejected);
+    let m: ConcurrentMap<u32, u64> = ConcurrentMap::builder()
+        .max_weight(bound)
+        .weigher(|_: &u32, v: &u64| *v)
+        .finalizer(move |_k: u32, _v: u64, c: RemovalCause| {
+            if c == RemovalCause::Rejected {
+                r.fetch_add(1, Relaxed);
+            }
+        })
+        .build();
+    m.insert(0, 1 << 40);
+    assert_eq!(m.get_cloned(&0), None, "a value heavier than the bound was stored");
+    assert_eq!(rejected.load(Relaxed), 1);
+    for i in 1..17 {
+        m.insert(i, (1 << 32) + i as u64);
+        let real: u64 = m.pin().iter().map(|(_, v)| *v).sum();
+        assert!(real <= bound, "{} entries of real weight {real} > bound {bound}", m.len());
+        assert!(m.weight() >= real, "recorded weight {} below the real {real}", m.weight());
+        m.validate();
+    }
+    assert_eq!(m.len(), 1, "two entries of 2^32 + i exceed 2^33");
 }
 
 /// Replacing a value by a heavier one through `insert` evicts until the weight bound

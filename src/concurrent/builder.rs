@@ -19,10 +19,13 @@ use crate::policy::{Capacity, Finalizer, ShrinkPolicy, Weigher};
 /// buckets: a read sets the entry's reference bit (a plain store, skipped when already
 /// set); an insert that takes the map over its bound advances a shared hand over the
 /// buckets (each writer claims 32 buckets of it at a time), clearing reference bits as
-/// it passes and evicting the first entry whose bit was already clear. It needs no list and no lock beyond the inspected bucket's, so
-/// reads stay lock-free and writers do not contend on a policy lock. The bound is kept
+/// it passes and evicting the first entry whose bit was already clear (never the entry
+/// the insert itself stored). It needs no list and no lock beyond the inspected bucket's,
+/// so reads stay lock-free and writers do not contend on a policy lock. The bound is kept
 /// after every insert completes; while inserts race, the map may briefly hold one extra
-/// entry per racing writer. Weights are recorded per entry, clamped to 2³¹ − 1.
+/// entry per racing writer. Weights are recorded per entry in 31 bits: exactly below
+/// 2³¹, and for a weight bound of 2³¹ or more in units of `2^(bits − 31)` (rounded up;
+/// see [`ConcurrentMap::weight`](crate::ConcurrentMap::weight)).
 ///
 /// (The crate's [`EvictionPolicy`](crate::EvictionPolicy) trait takes `&mut self` and
 /// dense entry indices, a single-threaded interface; CLOCK lives in the concurrent core.)
@@ -212,11 +215,14 @@ impl<K, V, S> Builder<K, V, S> {
     /// assert!(m.capacity().is_unbounded());
     /// ```
     pub fn build(self) -> ConcurrentMap<K, V, S> {
+        // Without a weigher every entry weighs 1: no units needed.
+        let shift = if self.weigher.is_some() { Bound::<K, V>::shift_for(self.capacity.max_weight()) } else { 0 };
         let bound = (!self.capacity.is_unbounded() || self.weigher.is_some()).then(|| Bound {
             capacity: self.capacity,
             weigher: self.weigher,
             len: AtomicUsize::new(0),
             weight: AtomicU64::new(0),
+            shift,
             hand: AtomicUsize::new(0),
         });
         ConcurrentMap::from_parts(Inner::new(

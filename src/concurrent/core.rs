@@ -30,7 +30,7 @@ use std::sync::Mutex;
 use crossbeam_epoch::Collector;
 
 use super::evict::Bound;
-use super::node::{fold, untagged, Node, MAX_NODE_WEIGHT};
+use super::node::{fold, untagged, Node};
 use super::pool::{Pin, Pool, SlotCounters};
 use super::reclaim::{take_node, SharedGarbage};
 use super::resize::buckets_for;
@@ -160,6 +160,8 @@ impl<K, V, S> Inner<K, V, S> {
     /// inserted into the map), waiting for it could deadlock, so the value is queued for
     /// the next drain instead: still finalized exactly once, outside every lock.
     pub(crate) fn finalize_now(&self, key: K, value: V, cause: RemovalCause) {
+        // Counted as `LruMap` counts its rejections (the spill counters take atomic adds).
+        self.pool.spill.removed[cause as usize].fetch_add(1, Ordering::Relaxed);
         let Some(m) = &self.finalizer else {
             drop((key, value));
             return;
@@ -192,11 +194,12 @@ impl<K, V, S> Inner<K, V, S> {
         self.pool.sum(|c| c.spares.load(Ordering::Relaxed) as u64) as usize
     }
 
-    /// The weight of an entry (1 without a weigher), clamped to what a node records.
+    /// The weight of an entry (1 without a weigher), as the weigher gives it; for the
+    /// rejection check, before [`Bound::units`] turns it into what a node records.
     #[inline]
     pub(crate) fn weigh(&self, key: &K, value: &V) -> u64 {
         match &self.bound {
-            Some(Bound { weigher: Some(w), .. }) => w.weigh(key, value).min(MAX_NODE_WEIGHT),
+            Some(Bound { weigher: Some(w), .. }) => w.weigh(key, value),
             _ => 1,
         }
     }
@@ -272,7 +275,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
     /// Without a weigher, an insert into a full map swaps: it evicts one entry first and
     /// takes over its place in the shared count, so the steady state of a full cache
     /// (one eviction per insert) writes no shared counter.
-    pub(super) fn admitted(&self, pin: &Pin<'_, K, V>, weight: u64) {
+    pub(super) fn admitted(&self, pin: &Pin<'_, K, V>, weight: u64, node: *const Node<K, V>) {
         let c = &pin.slot().counters;
         c.add_len(1);
         SlotCounters::bump(&c.insertions, 1);
@@ -283,22 +286,23 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             let len = b.len();
             b.capacity.is_exceeded_by(len + 1, len as u64 + 1)
         };
-        if !(full && self.evict_one(b, pin, false)) {
+        if !(full && self.evict_one(b, pin, false, node)) {
             b.add(weight);
         }
-        self.evict_to_fit(pin);
+        self.evict_to_fit(pin, node);
     }
 
     /// Inserts or replaces. Returns `true` if the key was new.
     pub(crate) fn insert(&self, key: K, value: V) -> bool {
         let hash = self.hash(&key);
-        let weight = self.weigh(&key, &value);
+        let mut weight = self.weigh(&key, &value);
         if let Some(b) = &self.bound {
             if b.capacity.rejects_single(weight) {
                 self.remove(&key, RemovalCause::Replaced);
                 self.finalize_now(key, value, RemovalCause::Rejected);
                 return false;
             }
+            weight = b.units(weight);
         }
         let pin = self.pin();
         let node = Owned(self.new_node(&pin, hash, key, value, weight));
@@ -317,6 +321,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             lock.push(node.0);
         }
         // Linked above: the chain owns the node now.
+        let new = node.0;
         node.publish();
         let table = lock.table_ptr();
         drop(lock);
@@ -327,12 +332,12 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                 // SAFETY: unlinked by us under the lock, retired once.
                 unsafe { self.replaced(&pin, old, weight) };
                 // A heavier value may push a weight-bounded map over its bound.
-                self.evict_to_fit(&pin);
+                self.evict_to_fit(&pin, new);
                 self.end_write(pin, ptr::null(), None, false);
                 false
             }
             None => {
-                self.admitted(&pin, weight);
+                self.admitted(&pin, weight, new);
                 self.end_write(pin, table, Some(true), chain >= 4);
                 true
             }
@@ -402,8 +407,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                 return (Computed::Unchanged, result);
             }
             (Ok(Some(value)), absent) => {
-                let weight = self.weigh(&key, &value);
-                if self.bound.as_ref().is_some_and(|b| b.capacity.rejects_single(weight)) {
+                let raw = self.weigh(&key, &value);
+                if self.bound.as_ref().is_some_and(|b| b.capacity.rejects_single(raw)) {
                     let old = if absent {
                         None
                     } else {
@@ -421,40 +426,41 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                     self.finalize_now(key, value, RemovalCause::Rejected);
                     return (if absent { Computed::Unchanged } else { Computed::Removed }, result);
                 }
+                let weight = self.bound.as_ref().map_or(raw, |b| b.units(raw));
                 // User code is done: pin (before unlocking, so the table stays protected
                 // after the lock is gone) and build the node in the pinned slot's spare.
                 let pin = self.pin();
                 let node = self.new_node(&pin, hash, key, value, weight);
                 if absent {
                     lock.push(node);
-                    (Computed::Inserted, weight, None, pin)
+                    (Computed::Inserted, weight, None, node, pin)
                 } else {
                     // SAFETY: consecutive nodes of our chain; `node` unpublished.
                     unsafe { lock.replace(prev, cur, node) };
-                    (Computed::Replaced, weight, Some(cur), pin)
+                    (Computed::Replaced, weight, Some(cur), node, pin)
                 }
             }
             (Ok(None), false) => {
                 // SAFETY: consecutive nodes of our chain.
                 unsafe { lock.unlink(prev, cur) };
                 // Pin before unlocking, as above.
-                (Computed::Removed, 0, Some(cur), self.pin())
+                (Computed::Removed, 0, Some(cur), ptr::null_mut(), self.pin())
             }
         };
         let table = lock.table_ptr();
         drop(lock);
         // SAFETY: not retired while we held the lock, and pinned since.
         let table = unsafe { &*table };
-        let (computed, weight, old, pin) = outcome;
+        let (computed, weight, old, new, pin) = outcome;
         match computed {
             Computed::Inserted => {
-                self.admitted(&pin, weight);
+                self.admitted(&pin, weight, new);
                 self.end_write(pin, table, Some(true), false);
             }
             Computed::Replaced => {
                 // SAFETY: unlinked by us, retired once.
                 unsafe { self.replaced(&pin, old.unwrap_or(ptr::null_mut()), weight) };
-                self.evict_to_fit(&pin);
+                self.evict_to_fit(&pin, new);
                 self.end_write(pin, ptr::null(), None, false);
             }
             _ => {

@@ -6,7 +6,10 @@
 //! passes is evicted; a set bit is cleared (its second chance). A bucket whose entries
 //! all have their bits set is passed without taking its lock.
 
+use core::ptr;
+
 use super::core::Inner;
+use super::node::{Node, MAX_NODE_WEIGHT};
 use super::pool::Pin;
 use crate::loom::{AtomicU64, AtomicUsize, Ordering};
 use crate::policy::{Capacity, RemovalCause, Weigher};
@@ -24,6 +27,11 @@ pub(crate) struct Bound<K, V> {
     /// The total weight; kept only with a weigher (without one, every entry weighs 1
     /// and the weight is `len`).
     pub(crate) weight: AtomicU64,
+    /// Weights are recorded in units of `2^shift` (rounded up), so that a unit count fits
+    /// the 31 bits a node records: `shift` is 0 for a weight bound below 2^31 (weights
+    /// recorded exactly) and the bound's excess bits above (an 8 GiB bound records
+    /// weights in units of 8 bytes).
+    pub(crate) shift: u32,
     /// The CLOCK hand: the next bucket index (of the root) not yet claimed. Writers
     /// claim [`CLOCK_STRIDE`] positions at a time into their slot and inspect them one
     /// by one over their next evictions, so the hand is written once per stride.
@@ -42,13 +50,34 @@ impl<K, V> Bound<K, V> {
         (self.len.load(Ordering::Relaxed) as isize).max(0) as usize
     }
 
-    /// The total weight of the entries (read as [`len`](Self::len) is).
+    /// The shift for a weight bound of `max_weight` (see `shift`).
+    pub(crate) fn shift_for(max_weight: Option<u64>) -> u32 {
+        max_weight.map_or(0, |m| (u64::BITS - m.leading_zeros()).saturating_sub(31))
+    }
+
+    /// The recorded weight, in units, of an entry of weight `weight` (which the bound
+    /// does not reject, so at most the bound): rounded up, so that the recorded total
+    /// never falls below the real one.
     #[inline]
-    pub(crate) fn weight(&self) -> u64 {
+    pub(crate) fn units(&self, weight: u64) -> u64 {
+        weight.div_ceil(1 << self.shift).min(MAX_NODE_WEIGHT)
+    }
+
+    /// The total recorded weight of the entries, in units (read as [`len`](Self::len)
+    /// is).
+    #[inline]
+    pub(crate) fn weight_units(&self) -> u64 {
         match self.weigher {
             Some(_) => (self.weight.load(Ordering::Relaxed) as i64).max(0) as u64,
             None => self.len() as u64,
         }
+    }
+
+    /// The total recorded weight of the entries: exact below 2^31, otherwise each
+    /// entry's weight rounded up to a multiple of `2^shift`.
+    #[inline]
+    pub(crate) fn weight(&self) -> u64 {
+        self.weight_units().saturating_mul(1 << self.shift)
     }
 
     #[inline]
@@ -80,24 +109,32 @@ pub(crate) const CLOCK_STRIDE: usize = if cfg!(leakless_loom) { 2 } else { 32 };
 impl<K, V, S> Inner<K, V, S> {
     /// CLOCK eviction until the bound holds (or nothing can be evicted), under the
     /// writer's pin (eviction runs no user code; the evicted values are finalized by the
-    /// drain after the writer unpins).
+    /// drain after the writer unpins). `keep` (or null) is the entry the writer just
+    /// stored: never the victim of its own write.
     #[inline]
-    pub(crate) fn evict_to_fit(&self, pin: &Pin<'_, K, V>) {
+    pub(crate) fn evict_to_fit(&self, pin: &Pin<'_, K, V>, keep: *const Node<K, V>) {
         let Some(b) = &self.bound else {
             return;
         };
         while b.exceeded() {
-            if !self.evict_one(b, pin, true) {
+            if !self.evict_one(b, pin, true, keep) {
                 break;
             }
         }
     }
 
     /// Advances the CLOCK hand until it finds an entry whose reference bit is clear
-    /// (clearing the bits it passes) and evicts it. Returns `false` if a full sweep
-    /// twice over found nothing to evict. With `account` false, the victim's share of the
-    /// bound's counters passes to an entry the caller admits without counting it.
-    pub(super) fn evict_one(&self, b: &Bound<K, V>, pin: &Pin<'_, K, V>, account: bool) -> bool {
+    /// (clearing the bits it passes) and evicts it; `keep` (or null) is passed over and
+    /// its bit left alone. Returns `false` if a full sweep twice over found nothing to
+    /// evict. With `account` false, the victim's share of the bound's counters passes to
+    /// an entry the caller admits without counting it.
+    pub(super) fn evict_one(
+        &self,
+        b: &Bound<K, V>,
+        pin: &Pin<'_, K, V>,
+        account: bool,
+        keep: *const Node<K, V>,
+    ) -> bool {
         let Some(table) = self.root(pin) else {
             return false;
         };
@@ -114,12 +151,12 @@ impl<K, V, S> Inner<K, V, S> {
                 c[0].wrapping_sub(1)
             }) as u32;
             // SAFETY: `table` reached from the root under `pin`.
-            if unsafe { table.spare_all(pos) } {
+            if unsafe { table.spare_all(pos, keep) } {
                 continue;
             }
             // SAFETY: `table` reached from the root under `pin`.
             let mut lock = unsafe { table.lock(pos) };
-            let victim = lock.unlink_first(|c| !c.second_chance());
+            let victim = lock.unlink_first(|c| !ptr::eq(c, keep) && !c.second_chance());
             drop(lock);
             if let Some(v) = victim {
                 if account {

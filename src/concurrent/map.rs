@@ -195,7 +195,11 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     }
 
     /// The total weight of the entries of a bounded map (its entry count when it has no
-    /// weigher); 0 for an unbounded map.
+    /// weigher); 0 for an unbounded map. Exact for weights below 2^31; a weight bound of
+    /// 2^31 or more records weights rounded up to a multiple of `2^(bits - 31)`, where
+    /// `bits` is the bound's bit length (8 bytes for an 8 GiB bound), so the total may
+    /// read a little high, never low. Without a weight bound, each entry's recorded
+    /// weight is capped at 2^31 - 1.
     ///
     /// # Examples
     ///
@@ -486,6 +490,12 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
     /// The value under `key`, inserting `make()` first if the key is absent. `make` runs
     /// only in the call that inserts (once per winning insert), under the key's bucket
     /// lock and without a pin.
+    ///
+    /// # Deadlocks
+    ///
+    /// `make` must not write to this map (it could need the lock it runs under, or wait
+    /// for a resize that needs it): a memoised recursion that fills the map from inside
+    /// `make` deadlocks. Compute such values first, then insert them.
     ///
     /// # Examples
     ///

@@ -152,7 +152,7 @@ impl<K, V> Table<K, V> {
     ///
     /// - As for [`Table::find`].
     #[inline]
-    pub(crate) unsafe fn spare_all(&self, hash: u32) -> bool {
+    pub(crate) unsafe fn spare_all(&self, hash: u32, keep: *const Node<K, V>) -> bool {
         let head = self.bucket(hash).load(Ordering::Acquire);
         if tag_of(head) & MOVED != 0 {
             return false;
@@ -164,7 +164,7 @@ impl<K, V> Table<K, V> {
         while !node.is_null() {
             // SAFETY: reached from a chain of a table reached while pinned (as in `find`).
             let n = unsafe { &*node };
-            if !n.referenced() {
+            if !n.referenced() && !ptr::eq(n, keep) {
                 return false;
             }
             node = n.next(self.link);
@@ -173,7 +173,9 @@ impl<K, V> Table<K, V> {
         while !node.is_null() {
             // SAFETY: as above.
             let n = unsafe { &*node };
-            n.second_chance();
+            if !ptr::eq(n, keep) {
+                n.second_chance();
+            }
             node = n.next(self.link);
         }
         true

@@ -65,9 +65,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         if let Some(b) = &self.bound {
             assert_eq!(b.len.load(Ordering::Relaxed), count, "validate: bounded len counter");
             assert_eq!(b.len(), count, "validate: bounded len counter, as read");
-            assert_eq!(b.weight(), weight, "validate: weight counter");
+            assert_eq!(b.weight_units(), weight, "validate: weight counter");
             assert!(
-                !b.capacity.is_exceeded_by(count, weight),
+                !b.capacity.is_exceeded_by(count, b.weight()),
                 "validate: {count} entries of weight {weight} exceed the bound"
             );
         }
