@@ -233,3 +233,62 @@ fn header_is_at_most_64_bytes_over_std() {
     let std = size_of::<StdMap<u64, u64, A>>();
     assert!(ours <= std + 64, "leakless::HashMap is {ours} bytes, std's {std}");
 }
+
+/// Insert a new key and remove the oldest, `ops` times at `live` entries: the largest
+/// `capacity()` each map reached.
+fn churn_peaks(live: u64, ops: u64, policy: ShrinkPolicy) -> (usize, usize) {
+    let mut ours: HashMap<u64, u64> = HashMap::new().with_shrink_policy(policy);
+    let mut std: StdMap<u64, u64> = StdMap::new();
+    let (mut peak_ours, mut peak_std) = (0, 0);
+    for i in 0..ops {
+        ours.insert(i, i);
+        std.insert(i, i);
+        if i >= live {
+            ours.remove(&(i - live));
+            std.remove(&(i - live));
+        }
+        peak_ours = peak_ours.max(ours.capacity());
+        peak_std = peak_std.max(std.capacity());
+    }
+    ours.validate();
+    (peak_ours, peak_std)
+}
+
+/// Under churn at a constant length, tombstones use up a table's room while it is at
+/// most half full: `std` then rehashes in place and keeps its size. This map rebuilds at
+/// the same size too (in a new allocation, which a panicking `Hash` cannot break); it
+/// used to double instead, reaching 2–4× `std`'s capacity with `ShrinkPolicy::never()`.
+#[test]
+fn churn_at_a_constant_length_keeps_std_capacity() {
+    for live in [100, 200, 3000] {
+        for policy in [ShrinkPolicy::never(), ShrinkPolicy::default()] {
+            let (ours, std) = churn_peaks(live, 200_000, policy);
+            assert_eq!(ours, std, "{live} live entries, {policy:?}: peak capacity {ours}, std {std}");
+        }
+    }
+}
+
+/// The iterators have `std`'s `Clone`, `Debug` and `Default` where it has them (code
+/// that clones `keys()` or prints an iterator must compile against either map).
+#[test]
+fn iterators_clone_debug_and_default_as_std() {
+    use leakless::hash_map::{IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut};
+    let m = HashMap::from([(1, 'a')]);
+    let s = StdMap::from([(1, 'a')]);
+    assert_eq!(format!("{:?}", m.keys().clone()), format!("{:?}", s.keys().clone()));
+    assert_eq!(format!("{:?}", m.values().clone()), format!("{:?}", s.values().clone()));
+    assert_eq!(format!("{:?}", m.iter().clone()), format!("{:?}", s.iter().clone()));
+    let (mut m2, mut s2) = (m.clone(), s.clone());
+    assert_eq!(format!("{:?}", m2.iter_mut()), format!("{:?}", s2.iter_mut()));
+    assert!(format!("{:?}", m2.values_mut()).contains("ValuesMut"));
+    assert!(format!("{:?}", m.clone().into_keys()).contains("IntoKeys"));
+    assert!(format!("{:?}", m.clone().into_values()).contains("IntoValues"));
+    assert_eq!(Iter::<u8, u8>::default().len(), 0);
+    assert_eq!(IterMut::<u8, u8>::default().len(), 0);
+    assert_eq!(Keys::<u8, u8>::default().len(), 0);
+    assert_eq!(Values::<u8, u8>::default().len(), 0);
+    assert_eq!(ValuesMut::<u8, u8>::default().len(), 0);
+    assert_eq!(IntoIter::<u8, u8>::default().len(), 0);
+    assert_eq!(IntoKeys::<u8, u8>::default().len(), 0);
+    assert_eq!(IntoValues::<u8, u8>::default().len(), 0);
+}

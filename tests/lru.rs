@@ -565,3 +565,55 @@ fn wtinylfu_resists_a_scan() {
     tlfu.validate();
     assert!(hits_tlfu > hits_lru + 20_000, "W-TinyLFU {hits_tlfu} hits vs LRU {hits_lru}");
 }
+
+/// Weights near `u64::MAX` (the weigher is any `Fn(&K, &V) -> u64`): the total is kept
+/// exactly, so a weight bound holds and an entry-only bound can still report it (a
+/// `u64` total overflowed: a panic in debug builds, a wrapped total in release).
+#[test]
+fn total_weight_near_u64_max_neither_overflows_nor_breaks_the_bound() {
+    let mut bounded = LruMap::builder().max_weight(u64::MAX).weigher(|_: &u32, v: &u64| *v).build();
+    bounded.insert(1, u64::MAX);
+    bounded.insert(2, 1);
+    assert_eq!(bounded.len(), 1, "the two entries together weigh more than the limit");
+    assert_eq!(bounded.weight(), 1);
+    bounded.validate();
+    bounded.insert(2, u64::MAX - 1);
+    bounded.insert(3, 1);
+    bounded.insert(3, 2); // a replacement that would take the total past u64::MAX
+    assert!(!bounded.contains_key(&2));
+    bounded.validate();
+
+    let mut by_entries = LruMap::builder().max_entries(4).weigher(|_: &u32, v: &u64| *v).build();
+    by_entries.insert(1, u64::MAX / 2 + 1);
+    by_entries.insert(2, u64::MAX / 2 + 1);
+    assert_eq!(by_entries.len(), 2, "no weight bound: both stay");
+    assert_eq!(by_entries.weight(), u64::MAX, "a total past u64::MAX reads u64::MAX");
+    by_entries.validate();
+    by_entries.remove(&1);
+    assert_eq!(by_entries.weight(), u64::MAX / 2 + 1);
+    by_entries.validate();
+}
+
+/// With `WTinyLfu` the next victim need not come last in iteration order (the docs say
+/// so); `peek_lru` names it, whatever the order.
+#[test]
+fn tinylfu_peek_lru_names_the_next_victim() {
+    for seed in 0..50 {
+        let mut m = LruMap::builder()
+            .max_entries(5)
+            .hasher(leakless::FixedState::with_seed(seed))
+            .policy(WTinyLfu::default())
+            .build();
+        for k in 1..=5u32 {
+            m.insert(k, k);
+        }
+        m.get(&2);
+        m.get(&2);
+        let victim = *m.peek_lru().unwrap().0;
+        assert_eq!(m.keys().count(), 5);
+        m.insert(6, 6);
+        let evicted: Vec<u32> = (1..=5).filter(|k| !m.contains_key(k)).collect();
+        assert_eq!(evicted, [victim], "seed {seed}");
+        m.validate();
+    }
+}

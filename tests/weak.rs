@@ -175,8 +175,12 @@ fn run<K: Kind>(ops: Vec<Op>) {
             }
             Op::EntryOrInsert(s) => {
                 if let Some(p) = &holders[s] {
-                    let want = match model.get(&K::ident(p)) {
-                        Some(e) => e.1,
+                    let want = match model.get_mut(&K::ident(p)) {
+                        // An occupied entry takes the caller's key, as `insert` does.
+                        Some(e) => {
+                            e.0 = K::W::downgrade(p);
+                            e.1
+                        }
                         None => {
                             next_id += 1;
                             inserted.push(next_id);
@@ -364,4 +368,25 @@ fn unsized_keys_and_debug() {
     assert_eq!(m2.get("alpha"), Some(&2));
     drop(k);
     assert_eq!(format!("{m:?}"), "{}");
+}
+
+/// `entry(&b)` on an entry stored under an equal key `a` rebinds it to `b`, as
+/// `insert(&b, _)` does: a value written through the entry lives as long as `b`.
+#[test]
+fn entry_takes_the_callers_key_as_insert_does() {
+    use std::rc::Weak;
+    let mut by_insert: WeakKeyMap<Weak<str>, u32> = WeakKeyMap::new();
+    let mut by_entry: WeakKeyMap<Weak<str>, u32> = WeakKeyMap::new();
+    let a: Rc<str> = Rc::from("k");
+    let b: Rc<str> = Rc::from("k");
+    by_insert.insert(&a, 1);
+    by_entry.insert(&a, 1);
+    by_insert.insert(&b, 2);
+    *by_entry.entry(&b).or_insert(0) = 2;
+    drop(a);
+    assert_eq!(by_insert.get("k"), Some(&2));
+    assert_eq!(by_entry.get("k"), Some(&2), "the value written through entry(&b) died with a");
+    by_entry.validate();
+    drop(b);
+    assert_eq!(by_entry.get("k"), None);
 }

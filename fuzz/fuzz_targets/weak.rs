@@ -93,8 +93,12 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::RemoveAbsent => assert_eq!(map.remove(&u16::MAX), None),
             Op::EntryOrInsert(s) => {
                 if let Some(p) = &holders[s as usize % SLOTS] {
-                    let want = match model.get(&**p) {
-                        Some(e) => e.1,
+                    let want = match model.get_mut(&**p) {
+                        // An occupied entry takes the caller's key, as `insert` does.
+                        Some(e) => {
+                            e.0 = Rc::downgrade(p);
+                            e.1
+                        }
                         None => {
                             next += 1;
                             inserted.push(next);

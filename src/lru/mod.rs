@@ -155,7 +155,7 @@ fn evicted<K, V, X, F: Finalizer<K, V>>(
 struct Store<'a, S, W, F> {
     hash_builder: &'a S,
     bound: Bound,
-    weight: &'a mut u64,
+    weight: &'a mut u128,
     weigher: &'a W,
     finalizer: &'a mut F,
     slot: &'a mut PanicSlot,
@@ -183,9 +183,9 @@ impl<S: BuildHasher, W, F> Store<'_, S, W, F> {
         if self.bound.rejects_single(W::UNIT, w) {
             return Ok(self.reject(v, key, value));
         }
-        if !self.bound.is_exceeded_by(W::UNIT, v.nodes.len() + 1, *self.weight + w) {
+        if !self.bound.is_exceeded_by(W::UNIT, v.nodes.len() + 1, *self.weight + u128::from(w)) {
             let i = v.push(Slot { key, value, weight: W::store(w) });
-            *self.weight += w;
+            *self.weight += u128::from(w);
             return Ok(Put { index: Some(i), out: None });
         }
         let Some(victim) = v.policy.victim(v.nodes) else {
@@ -194,13 +194,13 @@ impl<S: BuildHasher, W, F> Store<'_, S, W, F> {
         };
         // (With a unit weigher, the victim's weight is a constant: no read.)
         let victim_w = if W::UNIT { 1 } else { W::load(v.nodes.item(victim).weight) };
-        if self.bound.is_exceeded_by(W::UNIT, v.nodes.len(), *self.weight - victim_w + w) {
+        if self.bound.is_exceeded_by(W::UNIT, v.nodes.len(), *self.weight - u128::from(victim_w) + u128::from(w)) {
             return Err(More { key, value, w, victim, hand_back });
         }
         // One victim makes room: the new entry takes its slot (counted as an eviction
         // once the victim's `Hash` has run: if it panics, nothing changed).
         let old = v.replace(victim, Slot { key, value, weight: W::store(w) }, hasher(self.hash_builder));
-        *self.weight = *self.weight - victim_w + w;
+        *self.weight = *self.weight - u128::from(victim_w) + u128::from(w);
         Ok(Put { index: Some(victim), out: evicted(self.finalizer, self.slot, old, hand_back) })
     }
 
@@ -276,7 +276,9 @@ where
     limit: Capacity,
     /// `limit` unpacked for the hot paths: the entry and weight bounds, `MAX` if none.
     bound: Bound,
-    weight: u64,
+    /// The total weight, exact: up to 2^32 entries of up to `u64::MAX` each cannot
+    /// overflow a `u128` (a `u64` total overflowed with large weights).
+    weight: u128,
     weigher: W,
     finalizer: F,
 }
@@ -285,7 +287,8 @@ where
 #[derive(Clone, Copy)]
 struct Bound {
     len: usize,
-    weight: u64,
+    /// `u128::MAX` without a weight bound (a total can exceed `u64::MAX`).
+    weight: u128,
 }
 
 impl Bound {
@@ -295,9 +298,9 @@ impl Bound {
     /// arena's `max_slots`: the one place the map's entry bound is computed.
     fn of(limit: Capacity, unit: bool) -> Self {
         let len = limit.max_entries().unwrap_or(usize::MAX).min(MAX_SLOTS);
-        let weight = limit.max_weight().unwrap_or(u64::MAX);
+        let weight = limit.max_weight().map_or(u128::MAX, u128::from);
         if unit {
-            Self { len: len.min(usize::try_from(weight).unwrap_or(usize::MAX)), weight: u64::MAX }
+            Self { len: len.min(usize::try_from(weight).unwrap_or(usize::MAX)), weight: u128::MAX }
         } else {
             Self { len, weight }
         }
@@ -307,14 +310,14 @@ impl Bound {
     /// `unit` is the weigher's [`EntryWeigher::UNIT`], a constant: with a unit weigher
     /// the weight comparison compiles away (the weight bound is in `len`).
     #[inline(always)]
-    fn is_exceeded_by(self, unit: bool, len: usize, weight: u64) -> bool {
+    fn is_exceeded_by(self, unit: bool, len: usize, weight: u128) -> bool {
         len > self.len || (!unit && weight > self.weight)
     }
 
     /// `true` if one entry of `weight` alone does not fit ([`Capacity::rejects_single`]).
     #[inline(always)]
     fn rejects_single(self, unit: bool, weight: u64) -> bool {
-        self.is_exceeded_by(unit, 1, weight)
+        self.is_exceeded_by(unit, 1, u128::from(weight))
     }
 }
 
@@ -440,7 +443,9 @@ where
         self.core.len() == 0
     }
 
-    /// The total weight of the entries (their number, with the default weigher).
+    /// The total weight of the entries (their number, with the default weigher). Without
+    /// a weight bound, weights may add up past `u64::MAX`: the total then reads
+    /// `u64::MAX`.
     ///
     /// # Examples
     ///
@@ -451,7 +456,7 @@ where
     /// assert_eq!(m.weight(), 2);
     /// ```
     pub fn weight(&self) -> u64 {
-        self.weight
+        u64::try_from(self.weight).unwrap_or(u64::MAX)
     }
 
     /// The map's bound.
@@ -541,8 +546,12 @@ where
         self.core.ctl.stats()
     }
 
-    /// An iterator over `(&K, &V)` from the most to the least recently used (for other
-    /// policies: from the entry the policy would keep longest to its next victim).
+    /// An iterator over `(&K, &V)` from the most to the least recently used, with exact
+    /// LRU. Other policies give their own order ([`EvictionPolicy::first`]), which need
+    /// not end with the next victim: [`WTinyLfu`](crate::WTinyLfu) lists its window,
+    /// then its probation and protected segments, each from most to least recently
+    /// used, and picks its victim by a frequency duel; [`peek_lru`](Self::peek_lru)
+    /// names the next victim of any policy.
     ///
     /// # Examples
     ///
@@ -907,7 +916,7 @@ where
         let old_w = W::load(e.weight);
         e.weight = W::store(w);
         let old = mem::replace(&mut e.value, value);
-        self.weight = self.weight - old_w + w;
+        self.weight = self.weight - u128::from(old_w) + u128::from(w);
         self.core.touch(i);
         self.core.ctl.counters.removed(RemovalCause::Replaced, 1);
         if old_w < w {
@@ -954,7 +963,7 @@ where
     #[inline]
     fn remove_at(&mut self, index: u32, slot: &mut PanicSlot) -> Slot<K, V, W::Stored> {
         let old = self.core.remove(index, hasher(&self.hash_builder), slot);
-        self.weight -= W::load(old.weight);
+        self.weight -= u128::from(W::load(old.weight));
         old
     }
 
@@ -1125,10 +1134,11 @@ where
     /// ```
     pub fn validate(&self) {
         self.core.validate(hasher(&self.hash_builder));
-        let total: u64 = self.core.nodes.0.iter().map(|n| W::load(n.item.weight)).sum();
+        let total: u128 = self.core.nodes.0.iter().map(|n| u128::from(W::load(n.item.weight))).sum();
         assert_eq!(total, self.weight, "validate: the recorded total weight is wrong");
+        let over_weight = self.limit.max_weight().is_some_and(|m| self.weight > u128::from(m));
         assert!(
-            !self.limit.is_exceeded_by(self.core.len(), self.weight),
+            !over_weight && !self.limit.is_exceeded_by(self.core.len(), 0),
             "validate: {} entries of weight {} exceed the limit {:?}",
             self.core.len(),
             self.weight,

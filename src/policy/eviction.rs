@@ -287,10 +287,11 @@ pub trait EvictionPolicy {
         None
     }
 
-    /// The first entry of the policy's order, from the entry it would keep longest to
-    /// the next victim (for exact LRU: most to least recently used), or `None` if the
-    /// map is empty or the policy keeps no order (the map then iterates in storage
-    /// order).
+    /// The first entry of the policy's iteration order (for exact LRU: most to least
+    /// recently used, ending with the next victim; a policy whose victim is not simply
+    /// last in one order, such as [`WTinyLfu`](crate::WTinyLfu), documents its own), or
+    /// `None` if the map is empty or the policy keeps no order (the map then iterates in
+    /// storage order). [`peek_victim`](Self::peek_victim) names the next victim.
     ///
     /// # Examples
     ///

@@ -21,6 +21,12 @@ const PROTECTED: u8 = 2;
 /// duel), and a loop larger than the cache keeps a stable part of itself resident
 /// instead of missing on every request as exact LRU does.
 ///
+/// Order: a map's iterators list the window, then the probation and the protected
+/// segments, each from most to least recently used. The next victim is the window's or
+/// the probation segment's least recently used entry, whichever loses the frequency
+/// duel, so it need not come last: [`LruMap::peek_lru`](crate::LruMap::peek_lru) names
+/// it.
+///
 /// Costs: 16 bytes of metadata per entry ([`TinyLfuMeta`]) plus the sketch (8 bytes per
 /// entry, rounded up to a power of two). The sketch follows the number of entries: it
 /// grows as the map fills and is rebuilt smaller (forgetting frequencies) when the map

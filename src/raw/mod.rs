@@ -173,6 +173,10 @@ impl Control {
 
     /// Reserve room for `additional` elements, always by reallocating (never by an
     /// in-place rehash; see [`Control::reserve_one`]).
+    ///
+    /// Where hashbrown would rehash in place (tombstones used up the room of a table at
+    /// most half full), the table is rebuilt at the same size in a new allocation, as
+    /// `std` keeps its size there: a table churning at a constant length does not grow.
     pub(crate) fn reserve<T>(
         table: &mut HashTable<T>,
         additional: usize,
@@ -181,11 +185,40 @@ impl Control {
         if additional <= table.capacity() - table.len() {
             return Ok(());
         }
-        // hashbrown rehashes in place when `len + additional <= full / 2`: ask for enough
-        // that it reallocates instead.
-        let half = full_capacity(table.num_buckets()) / 2;
-        let needed = (half + 1).saturating_sub(table.len());
-        table.try_reserve(additional.max(needed), hasher).map_err(TryReserveError::from_hashbrown)
+        let full = full_capacity(table.num_buckets());
+        let wanted = table.len().checked_add(additional).ok_or(TryReserveError::CapacityOverflow)?;
+        if wanted <= full / 2 {
+            return Self::rebuild_same_size(table, hasher);
+        }
+        // More than half full: hashbrown grows by reallocating.
+        table.try_reserve(additional, hasher).map_err(TryReserveError::from_hashbrown)
+    }
+
+    /// Rebuild `table` at its bucket count in a new allocation, dropping its tombstones.
+    /// Every element is hashed before any moves, so a panicking `hasher` changes nothing.
+    #[cold]
+    #[inline(never)]
+    fn rebuild_same_size<T>(table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) -> Result<(), TryReserveError> {
+        let buckets = table.num_buckets();
+        let mut hashes = Vec::new();
+        hashes.try_reserve_exact(table.len()).map_err(|_| TryReserveError::CapacityOverflow)?;
+        hashes.extend((0..buckets).filter_map(|index| table.get_bucket(index)).map(&hasher));
+        let mut fresh = HashTable::new();
+        fresh
+            .try_reserve(full_capacity(buckets), |_| unreachable!("an empty table rehashes nothing"))
+            .map_err(TryReserveError::from_hashbrown)?;
+        debug_assert_eq!(fresh.num_buckets(), buckets);
+        let mut hashes = hashes.into_iter();
+        for index in 0..buckets {
+            if let Ok(entry) = table.get_bucket_entry(index) {
+                let (elem, _) = entry.remove();
+                // Hashed in the same bucket order above; sized to fit, so no rehash.
+                let hash = hashes.next().unwrap_or_default();
+                fresh.insert_unique(hash, elem, |_| unreachable!("sized to fit"));
+            }
+        }
+        *table = fresh;
+        Ok(())
     }
 
     /// Forget the cached threshold (after the policy or the floor changed).

@@ -70,6 +70,10 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
 
     /// The entry for `strong`'s key, for in-place manipulation. Prunes incrementally.
     ///
+    /// An occupied entry takes `strong` as its key, as [`insert`](Self::insert) does: a
+    /// value written through it lives as long as `strong`, not as long as the equal key
+    /// it was first stored under.
+    ///
     /// # Examples
     ///
     /// ```
@@ -87,7 +91,11 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
         let key: &K::Target = strong;
         let raw = &mut self.raw;
         match raw.table.entry(hash, |s| s.hash == hash && s.key.matches(key), stored_hash) {
-            hashbrown::hash_table::Entry::Occupied(o) => Entry::Occupied(OccupiedEntry::new(o, &mut raw.ctl)),
+            hashbrown::hash_table::Entry::Occupied(mut o) => {
+                // Rebinding drops a `Weak` only: no user code runs.
+                o.get_mut().key = K::downgrade(strong);
+                Entry::Occupied(OccupiedEntry::new(o, &mut raw.ctl))
+            }
             hashbrown::hash_table::Entry::Vacant(v) => {
                 Entry::Vacant(VacantEntry::new(v, &mut raw.ctl, K::downgrade(strong), hash))
             }
