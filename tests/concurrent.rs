@@ -463,6 +463,36 @@ fn weights_above_2_pow_31_are_rejected_and_bounded() {
     assert_eq!(m.len(), 1, "two entries of 2^32 + i exceed 2^33");
 }
 
+/// A value removed by a thread that then exits sits in that thread's slot batch; the
+/// other threads' maintenance must seal and finalize it (it waited for the map's drop).
+#[test]
+#[cfg_attr(miri, ignore = "hundreds of thousands of writes")]
+fn a_value_retired_by_an_exited_thread_is_finalized_by_later_writes() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = Arc::clone(&seen);
+    let m: Arc<ConcurrentMap<u64, u64>> = Arc::new(
+        ConcurrentMap::builder()
+            .finalizer(move |k: u64, _v: u64, c: RemovalCause| s.lock().unwrap().push((k, c)))
+            .build(),
+    );
+    for i in 0..10_000 {
+        m.insert(i, i);
+    }
+    let m2 = Arc::clone(&m);
+    thread::spawn(move || assert!(m2.remove(&0))).join().unwrap();
+    let finalized = || seen.lock().unwrap().contains(&(0, RemovalCause::Explicit));
+    let mut writes = 0u64;
+    while !finalized() && writes < 200_000 {
+        m.insert(1_000_000 + writes % 64, writes);
+        m.remove(&(1_000_000 + writes % 64));
+        writes += 2;
+    }
+    assert!(finalized(), "not finalized after {writes} later writes");
+    // Every full maintenance step (256 writes of a slot) seals one idle slot's batch.
+    let slots = 8 * std::thread::available_parallelism().map_or(4, |n| n.get()).clamp(2, 32).next_power_of_two();
+    assert!(writes <= 2 * 256 * slots as u64, "finalized only after {writes} writes");
+}
+
 /// Replacing a value by a heavier one through `insert` evicts until the weight bound
 /// holds again, as `compute` and `update` do.
 #[test]

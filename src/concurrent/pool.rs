@@ -190,6 +190,8 @@ pub(crate) struct Pool<K, V> {
     leases: std::sync::Arc<Leases>,
     /// Counters of operations made through temporary handles (all slots busy).
     pub(crate) spill: SlotCounters,
+    /// The next slot [`Pool::with_idle_slot`] looks at.
+    idle_cursor: AtomicUsize,
 }
 
 /// The lease words of a map's leased slots, shared with the threads holding leases (so
@@ -254,7 +256,40 @@ impl<K, V> Pool<K, V> {
                 claims: core::sync::atomic::AtomicUsize::new(0),
             }),
             spill: SlotCounters::new(),
+            idle_cursor: AtomicUsize::new(0),
         }
+    }
+
+    /// Runs `f` on the next slot in turn if nobody holds it (a lease released by its
+    /// thread's exit, or a shared slot not in use), holding it meanwhile as its owner
+    /// would; returns whether it did. The caller holds a slot of its own, so the one
+    /// it might look at is skipped for being held.
+    ///
+    /// So state a slot's last holder left behind (its retirement batch) does not wait
+    /// for that slot to be used again.
+    pub(crate) fn with_idle_slot(&self, f: impl FnOnce(&Slot<K, V>)) -> bool {
+        let index = self.idle_cursor.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+        let slot = &self.slots[index];
+        match self.leases.words.get(index) {
+            Some(word) => {
+                // Claimed as a thread claims a lease (Acquire: everything its last holder
+                // did to the slot happened before it released the word), and released
+                // as a thread does on exit.
+                if word.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
+                    return false;
+                }
+                f(slot);
+                word.store(0, Ordering::Release);
+            }
+            None => {
+                if !slot.try_acquire() {
+                    return false;
+                }
+                f(slot);
+                slot.busy.store(false, Ordering::Release);
+            }
+        }
+        true
     }
 
     /// Leases claimed so far (see `Leases::claims`).

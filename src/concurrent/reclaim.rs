@@ -26,6 +26,10 @@
 //! # Bounded garbage
 //!
 //! Retired bytes are counted per slot and freed bytes globally, so the backlog is known.
+//! A slot's batch is sealed by whoever holds the slot; a slot nobody holds (its thread
+//! exited, or a shared slot out of use) is held in turn by other writers' full
+//! maintenance steps, one slot per step, so that its batch does not wait for the slot
+//! to be used again.
 //! Each write operation counts against its slot; a batch is sealed when it fills, and
 //! every [`MAINTAIN_EVERY`] operations the writer seals its batch and flushes the
 //! collector while that makes progress (up to [`MAX_FLUSHES`] times). While the nodes
@@ -63,7 +67,7 @@ use core::ptr;
 use crossbeam_epoch::Guard;
 
 use super::node::{split_cause, with_cause, Node};
-use super::pool::{Batch, Pin, SlotCounters};
+use super::pool::{Batch, Pin, Slot, SlotCounters};
 use super::table::Table;
 use crate::loom::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use crate::policy::{Finalizer, PanicSlot, RemovalCause};
@@ -281,8 +285,14 @@ impl<K, V> Garbage<K, V> {
 
     /// Moves the slot's batch, if any, to `limbo`.
     pub(crate) fn seal(&self, pin: &Pin<'_, K, V>) {
-        let nodes = pin.slot().batch.with_mut(|b| {
-            // SAFETY: the batch belongs to the slot we hold.
+        self.seal_slot(pin.slot());
+    }
+
+    /// Moves the batch of `slot`, which the caller holds (through a pin, or as
+    /// [`Pool::with_idle_slot`](super::pool::Pool::with_idle_slot) holds it), to `limbo`.
+    pub(crate) fn seal_slot(&self, slot: &Slot<K, V>) {
+        let nodes = slot.batch.with_mut(|b| {
+            // SAFETY: the caller holds the slot, so nobody else uses its batch.
             let b = unsafe { &mut *b };
             // The next batch is allocated at full size once, instead of growing.
             (!b.is_empty()).then(|| core::mem::replace(b, Vec::with_capacity(BATCH)))
@@ -363,7 +373,7 @@ impl<K, V> Garbage<K, V> {
     ///
     /// Inlined down to the counter: three operations in four end there.
     #[inline(always)]
-    pub(crate) fn maintain(&self, pin: &Pin<'_, K, V>, live: impl Fn() -> usize) {
+    pub(crate) fn maintain(&self, pin: &Pin<'_, K, V>, live: impl Fn() -> usize, idle: impl FnOnce()) {
         let ops = pin.slot().ops.with_mut(|ops| {
             // SAFETY: the counter belongs to the slot we hold.
             let ops = unsafe { &mut *ops };
@@ -373,15 +383,17 @@ impl<K, V> Garbage<K, V> {
         // Every step that can be due falls on a multiple of BACKLOG_EVERY.
         const { assert!(MAINTAIN_EVERY % BACKLOG_EVERY == 0) };
         if ops % BACKLOG_EVERY == 0 {
-            self.maintain_due(pin, ops, live);
+            self.maintain_due(pin, ops, live, idle);
         }
     }
 
     /// The rest of [`maintain`](Self::maintain), once per [`BACKLOG_EVERY`] operations.
     #[inline(never)]
-    fn maintain_due(&self, pin: &Pin<'_, K, V>, ops: usize, live: impl Fn() -> usize) {
+    fn maintain_due(&self, pin: &Pin<'_, K, V>, ops: usize, live: impl Fn() -> usize, idle: impl FnOnce()) {
         let hint = &pin.slot().live_hint;
         let fresh = if ops % MAINTAIN_EVERY == 0 {
+            // Seal the batch an idle slot's last holder left (before the flush below).
+            idle();
             let n = live();
             // SAFETY: the hint belongs to the slot we hold.
             hint.with_mut(|h| unsafe { *h = n });

@@ -180,7 +180,15 @@ impl<K, V, S> Inner<K, V, S> {
                 self.maybe_resize(t, &pin, grow);
             }
         }
-        self.garbage.maintain(&pin, || self.len());
+        // A slot whose holder stopped writing (its thread exited) keeps up to a batch of
+        // retired values: every full maintenance step seals one idle slot's, in turn.
+        self.garbage.maintain(
+            &pin,
+            || self.len(),
+            || {
+                self.pool.with_idle_slot(|slot| self.garbage.seal_slot(slot));
+            },
+        );
         drop(pin);
         self.drain();
     }
