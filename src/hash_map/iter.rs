@@ -13,28 +13,18 @@ use crate::raw::drop_rest;
 
 macro_rules! forward_iterator {
     ($name:ident <$($lt:lifetime,)? $($g:ident),*>, $item:ty, |$x:ident| $map:expr) => {
-        impl<$($lt,)? $($g),*> Iterator for $name<$($lt,)? $($g),*> {
-            type Item = $item;
-
-            #[inline]
-            fn next(&mut self) -> Option<Self::Item> {
-                self.inner.next().map(|$x| $map)
-            }
-
-            #[inline]
-            fn size_hint(&self) -> (usize, Option<usize>) {
-                self.inner.size_hint()
-            }
-
+        forward_iterator!(@impl $name <$($lt,)? $($g),*>, $item, |$x| $map, [
             #[inline]
             fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
                 self.inner.fold(init, move |acc, $x| f(acc, $map))
             }
-        }
-        forward_iterator!(@common $name <$($lt,)? $($g),*>);
+        ]);
     };
     // An iterator with a `Drop` of its own: `fold` cannot move `inner` out.
     (owning $name:ident <$($lt:lifetime,)? $($g:ident),*>, $item:ty, |$x:ident| $map:expr) => {
+        forward_iterator!(@impl $name <$($lt,)? $($g),*>, $item, |$x| $map, []);
+    };
+    (@impl $name:ident <$($lt:lifetime,)? $($g:ident),*>, $item:ty, |$x:ident| $map:expr, [$($fold:tt)*]) => {
         impl<$($lt,)? $($g),*> Iterator for $name<$($lt,)? $($g),*> {
             type Item = $item;
 
@@ -47,10 +37,9 @@ macro_rules! forward_iterator {
             fn size_hint(&self) -> (usize, Option<usize>) {
                 self.inner.size_hint()
             }
+
+            $($fold)*
         }
-        forward_iterator!(@common $name <$($lt,)? $($g),*>);
-    };
-    (@common $name:ident <$($lt:lifetime,)? $($g:ident),*>) => {
 
         impl<$($lt,)? $($g),*> ExactSizeIterator for $name<$($lt,)? $($g),*> {
             #[inline]
@@ -95,41 +84,33 @@ impl<K, V> Default for Iter<'_, K, V> {
     }
 }
 
-impl<K, V> Clone for Keys<'_, K, V> {
-    fn clone(&self) -> Self {
-        Self { inner: self.inner.clone() }
-    }
-}
+/// `Clone`, `Debug` (the items left, as `std` prints them; `$shown` is the half shown)
+/// and `Default` (empty) for the borrowing iterators over one half of the entries.
+macro_rules! borrowed_half_impls {
+    ($($name:ident shows $shown:ident),*) => {$(
+        impl<K, V> Clone for $name<'_, K, V> {
+            fn clone(&self) -> Self {
+                Self { inner: self.inner.clone() }
+            }
+        }
 
-impl<K: fmt::Debug, V> fmt::Debug for Keys<'_, K, V> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.clone()).finish()
-    }
-}
+        impl<K, V> fmt::Debug for $name<'_, K, V>
+        where
+            $shown: fmt::Debug,
+        {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list().entries(self.clone()).finish()
+            }
+        }
 
-impl<K, V> Default for Keys<'_, K, V> {
-    fn default() -> Self {
-        Self { inner: Iter::default() }
-    }
+        impl<K, V> Default for $name<'_, K, V> {
+            fn default() -> Self {
+                Self { inner: Iter::default() }
+            }
+        }
+    )*};
 }
-
-impl<K, V> Clone for Values<'_, K, V> {
-    fn clone(&self) -> Self {
-        Self { inner: self.inner.clone() }
-    }
-}
-
-impl<K, V: fmt::Debug> fmt::Debug for Values<'_, K, V> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.clone()).finish()
-    }
-}
-
-impl<K, V> Default for Values<'_, K, V> {
-    fn default() -> Self {
-        Self { inner: Iter::default() }
-    }
-}
+borrowed_half_impls!(Keys shows K, Values shows V);
 
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for IterMut<'_, K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -161,29 +142,24 @@ impl<K, V> Default for IntoIter<K, V> {
     }
 }
 
-impl<K, V> fmt::Debug for IntoKeys<K, V> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IntoKeys").field("remaining", &self.inner.len()).finish()
-    }
-}
+/// `Debug` (the count left) and `Default` (empty) for the owning iterators over one
+/// half of the entries.
+macro_rules! into_half_impls {
+    ($($name:ident),*) => {$(
+        impl<K, V> fmt::Debug for $name<K, V> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).field("remaining", &self.inner.len()).finish()
+            }
+        }
 
-impl<K, V> Default for IntoKeys<K, V> {
-    fn default() -> Self {
-        Self { inner: IntoIter::default() }
-    }
+        impl<K, V> Default for $name<K, V> {
+            fn default() -> Self {
+                Self { inner: IntoIter::default() }
+            }
+        }
+    )*};
 }
-
-impl<K, V> fmt::Debug for IntoValues<K, V> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IntoValues").field("remaining", &self.inner.len()).finish()
-    }
-}
-
-impl<K, V> Default for IntoValues<K, V> {
-    fn default() -> Self {
-        Self { inner: IntoIter::default() }
-    }
-}
+into_half_impls!(IntoKeys, IntoValues);
 
 /// An iterator over `(&K, &mut V)`, from [`HashMap::iter_mut`].
 ///
