@@ -461,6 +461,27 @@ fn weights_above_2_pow_31_are_rejected_and_bounded() {
         m.validate();
     }
     assert_eq!(m.len(), 1, "two entries of 2^32 + i exceed 2^33");
+
+    // Bounds that are not a multiple of the unit: an admitted entry alone never reads
+    // over the bound (it did at 2^31 + 1), and the total never reads low (it did just
+    // below 2^33, where rounding up reached 2^31 units and was clamped).
+    for bound in [(1u64 << 31) + 1, (1 << 33) - 1, (1 << 33) + 3, u64::MAX - 1] {
+        let m: ConcurrentMap<u32, u64> =
+            ConcurrentMap::builder().max_weight(bound).weigher(|_: &u32, v: &u64| *v).build();
+        for w in [bound, bound - 1, bound / 2 + 1, bound / 3] {
+            m.insert(0, w);
+            if let Some(v) = m.get_cloned(&0) {
+                assert!(m.weight() >= v, "bound {bound}: recorded {} below the real {v}", m.weight());
+                assert!(m.weight() <= bound, "bound {bound}: recorded {} over the bound", m.weight());
+            }
+            m.validate();
+        }
+        m.insert(1, bound / 3);
+        m.insert(2, bound / 3);
+        let real: u64 = m.pin().iter().map(|(_, v)| *v).sum();
+        assert!(real <= bound && m.weight() >= real, "bound {bound}: real {real}, recorded {}", m.weight());
+        m.validate();
+    }
 }
 
 /// A value removed by a thread that then exits sits in that thread's slot batch; the

@@ -681,3 +681,66 @@ fn lru_insert_with_a_panicking_victim_hash_counts_no_eviction() {
     drop(m);
     assert_each_dropped_once();
 }
+
+/// Shrinks retried after `Hash` panics back off (each retry waits for the table to empty
+/// further), but must still come at the latest when the table is empty: a back-off to
+/// "below 0 entries" kept an emptied map at its peak for good.
+#[test]
+fn a_table_emptied_while_hash_panicked_shrinks_again() {
+    reset();
+    let mut m: HashMap<Key, u64, _> = HashMap::with_hasher(hasher());
+    for k in 0..1000 {
+        m.insert(Key(k), u64::from(k));
+    }
+    let peak = m.capacity();
+    bad_hash(0); // every shrink rehashes key 0, which panics
+    let mut panicked = 0;
+    for k in 1..1000 {
+        if panics(|| {
+            m.remove(&Key(k));
+        }) {
+            panicked += 1;
+        }
+    }
+    disarm_all();
+    assert!(panicked > 0, "no shrink was attempted");
+    assert_eq!(m.remove(&Key(0)), Some(0));
+    for k in 0..10_000 {
+        m.insert(Key(k), 0);
+        m.remove(&Key(k));
+    }
+    assert!(m.is_empty());
+    m.validate();
+    assert!(
+        m.capacity() < peak / 4,
+        "an empty map holds capacity {} (peak {peak}) after {panicked} shrink panics",
+        m.capacity()
+    );
+}
+
+/// `push` hands the evicted entry back; if a victim's `Hash` panicked (the eviction
+/// completes, the panic is re-raised after), the victim cannot be handed back: it must
+/// reach the finalizer, not vanish.
+#[test]
+fn push_finalizes_a_victim_it_cannot_hand_back() {
+    reset();
+    let seen: Rc<RefCell<Vec<(usize, RemovalCause)>>> = Default::default();
+    let s = seen.clone();
+    let mut m = LruMap::builder()
+        .max_weight(2)
+        .weigher(|k: &Key, _: &Val| if k.0 >= 100 { 2 } else { 1 })
+        .finalizer(move |_k: Key, v: Val, c| s.borrow_mut().push((v.0, c)))
+        .hasher(hasher())
+        .build();
+    m.push(Key(1), Val::new()); // value 0
+    m.push(Key(2), Val::new()); // value 1
+    bad_hash(1); // the first victim
+    let p = panics(|| drop(m.push(Key(100), Val::new()))); // weighs 2: both must go
+    disarm_all();
+    assert!(p);
+    assert!(!m.contains_key(&Key(1)) && !m.contains_key(&Key(2)));
+    m.validate();
+    assert!(seen.borrow().contains(&(0, RemovalCause::Evicted)), "the first victim was lost: {:?}", seen.borrow());
+    drop(m);
+    assert_each_dropped_once();
+}

@@ -223,6 +223,7 @@ impl<K, V, S> Builder<K, V, S> {
             len: AtomicUsize::new(0),
             weight: AtomicU64::new(0),
             shift,
+            max_units: Bound::<K, V>::max_units_for(self.capacity.max_weight(), shift),
             hand: AtomicUsize::new(0),
         });
         ConcurrentMap::from_parts(Inner::new(

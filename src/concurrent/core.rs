@@ -297,7 +297,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         let hash = self.hash(&key);
         let mut weight = self.weigh(&key, &value);
         if let Some(b) = &self.bound {
-            if b.capacity.rejects_single(weight) {
+            if b.rejects(weight) {
                 self.remove(&key, RemovalCause::Replaced);
                 self.finalize_now(key, value, RemovalCause::Rejected);
                 return false;
@@ -408,7 +408,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             }
             (Ok(Some(value)), absent) => {
                 let raw = self.weigh(&key, &value);
-                if self.bound.as_ref().is_some_and(|b| b.capacity.rejects_single(raw)) {
+                if self.bound.as_ref().is_some_and(|b| b.rejects(raw)) {
                     let old = if absent {
                         None
                     } else {

@@ -32,6 +32,10 @@ pub(crate) struct Bound<K, V> {
     /// recorded exactly) and the bound's excess bits above (an 8 GiB bound records
     /// weights in units of 8 bytes).
     pub(crate) shift: u32,
+    /// The weight bound in units, rounded down (`u64::MAX` without one): the recorded
+    /// total, rounded up, stays at or below it, so the real total stays within the
+    /// bound.
+    pub(crate) max_units: u64,
     /// The CLOCK hand: the next bucket index (of the root) not yet claimed. Writers
     /// claim [`CLOCK_STRIDE`] positions at a time into their slot and inspect them one
     /// by one over their next evictions, so the hand is written once per stride.
@@ -55,9 +59,23 @@ impl<K, V> Bound<K, V> {
         max_weight.map_or(0, |m| (u64::BITS - m.leading_zeros()).saturating_sub(31))
     }
 
-    /// The recorded weight, in units, of an entry of weight `weight` (which the bound
-    /// does not reject, so at most the bound): rounded up, so that the recorded total
-    /// never falls below the real one.
+    /// The weight bound in units for `max_weight` and `shift` (see `max_units`).
+    pub(crate) fn max_units_for(max_weight: Option<u64>, shift: u32) -> u64 {
+        max_weight.map_or(u64::MAX, |m| m >> shift)
+    }
+
+    /// `true` if one entry of `weight` alone does not fit: heavier than the bound, or
+    /// (recorded in units, rounded up) heavier than the bound in units, which only a
+    /// weight within `2^shift` of a bound of 2^31 or more can be.
+    #[inline]
+    pub(crate) fn rejects(&self, weight: u64) -> bool {
+        self.capacity.rejects_single(weight) || weight.div_ceil(1 << self.shift) > self.max_units
+    }
+
+    /// The recorded weight, in units, of an entry of weight `weight`, which the bound
+    /// does not [reject](Self::rejects): rounded up, so that the recorded total never
+    /// falls below the real one (a weight bound keeps it at most `max_units`, below
+    /// what a node records; without one, a node records at most 2^31 - 1).
     #[inline]
     pub(crate) fn units(&self, weight: u64) -> u64 {
         weight.div_ceil(1 << self.shift).min(MAX_NODE_WEIGHT)
@@ -99,7 +117,7 @@ impl<K, V> Bound<K, V> {
     /// `true` while the entries exceed the bound.
     #[inline]
     pub(super) fn exceeded(&self) -> bool {
-        self.capacity.is_exceeded_by(self.len(), self.weight())
+        self.capacity.is_exceeded_by(self.len(), 0) || self.weight_units() > self.max_units
     }
 }
 

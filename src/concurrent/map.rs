@@ -198,8 +198,9 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     /// weigher); 0 for an unbounded map. Exact for weights below 2^31; a weight bound of
     /// 2^31 or more records weights rounded up to a multiple of `2^(bits - 31)`, where
     /// `bits` is the bound's bit length (8 bytes for an 8 GiB bound), so the total may
-    /// read a little high, never low. Without a weight bound, each entry's recorded
-    /// weight is capped at 2^31 - 1.
+    /// read a little high, never low, and the real total stays within the bound (a value
+    /// within `2^(bits - 31)` of the bound may then be rejected). Without a weight
+    /// bound, each entry's recorded weight is capped at 2^31 - 1.
     ///
     /// # Examples
     ///

@@ -67,7 +67,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             assert_eq!(b.len(), count, "validate: bounded len counter, as read");
             assert_eq!(b.weight_units(), weight, "validate: weight counter");
             assert!(
-                !b.capacity.is_exceeded_by(count, b.weight()),
+                !b.capacity.is_exceeded_by(count, 0) && weight <= b.max_units,
                 "validate: {count} entries of weight {weight} exceed the bound"
             );
         }

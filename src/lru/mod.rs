@@ -186,7 +186,7 @@ impl<S: BuildHasher, W, F> Store<'_, S, W, F> {
         if !self.bound.is_exceeded_by(W::UNIT, v.nodes.len() + 1, *self.weight + u128::from(w)) {
             let i = v.push(Slot { key, value, weight: W::store(w) });
             *self.weight += u128::from(w);
-            return Ok(Put { index: Some(i), out: None });
+            return Ok(Put { index: Some(i), out: None, out_evicted: false });
         }
         let Some(victim) = v.policy.victim(v.nodes) else {
             // A policy that stops evicting: the entry cannot be stored.
@@ -201,7 +201,7 @@ impl<S: BuildHasher, W, F> Store<'_, S, W, F> {
         // once the victim's `Hash` has run: if it panics, nothing changed).
         let old = v.replace(victim, Slot { key, value, weight: W::store(w) }, hasher(self.hash_builder));
         *self.weight = *self.weight - u128::from(victim_w) + u128::from(w);
-        Ok(Put { index: Some(victim), out: evicted(self.finalizer, self.slot, old, hand_back) })
+        Ok(Put { index: Some(victim), out: evicted(self.finalizer, self.slot, old, hand_back), out_evicted: true })
     }
 
     /// Turn a new entry away: counted, and finalized as [`RemovalCause::Rejected`].
@@ -212,7 +212,7 @@ impl<S: BuildHasher, W, F> Store<'_, S, W, F> {
     {
         v.removed(RemovalCause::Rejected);
         dispose(self.finalizer, self.slot, key, value, RemovalCause::Rejected);
-        Put { index: None, out: None }
+        Put { index: None, out: None, out_evicted: false }
     }
 }
 
@@ -327,6 +327,8 @@ struct Put<K, V> {
     index: Option<u32>,
     /// The pair handed back: the old value of the same key, or the first victim.
     out: Option<(K, V)>,
+    /// `out` is a victim (evicted), not the key's old value.
+    out_evicted: bool,
 }
 
 impl<K, V> LruMap<K, V> {
@@ -840,7 +842,14 @@ where
     /// ```
     pub fn push(&mut self, key: K, value: V) -> Option<(K, V)> {
         let mut slot = PanicSlot::default();
-        let put = self.put(key, value, true, &mut slot);
+        let mut put = self.put(key, value, true, &mut slot);
+        if slot.is_set() && put.out_evicted {
+            // A victim's `Hash` panicked and the panic is re-raised below: the victim
+            // set aside for the caller would be dropped unseen, so it is finalized.
+            if let Some((k, v)) = put.out.take() {
+                dispose(&mut self.finalizer, &mut slot, k, v, RemovalCause::Evicted);
+            }
+        }
         slot.resume();
         put.out
     }
@@ -871,7 +880,7 @@ where
             Entry::Occupied(i) => {
                 core.ctl.counters.lookup(true);
                 core.touch(i);
-                Ok(Put { index: Some(i), out: None })
+                Ok(Put { index: Some(i), out: None, out_evicted: false })
             }
             Entry::Vacant(v) => {
                 v.lookup(false);
@@ -910,7 +919,7 @@ where
             self.core.ctl.counters.removed(RemovalCause::Rejected, 1);
             self.core.after_removal(RemovalCause::Replaced, 1, hasher(&self.hash_builder), slot);
             dispose(&mut self.finalizer, slot, key, value, RemovalCause::Rejected);
-            return Put { index: None, out: Some((old.key, old.value)) };
+            return Put { index: None, out: Some((old.key, old.value)), out_evicted: false };
         }
         let e = self.core.item_mut(i);
         let old_w = W::load(e.weight);
@@ -922,7 +931,7 @@ where
         if old_w < w {
             self.evict_to_fit(slot);
         }
-        Put { index: None, out: Some((key, old)) }
+        Put { index: None, out: Some((key, old)), out_evicted: false }
     }
 
     /// The slow end of [`place`]: evict `more.victim` (to the caller if
@@ -936,7 +945,7 @@ where
             let (core, mut store) = self.split(slot);
             let v = core.vacant(hash, hasher(store.hash_builder));
             match store.place(v, more.key, more.value, more.w, false) {
-                Ok(put) => return Put { index: put.index, out },
+                Ok(put) => return Put { index: put.index, out, out_evicted: true },
                 Err(next) => more = next,
             }
         }

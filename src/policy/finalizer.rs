@@ -177,6 +177,12 @@ impl PanicSlot {
         }
     }
 
+    /// `true` if a panic was caught and waits to be re-raised.
+    #[inline]
+    pub(crate) fn is_set(&self) -> bool {
+        self.payload.is_some()
+    }
+
     /// Re-raise the kept panic, if any. When the thread is already unwinding (the batch
     /// ran inside a `Drop` during a panic), the payload is discarded instead of aborting.
     #[inline]

@@ -243,8 +243,9 @@ impl Control {
             });
             if !shrunk {
                 // `Hash` panicked (see `maybe_shrink`): try again only once the table
-                // has emptied much further.
-                self.remember(buckets, len / 2);
+                // has emptied much further, and at the latest when it is empty (which
+                // shrinking rehashes nothing for).
+                self.remember(buckets, (len / 2).max(1));
                 return;
             }
             if table.num_buckets() < buckets {
@@ -252,7 +253,7 @@ impl Control {
             } else {
                 // Rounding to a power of two (or the floor) kept the bucket count: try
                 // again only once the table has emptied much further.
-                self.remember(buckets, len / 2);
+                self.remember(buckets, (len / 2).max(1));
                 return;
             }
         }
