@@ -24,6 +24,15 @@ pub enum TryReserveError {
 }
 
 impl TryReserveError {
+    /// The error of a `Vec<T>` that could not reserve room for `capacity` elements: an
+    /// overflow if the size cannot be represented, else the allocator's refusal.
+    pub(crate) fn for_vec<T>(capacity: usize) -> Self {
+        match core::alloc::Layout::array::<T>(capacity) {
+            Ok(layout) if layout.size() <= isize::MAX as usize => Self::AllocError { layout },
+            _ => Self::CapacityOverflow,
+        }
+    }
+
     pub(crate) fn from_hashbrown(e: hashbrown::TryReserveError) -> Self {
         match e {
             hashbrown::TryReserveError::CapacityOverflow => Self::CapacityOverflow,
@@ -46,3 +55,16 @@ impl fmt::Display for TryReserveError {
 }
 
 impl std::error::Error for TryReserveError {}
+
+#[cfg(test)]
+mod tests {
+    use super::TryReserveError;
+
+    #[test]
+    fn a_refused_vec_reports_overflow_or_the_layout_it_asked_for() {
+        assert_eq!(TryReserveError::for_vec::<u64>(usize::MAX), TryReserveError::CapacityOverflow);
+        assert_eq!(TryReserveError::for_vec::<u64>(usize::MAX / 8), TryReserveError::CapacityOverflow);
+        let layout = core::alloc::Layout::array::<u64>(4).unwrap();
+        assert_eq!(TryReserveError::for_vec::<u64>(4), TryReserveError::AllocError { layout });
+    }
+}

@@ -404,7 +404,8 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         let nodes = &self.nodes.0;
         // By reallocating: an in-place rehash whose `hasher` panics drops slot numbers.
         Control::reserve(&mut self.index, additional, |&j| hasher(&nodes[j as usize].item))?;
-        self.nodes.0.try_reserve_exact(additional).map_err(|_| TryReserveError::CapacityOverflow)
+        let wanted = self.nodes.0.len().saturating_add(additional);
+        self.nodes.0.try_reserve_exact(additional).map_err(|_| TryReserveError::for_vec::<Node<T, P::Meta>>(wanted))
     }
 
     /// Check the invariants listed in the module docs, panicking on the first broken one.

@@ -201,7 +201,7 @@ impl Control {
     fn rebuild_same_size<T>(table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) -> Result<(), TryReserveError> {
         let buckets = table.num_buckets();
         let mut hashes = Vec::new();
-        hashes.try_reserve_exact(table.len()).map_err(|_| TryReserveError::CapacityOverflow)?;
+        hashes.try_reserve_exact(table.len()).map_err(|_| TryReserveError::for_vec::<u64>(table.len()))?;
         hashes.extend((0..buckets).filter_map(|index| table.get_bucket(index)).map(&hasher));
         let mut fresh = HashTable::new();
         fresh
