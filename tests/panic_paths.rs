@@ -744,3 +744,66 @@ fn push_finalizes_a_victim_it_cannot_hand_back() {
     drop(m);
     assert_each_dropped_once();
 }
+
+/// `push` needing two victims: the first is set aside for the caller, then the second's
+/// `Hash` panics. The push fails, so the first cannot be handed back: it must reach the
+/// finalizer (it was dropped unseen).
+#[test]
+fn push_finalizes_its_first_victim_when_a_later_victims_hash_panics() {
+    reset();
+    let seen: Rc<RefCell<Vec<(usize, RemovalCause)>>> = Default::default();
+    let s = seen.clone();
+    let mut m = LruMap::builder()
+        .max_weight(4)
+        .weigher(|k: &Key, _: &Val| if k.0 >= 100 { 2 } else { 1 })
+        .finalizer(move |_k: Key, v: Val, c| s.borrow_mut().push((v.0, c)))
+        .hasher(hasher())
+        .build();
+    for k in 1..=4 {
+        m.push(Key(k), Val::new()); // values 0..=3
+    }
+    bad_hash(2); // the second victim
+    let p = panics(|| drop(m.push(Key(100), Val::new()))); // weighs 2: two must go
+    disarm_all();
+    assert!(p);
+    m.validate();
+    if !m.contains_key(&Key(1)) {
+        assert!(seen.borrow().contains(&(0, RemovalCause::Evicted)), "the first victim was lost: {:?}", seen.borrow());
+    }
+    drop(m);
+    assert_each_dropped_once();
+}
+
+/// A replacement by a heavier value evicts to fit; if that victim's `Hash` panics, the
+/// key's old value (handed back on success) must reach the finalizer as `Replaced`.
+#[test]
+fn a_replaced_value_that_cannot_be_handed_back_is_finalized() {
+    for push in [true, false] {
+        reset();
+        let seen: Rc<RefCell<Vec<(usize, RemovalCause)>>> = Default::default();
+        let s = seen.clone();
+        let mut m = LruMap::builder()
+            .max_weight(2)
+            .weigher(|_: &Key, v: &Val| if v.0 >= 2 { 2 } else { 1 })
+            .finalizer(move |_k: Key, v: Val, c| s.borrow_mut().push((v.0, c)))
+            .hasher(hasher())
+            .build();
+        m.push(Key(1), Val::new()); // value 0
+        m.push(Key(2), Val::new()); // value 1
+        bad_hash(1); // the victim of the eviction the heavier value needs
+        let p = panics(|| {
+            let heavy = Val::new(); // value 2, weight 2
+            if push {
+                drop(m.push(Key(2), heavy));
+            } else {
+                drop(m.insert(Key(2), heavy));
+            }
+        });
+        disarm_all();
+        assert!(p);
+        m.validate();
+        assert!(seen.borrow().contains(&(1, RemovalCause::Replaced)), "push: {push}: {:?}", seen.borrow());
+        drop(m);
+        assert_each_dropped_once();
+    }
+}

@@ -802,9 +802,11 @@ where
     ///
     /// # Panics
     ///
-    /// Panics if `Hash`, `Eq` or the weigher panic (the map is unchanged; the value is
-    /// dropped). Re-raises the first panic of the finalizer or of a victim's `Drop`,
-    /// after the insert is complete.
+    /// Panics if `Hash`, `Eq` or the weigher panic on the new key or value (the map is
+    /// unchanged; the value is dropped). If a victim's `Hash` panics, the victims already
+    /// out stay out and the new value may be dropped, but every value that left the map
+    /// reaches the finalizer (or the caller); the panic is re-raised at the end, as is
+    /// the first panic of the finalizer or of a victim's `Drop`.
     ///
     /// # Examples
     ///
@@ -816,7 +818,8 @@ where
     #[inline]
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         let mut slot = PanicSlot::default();
-        let put = self.put(key, value, false, &mut slot);
+        let mut put = self.put(key, value, false, &mut slot);
+        self.settle(&mut put, &mut slot);
         slot.resume();
         put.out.map(|(_, v)| v)
     }
@@ -843,13 +846,7 @@ where
     pub fn push(&mut self, key: K, value: V) -> Option<(K, V)> {
         let mut slot = PanicSlot::default();
         let mut put = self.put(key, value, true, &mut slot);
-        if slot.is_set() && put.out_evicted {
-            // A victim's `Hash` panicked and the panic is re-raised below: the victim
-            // set aside for the caller would be dropped unseen, so it is finalized.
-            if let Some((k, v)) = put.out.take() {
-                dispose(&mut self.finalizer, &mut slot, k, v, RemovalCause::Evicted);
-            }
-        }
+        self.settle(&mut put, &mut slot);
         slot.resume();
         put.out
     }
@@ -938,15 +935,45 @@ where
     /// `more.hand_back`, else to the finalizer) and, to the finalizer, as many more as
     /// needed, then store the new entry.
     #[cold]
-    fn put_more(&mut self, hash: u64, mut more: More<K, V>, slot: &mut PanicSlot) -> Put<K, V> {
+    fn put_more(&mut self, hash: u64, more: More<K, V>, slot: &mut PanicSlot) -> Put<K, V> {
         let mut out = None;
-        loop {
-            out = out.or(self.evict_at(more.victim, more.hand_back, slot));
-            let (core, mut store) = self.split(slot);
-            let v = core.vacant(hash, hasher(store.hash_builder));
-            match store.place(v, more.key, more.value, more.w, false) {
-                Ok(put) => return Put { index: put.index, out, out_evicted: true },
-                Err(next) => more = next,
+        let stored = panic::catch_unwind(AssertUnwindSafe(|| {
+            let mut more = more;
+            loop {
+                // Every pass evicts a victim; only the first can be handed back.
+                let victim = self.evict_at(more.victim, more.hand_back, slot);
+                out = out.take().or(victim);
+                let (core, mut store) = self.split(slot);
+                let v = core.vacant(hash, hasher(store.hash_builder));
+                match store.place(v, more.key, more.value, more.w, false) {
+                    Ok(put) => return put.index,
+                    Err(next) => more = next,
+                }
+            }
+        }));
+        match stored {
+            Ok(index) => Put { index, out, out_evicted: true },
+            Err(payload) => {
+                // A later victim's `Hash` (or the index's) panicked after earlier victims
+                // left: the new entry is dropped, and the one set aside for the caller
+                // cannot be handed back (the panic is re-raised), so it is finalized.
+                if let Some((k, v)) = out.take() {
+                    dispose(&mut self.finalizer, slot, k, v, RemovalCause::Evicted);
+                }
+                slot.keep(payload);
+                Put { index: None, out: None, out_evicted: false }
+            }
+        }
+    }
+
+    /// If the operation will re-raise a panic, the pair it would hand back cannot reach
+    /// the caller: it goes to the finalizer instead (a victim as `Evicted`, the key's
+    /// old value as `Replaced`), so no value leaves unseen.
+    fn settle(&mut self, put: &mut Put<K, V>, slot: &mut PanicSlot) {
+        if slot.is_set() {
+            if let Some((k, v)) = put.out.take() {
+                let cause = if put.out_evicted { RemovalCause::Evicted } else { RemovalCause::Replaced };
+                dispose(&mut self.finalizer, slot, k, v, cause);
             }
         }
     }

@@ -177,6 +177,12 @@ impl PanicSlot {
         }
     }
 
+    /// Keep `payload`, a panic caught elsewhere, unless one is kept already.
+    #[inline]
+    pub(crate) fn keep(&mut self, payload: Box<dyn Any + Send + 'static>) {
+        self.payload.get_or_insert(payload);
+    }
+
     /// `true` if a panic was caught and waits to be re-raised.
     #[inline]
     pub(crate) fn is_set(&self) -> bool {
