@@ -7,7 +7,6 @@ use super::core::Inner;
 use super::evict::Bound;
 use super::map::ConcurrentMap;
 use crate::hash_map::DefaultHashBuilder;
-use crate::loom::{AtomicU64, AtomicUsize};
 use crate::policy::{Capacity, Finalizer, ShrinkPolicy, Weigher};
 
 /// Configures a [`ConcurrentMap`]: a bound (entries and/or weight), a weigher, a
@@ -215,17 +214,8 @@ impl<K, V, S> Builder<K, V, S> {
     /// assert!(m.capacity().is_unbounded());
     /// ```
     pub fn build(self) -> ConcurrentMap<K, V, S> {
-        // Without a weigher every entry weighs 1: no units needed.
-        let shift = if self.weigher.is_some() { Bound::<K, V>::shift_for(self.capacity.max_weight()) } else { 0 };
-        let bound = (!self.capacity.is_unbounded() || self.weigher.is_some()).then(|| Bound {
-            capacity: self.capacity,
-            weigher: self.weigher,
-            len: AtomicUsize::new(0),
-            weight: AtomicU64::new(0),
-            shift,
-            max_units: Bound::<K, V>::max_units_for(self.capacity.max_weight(), shift),
-            hand: AtomicUsize::new(0),
-        });
+        let bound =
+            (!self.capacity.is_unbounded() || self.weigher.is_some()).then(|| Bound::new(self.capacity, self.weigher));
         ConcurrentMap::from_parts(Inner::new(
             self.hash_builder,
             self.initial,

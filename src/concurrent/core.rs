@@ -194,14 +194,18 @@ impl<K, V, S> Inner<K, V, S> {
         self.pool.sum(|c| c.spares.load(Ordering::Relaxed) as u64) as usize
     }
 
-    /// The weight of an entry (1 without a weigher), as the weigher gives it; for the
-    /// rejection check, before [`Bound::units`] turns it into what a node records.
+    /// The weight a node records for `(key, value)` (in the bound's units; 1 without a
+    /// weigher), or `None` if the bound rejects the value: it alone weighs more.
     #[inline]
-    pub(crate) fn weigh(&self, key: &K, value: &V) -> u64 {
-        match &self.bound {
-            Some(Bound { weigher: Some(w), .. }) => w.weigh(key, value),
-            _ => 1,
-        }
+    pub(crate) fn recorded_weight(&self, key: &K, value: &V) -> Option<u64> {
+        let Some(b) = &self.bound else {
+            return Some(1);
+        };
+        let raw = match &b.weigher {
+            Some(w) => w.weigh(key, value),
+            None => 1,
+        };
+        (!b.rejects(raw)).then(|| b.units(raw))
     }
 
     /// Accounts for a node that left the map and retires it.
@@ -284,7 +288,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         };
         let full = b.weigher.is_none() && {
             let len = b.len();
-            b.capacity.is_exceeded_by(len + 1, len as u64 + 1)
+            b.exceeds(len + 1, len as u64 + 1)
         };
         if !(full && self.evict_one(b, pin, false, node)) {
             b.add(weight);
@@ -295,15 +299,11 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
     /// Inserts or replaces. Returns `true` if the key was new.
     pub(crate) fn insert(&self, key: K, value: V) -> bool {
         let hash = self.hash(&key);
-        let mut weight = self.weigh(&key, &value);
-        if let Some(b) = &self.bound {
-            if b.rejects(weight) {
-                self.remove(&key, RemovalCause::Replaced);
-                self.finalize_now(key, value, RemovalCause::Rejected);
-                return false;
-            }
-            weight = b.units(weight);
-        }
+        let Some(weight) = self.recorded_weight(&key, &value) else {
+            self.remove(&key, RemovalCause::Replaced);
+            self.finalize_now(key, value, RemovalCause::Rejected);
+            return false;
+        };
         let pin = self.pin();
         let node = Owned(self.new_node(&pin, hash, key, value, weight));
         let table = self.root_or_init(&pin);
@@ -407,8 +407,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                 return (Computed::Unchanged, result);
             }
             (Ok(Some(value)), absent) => {
-                let raw = self.weigh(&key, &value);
-                if self.bound.as_ref().is_some_and(|b| b.rejects(raw)) {
+                let Some(weight) = self.recorded_weight(&key, &value) else {
                     let old = if absent {
                         None
                     } else {
@@ -425,8 +424,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                     self.end_write(pin, ptr::null(), None, false);
                     self.finalize_now(key, value, RemovalCause::Rejected);
                     return (if absent { Computed::Unchanged } else { Computed::Removed }, result);
-                }
-                let weight = self.bound.as_ref().map_or(raw, |b| b.units(raw));
+                };
                 // User code is done: pin (before unlocking, so the table stays protected
                 // after the lock is gone) and build the node in the pinned slot's spare.
                 let pin = self.pin();

@@ -54,14 +54,23 @@ impl<K, V> Bound<K, V> {
         (self.len.load(Ordering::Relaxed) as isize).max(0) as usize
     }
 
-    /// The shift for a weight bound of `max_weight` (see `shift`).
-    pub(crate) fn shift_for(max_weight: Option<u64>) -> u32 {
-        max_weight.map_or(0, |m| (u64::BITS - m.leading_zeros()).saturating_sub(31))
-    }
-
-    /// The weight bound in units for `max_weight` and `shift` (see `max_units`).
-    pub(crate) fn max_units_for(max_weight: Option<u64>, shift: u32) -> u64 {
-        max_weight.map_or(u64::MAX, |m| m >> shift)
+    /// The bound for `capacity`, with `weigher` (without one every entry weighs 1, so
+    /// weights need no units: `shift` 0).
+    pub(crate) fn new(capacity: Capacity, weigher: Option<Box<dyn Weigher<K, V> + Send + Sync>>) -> Self {
+        let max_weight = capacity.max_weight();
+        let shift = match (&weigher, max_weight) {
+            (Some(_), Some(m)) => (u64::BITS - m.leading_zeros()).saturating_sub(31),
+            _ => 0,
+        };
+        Bound {
+            capacity,
+            weigher,
+            len: AtomicUsize::new(0),
+            weight: AtomicU64::new(0),
+            shift,
+            max_units: max_weight.map_or(u64::MAX, |m| m >> shift),
+            hand: AtomicUsize::new(0),
+        }
     }
 
     /// `true` if one entry of `weight` alone does not fit: heavier than the bound, or
@@ -93,9 +102,16 @@ impl<K, V> Bound<K, V> {
     /// is).
     #[inline]
     pub(crate) fn weight_units(&self) -> u64 {
+        self.units_at(self.len())
+    }
+
+    /// The recorded weight in units when the map holds `len` entries (`len` itself
+    /// without a weigher).
+    #[inline]
+    fn units_at(&self, len: usize) -> u64 {
         match self.weigher {
             Some(_) => (self.weight.load(Ordering::Relaxed) as i64).max(0) as u64,
-            None => self.len() as u64,
+            None => len as u64,
         }
     }
 
@@ -122,10 +138,17 @@ impl<K, V> Bound<K, V> {
         }
     }
 
-    /// `true` while the entries exceed the bound.
+    /// `true` if `len` entries of recorded weight `units` exceed the bound.
+    #[inline]
+    pub(crate) fn exceeds(&self, len: usize, units: u64) -> bool {
+        self.capacity.is_exceeded_by(len, 0) || units > self.max_units
+    }
+
+    /// `true` while the entries exceed the bound (the count read once).
     #[inline]
     pub(super) fn exceeded(&self) -> bool {
-        self.capacity.is_exceeded_by(self.len(), 0) || self.weight_units() > self.max_units
+        let len = self.len();
+        self.exceeds(len, self.units_at(len))
     }
 }
 

@@ -66,10 +66,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             assert_eq!(b.len.load(Ordering::Relaxed), count, "validate: bounded len counter");
             assert_eq!(b.len(), count, "validate: bounded len counter, as read");
             assert_eq!(b.weight_units(), weight, "validate: weight counter");
-            assert!(
-                !b.capacity.is_exceeded_by(count, 0) && weight <= b.max_units,
-                "validate: {count} entries of weight {weight} exceed the bound"
-            );
+            assert!(!b.exceeds(count, weight), "validate: {count} entries of weight {weight} exceed the bound");
         }
         assert_eq!(self.walkers.load(Ordering::Relaxed), 0, "validate: a walker is still registered");
     }
