@@ -6,7 +6,7 @@ use core::hash::{BuildHasher, Hash};
 use hashbrown::hash_table;
 
 use super::hasher;
-use crate::policy::{PanicSlot, RemovalCause, Small};
+use crate::policy::{RemovalCause, Small};
 use crate::raw::Control;
 
 /// A view into a single entry of a [`HashMap`](crate::HashMap), occupied or vacant.
@@ -271,10 +271,7 @@ impl<'a, K: Hash, V, S: BuildHasher> OccupiedEntry<'a, K, V, S> {
     /// ```
     pub fn remove_entry(self) -> (K, V) {
         let (kv, vacant) = self.inner.remove();
-        let mut slot = PanicSlot::default();
-        let table = vacant.into_table();
-        self.ctl.after_removal(table, Some(RemovalCause::Explicit), 1, hasher(self.hash_builder), &mut slot);
-        slot.resume();
+        self.ctl.after_removal_now(vacant.into_table(), Some(RemovalCause::Explicit), 1, hasher(self.hash_builder));
         kv
     }
 

@@ -8,7 +8,7 @@ use core::marker::PhantomData;
 use hashbrown::hash_table;
 
 use super::{hasher, HashMap};
-use crate::policy::{PanicSlot, RemovalCause};
+use crate::policy::RemovalCause;
 use crate::raw::drop_rest;
 
 macro_rules! forward_iterator {
@@ -349,15 +349,7 @@ impl<K: Hash, V, F, S: BuildHasher> Drop for ExtractIf<'_, K, V, F, S> {
             raw.ctl.counters.removed(RemovalCause::Explicit, self.removed);
             return;
         }
-        let mut slot = PanicSlot::default();
-        raw.ctl.after_removal(
-            &mut raw.table,
-            Some(RemovalCause::Explicit),
-            self.removed,
-            hasher(hash_builder),
-            &mut slot,
-        );
-        slot.resume();
+        raw.ctl.after_removal_now(&mut raw.table, Some(RemovalCause::Explicit), self.removed, hasher(hash_builder));
     }
 }
 

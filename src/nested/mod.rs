@@ -567,9 +567,7 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
             let (k1, inner) = guard.key_and_inner();
             f(k1, inner);
         }
-        let mut slot = PanicSlot::default();
-        raw.ctl.maybe_shrink(&mut raw.table, hasher(hash_builder), &mut slot);
-        slot.resume();
+        raw.ctl.maybe_shrink_now(&mut raw.table, hasher(hash_builder));
     }
 }
 

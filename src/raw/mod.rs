@@ -114,6 +114,29 @@ impl Control {
         self.maybe_shrink(table, hasher, slot);
     }
 
+    /// [`after_removal`](Self::after_removal) for a caller that has nothing left to do
+    /// with the removed elements: a panic of `hasher` is re-raised at once.
+    #[inline]
+    pub(crate) fn after_removal_now<T>(
+        &mut self,
+        table: &mut HashTable<T>,
+        cause: Option<RemovalCause>,
+        n: u64,
+        hasher: impl Fn(&T) -> u64,
+    ) {
+        let mut slot = PanicSlot::default();
+        self.after_removal(table, cause, n, hasher, &mut slot);
+        slot.resume();
+    }
+
+    /// [`maybe_shrink`](Self::maybe_shrink), re-raising a panic of `hasher` at once.
+    #[inline]
+    pub(crate) fn maybe_shrink_now<T>(&mut self, table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
+        let mut slot = PanicSlot::default();
+        self.maybe_shrink(table, hasher, &mut slot);
+        slot.resume();
+    }
+
     /// Shrink `table` if the policy says so. Two comparisons when it does not.
     ///
     /// A shrink rehashes with the user's `Hash`. If that panics, the shrink is abandoned
@@ -395,7 +418,9 @@ impl<T> RawTable<T> {
         let mut removed = 0u64;
         let buckets = self.table.num_buckets();
         let table = &mut self.table;
-        let scan = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+        // `keep`'s panic is kept first, so it is the one re-raised after the shrink.
+        let mut slot = PanicSlot::default();
+        slot.run(|| {
             for index in 0..buckets {
                 let Ok(mut entry) = table.get_bucket_entry(index) else { continue };
                 if !keep(entry.get_mut()) {
@@ -404,12 +429,8 @@ impl<T> RawTable<T> {
                     reject(value);
                 }
             }
-        }));
-        let mut slot = PanicSlot::default();
+        });
         self.ctl.after_removal(&mut self.table, cause, removed, hasher, &mut slot);
-        if let Err(p) = scan {
-            std::panic::resume_unwind(p);
-        }
         slot.resume();
     }
 
@@ -432,9 +453,7 @@ impl<T> RawTable<T> {
     /// there is one.
     pub(crate) fn clear(&mut self, cause: Option<RemovalCause>) {
         if self.table.is_empty() {
-            let mut slot = PanicSlot::default();
-            self.ctl.maybe_shrink(&mut self.table, |_| unreachable!("an empty table rehashes nothing"), &mut slot);
-            slot.resume();
+            self.ctl.maybe_shrink_now(&mut self.table, |_| unreachable!("an empty table rehashes nothing"));
             return;
         }
         let old = self.take_all(cause);

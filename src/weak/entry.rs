@@ -5,7 +5,7 @@ use core::fmt;
 use hashbrown::hash_table;
 
 use super::{stored_hash, Slot, WeakKey};
-use crate::policy::{PanicSlot, RemovalCause, Small};
+use crate::policy::{RemovalCause, Small};
 use crate::raw::Control;
 
 /// A view into one entry of a [`WeakKeyMap`](super::WeakKeyMap), live or vacant.
@@ -250,10 +250,7 @@ impl<'a, K: WeakKey, V> OccupiedEntry<'a, K, V> {
     pub fn remove(self) -> V {
         let Self { inner, ctl } = self;
         let (s, vacant) = inner.remove();
-        // Stored hashes: the shrink runs no user code, so nothing reaches the slot.
-        let mut slot = PanicSlot::default();
-        ctl.after_removal(vacant.into_table(), Some(RemovalCause::Explicit), 1, stored_hash, &mut slot);
-        slot.resume();
+        ctl.after_removal_now(vacant.into_table(), Some(RemovalCause::Explicit), 1, stored_hash);
         s.value
     }
 }

@@ -116,8 +116,5 @@ pub(super) fn remove_if_dead<K: WeakKey, V, F: Finalizer<K, V>>(
 /// Shrink the table if its policy says so (after a sweep removed entries).
 #[inline]
 pub(super) fn raw_shrink<K, V>(raw: &mut RawTable<Slot<K, V>>) {
-    // Stored hashes: the shrink runs no user code, so nothing reaches the slot.
-    let mut slot = PanicSlot::default();
-    raw.ctl.maybe_shrink(&mut raw.table, stored_hash, &mut slot);
-    slot.resume();
+    raw.ctl.maybe_shrink_now(&mut raw.table, stored_hash);
 }
