@@ -119,6 +119,14 @@ fn hasher() -> ahash::RandomState {
     ahash::RandomState::with_seeds(7, 7, 7, 7)
 }
 
+/// A finalizer that records each value's id and cause, and its record.
+#[allow(clippy::type_complexity)]
+fn recording_finalizer() -> (Rc<RefCell<Vec<(usize, RemovalCause)>>>, impl FnMut(Key, Val, RemovalCause)) {
+    let seen: Rc<RefCell<Vec<(usize, RemovalCause)>>> = Default::default();
+    let s = seen.clone();
+    (seen, move |_k, v: Val, c| s.borrow_mut().push((v.0, c)))
+}
+
 fn panics(f: impl FnOnce()) -> bool {
     catch_unwind(AssertUnwindSafe(f)).is_err()
 }
@@ -724,12 +732,11 @@ fn a_table_emptied_while_hash_panicked_shrinks_again() {
 #[test]
 fn push_finalizes_a_victim_it_cannot_hand_back() {
     reset();
-    let seen: Rc<RefCell<Vec<(usize, RemovalCause)>>> = Default::default();
-    let s = seen.clone();
+    let (seen, finalizer) = recording_finalizer();
     let mut m = LruMap::builder()
         .max_weight(2)
         .weigher(|k: &Key, _: &Val| if k.0 >= 100 { 2 } else { 1 })
-        .finalizer(move |_k: Key, v: Val, c| s.borrow_mut().push((v.0, c)))
+        .finalizer(finalizer)
         .hasher(hasher())
         .build();
     m.push(Key(1), Val::new()); // value 0
@@ -751,12 +758,11 @@ fn push_finalizes_a_victim_it_cannot_hand_back() {
 #[test]
 fn push_finalizes_its_first_victim_when_a_later_victims_hash_panics() {
     reset();
-    let seen: Rc<RefCell<Vec<(usize, RemovalCause)>>> = Default::default();
-    let s = seen.clone();
+    let (seen, finalizer) = recording_finalizer();
     let mut m = LruMap::builder()
         .max_weight(4)
         .weigher(|k: &Key, _: &Val| if k.0 >= 100 { 2 } else { 1 })
-        .finalizer(move |_k: Key, v: Val, c| s.borrow_mut().push((v.0, c)))
+        .finalizer(finalizer)
         .hasher(hasher())
         .build();
     for k in 1..=4 {
@@ -780,12 +786,11 @@ fn push_finalizes_its_first_victim_when_a_later_victims_hash_panics() {
 fn a_replaced_value_that_cannot_be_handed_back_is_finalized() {
     for push in [true, false] {
         reset();
-        let seen: Rc<RefCell<Vec<(usize, RemovalCause)>>> = Default::default();
-        let s = seen.clone();
+        let (seen, finalizer) = recording_finalizer();
         let mut m = LruMap::builder()
             .max_weight(2)
             .weigher(|_: &Key, v: &Val| if v.0 >= 2 { 2 } else { 1 })
-            .finalizer(move |_k: Key, v: Val, c| s.borrow_mut().push((v.0, c)))
+            .finalizer(finalizer)
             .hasher(hasher())
             .build();
         m.push(Key(1), Val::new()); // value 0
