@@ -101,6 +101,13 @@ impl Default for Climber {
     }
 }
 
+/// Requests per climber sample for a cache of `len` entries: `10 × len`, at least
+/// [`MIN_SAMPLE`] and at most `u32::MAX` (the counters are `u32`; a cache above ~429M
+/// entries samples every `u32::MAX` requests instead of overflowing them).
+fn sample_size(len: usize) -> u32 {
+    u32::try_from(len.saturating_mul(10).max(MIN_SAMPLE)).unwrap_or(u32::MAX)
+}
+
 /// `window` (in `0..=1`) as a fraction of 2^32, rounded up.
 fn share(window: f64) -> u64 {
     (window * 4_294_967_296.0).ceil() as u64
@@ -115,7 +122,7 @@ impl Climber {
             self.misses += 1;
         }
         let total = self.hits + self.misses;
-        if total as usize >= (10 * len).max(MIN_SAMPLE) {
+        if total >= sample_size(len) {
             let rate = f64::from(self.hits) / f64::from(total);
             let change = rate - self.previous;
             let amount = if change >= 0.0 { self.step } else { -self.step };
@@ -477,6 +484,19 @@ mod tests {
         assert_eq!(sampled(&c), 10 * 1000 - 1);
         c.record(true, 1000);
         assert_eq!(sampled(&c), 0);
+    }
+
+    #[test]
+    fn climber_sample_of_a_huge_cache_fits_its_counters() {
+        // Above ~429M entries `10 × len` exceeds `u32::MAX`: the sample closes there
+        // instead of the counters overflowing (a debug panic, a release wrap).
+        assert_eq!(super::sample_size(500_000_000), u32::MAX);
+        assert_eq!(super::sample_size(usize::MAX), u32::MAX);
+        assert_eq!(super::sample_size(1000), 10_000);
+        let mut c = Climber { hits: u32::MAX - 1, ..Climber::default() };
+        c.record(true, 500_000_000);
+        assert_eq!(sampled(&c), 0, "the sample closed at u32::MAX requests");
+        assert_eq!(c.previous, 1.0);
     }
 
     /// Distinct fingerprints, spread like the ones `on_insert` derives from hashes.
