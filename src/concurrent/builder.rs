@@ -119,6 +119,14 @@ impl<K, V, S> Builder<K, V, S> {
     /// Weighs entries for [`max_weight`](Builder::max_weight). Called once per stored
     /// value (the weight is recorded); a weigher that panics leaves the map unchanged.
     ///
+    /// # Deadlocks
+    ///
+    /// The weigher must not write to the map it weighs for: [`compute`](ConcurrentMap::compute),
+    /// [`update`](ConcurrentMap::update) and
+    /// [`get_or_insert_with`](ConcurrentMap::get_or_insert_with) call it for their new
+    /// value while holding the key's bucket lock, which a write to the same bucket would
+    /// wait for. Reads are fine.
+    ///
     /// # Examples
     ///
     /// ```
