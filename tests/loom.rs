@@ -248,6 +248,55 @@ fn lease_handover() {
     assert!(HANDED_OVER.load(SeqCst) > 0, "no execution handed the lease from one thread to another");
 }
 
+/// A writer's full maintenance step holds an idle slot (here: the leased one, released
+/// by its thread's exit) to seal the batch of values its last holder retired, while that
+/// thread may be exiting and the writer itself may claim the same lease on its next pin.
+/// The claim through the lease word must order the old holder's uses of the slot before
+/// the seal (loom reports a race on the slot's cells otherwise), and every value is
+/// dropped exactly once.
+#[test]
+fn idle_slot_seal_races_lease_release() {
+    static HELD: AtomicUsize = AtomicUsize::new(0);
+    explore("idle slot seal || lease release", || {
+        let m: Arc<ConcurrentMap<u64, Alive, _>> = Arc::new(ConcurrentMap::with_hasher(fixed()));
+        let (v, dropped) = Alive::new(1);
+        let (ready, go) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let (m2, ready2, go2) = (Arc::clone(&m), Arc::clone(&ready), Arc::clone(&go));
+        let t = thread::spawn(move || {
+            // Claims the (only) lease, holds it until told to go on, then retires a value
+            // into its slot's batch and exits: only the lease word orders that batch
+            // write before another thread's use of the slot.
+            m2.insert(1, v);
+            ready2.store(true, SeqCst);
+            while !go2.load(SeqCst) {
+                thread::yield_now();
+            }
+            m2.remove(&1);
+        });
+        while !ready.load(SeqCst) {
+            thread::yield_now();
+        }
+        // Three writes through the shared slot (the lease is taken), then the thread
+        // retires and exits while the fourth, a full maintenance step, holds the next
+        // idle slot in turn: the leased one, unless this thread's pin claimed it first.
+        m.insert(2, Alive::new(2).0);
+        m.remove(&2);
+        m.insert(3, Alive::new(3).0);
+        go.store(true, SeqCst);
+        m.remove(&3);
+        t.join().unwrap();
+        assert!(!m.contains_key(&1));
+        assert_eq!(m.len(), 0);
+        m.validate();
+        if m.loom_idle_holds() > 0 {
+            HELD.fetch_add(1, SeqCst);
+        }
+        drop(m);
+        assert!(dropped.load(SeqCst), "the retired value was dropped by the end");
+    });
+    assert!(HELD.load(SeqCst) > 0, "no execution held the idle leased slot");
+}
+
 /// A bounded map's entry count is adjusted by the inserter just after it unlocks the
 /// bucket, so a remover of the same key can subtract first: the count dips below zero
 /// for a moment. It must read as 0 then, never as a huge count (which made `weight()`

@@ -593,6 +593,14 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
         self.inner.pool.lease_claims()
     }
 
+    /// How many times a writer held another thread's idle slot to seal its batch (loom
+    /// builds only: lets `tests/loom.rs` check that the seal raced a lease's release).
+    #[cfg(leakless_loom)]
+    #[doc(hidden)]
+    pub fn loom_idle_holds(&self) -> usize {
+        self.inner.pool.idle_holds()
+    }
+
     /// Heap bytes the map holds now: its table(s), its entries' nodes, retired garbage
     /// not yet freed, and the emptied entry allocations it keeps for reuse (at most a
     /// sixteenth of the entries, or 128, and none once the map is empty) — not what keys

@@ -192,6 +192,10 @@ pub(crate) struct Pool<K, V> {
     pub(crate) spill: SlotCounters,
     /// The next slot [`Pool::with_idle_slot`] looks at.
     idle_cursor: AtomicUsize,
+    /// Idle slots [`Pool::with_idle_slot`] held, for the loom models to see it run (a
+    /// plain `std` atomic: counting adds no interleavings of its own).
+    #[cfg(leakless_loom)]
+    idle_holds: core::sync::atomic::AtomicUsize,
 }
 
 /// The lease words of a map's leased slots, shared with the threads holding leases (so
@@ -257,6 +261,8 @@ impl<K, V> Pool<K, V> {
             }),
             spill: SlotCounters::new(),
             idle_cursor: AtomicUsize::new(0),
+            #[cfg(leakless_loom)]
+            idle_holds: core::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -278,6 +284,8 @@ impl<K, V> Pool<K, V> {
                 if word.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
                     return false;
                 }
+                #[cfg(leakless_loom)]
+                self.idle_holds.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
                 f(slot);
                 word.store(0, Ordering::Release);
             }
@@ -285,6 +293,8 @@ impl<K, V> Pool<K, V> {
                 if !slot.try_acquire() {
                     return false;
                 }
+                #[cfg(leakless_loom)]
+                self.idle_holds.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
                 f(slot);
                 slot.busy.store(false, Ordering::Release);
             }
@@ -296,6 +306,12 @@ impl<K, V> Pool<K, V> {
     #[cfg(leakless_loom)]
     pub(crate) fn lease_claims(&self) -> usize {
         self.leases.claims.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Idle slots held by [`Pool::with_idle_slot`] so far.
+    #[cfg(leakless_loom)]
+    pub(crate) fn idle_holds(&self) -> usize {
+        self.idle_holds.load(core::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn slots_mut(&mut self) -> &mut [Slot<K, V>] {
