@@ -514,6 +514,44 @@ fn a_value_retired_by_an_exited_thread_is_finalized_by_later_writes() {
     assert!(writes <= 2 * 256 * slots as u64, "finalized only after {writes} writes");
 }
 
+/// A thread that removes values and then stops writing while it keeps running holds at
+/// most one unsealed batch (63 values) of them, however long the others write.
+#[test]
+#[cfg_attr(miri, ignore = "hundreds of thousands of writes")]
+fn a_live_idle_thread_holds_at_most_one_batch_of_retired_values() {
+    let seen = Arc::new(Mutex::new(std::collections::HashSet::new()));
+    let s = Arc::clone(&seen);
+    let m: Arc<ConcurrentMap<u64, u64>> = Arc::new(
+        ConcurrentMap::builder()
+            .finalizer(move |k: u64, _v: u64, _c: RemovalCause| {
+                s.lock().unwrap().insert(k);
+            })
+            .build(),
+    );
+    for i in 0..1000 {
+        m.insert(i, i);
+    }
+    let (removed_tx, removed_rx) = std::sync::mpsc::channel();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let m2 = Arc::clone(&m);
+    let idle = thread::spawn(move || {
+        for i in 0..1000 {
+            assert!(m2.remove(&i));
+        }
+        removed_tx.send(()).unwrap();
+        done_rx.recv().unwrap(); // alive, and not writing, until the others are done
+    });
+    removed_rx.recv().unwrap();
+    for w in 0..100_000u64 {
+        m.insert(1_000_000 + w % 64, w);
+        m.remove(&(1_000_000 + w % 64));
+    }
+    let finalized = (0..1000).filter(|k| seen.lock().unwrap().contains(k)).count();
+    done_tx.send(()).unwrap();
+    idle.join().unwrap();
+    assert!(finalized >= 1000 - 63, "only {finalized} of the idle thread's 1000 removed values were finalized");
+}
+
 /// Replacing a value by a heavier one through `insert` evicts until the weight bound
 /// holds again, as `compute` and `update` do.
 #[test]

@@ -20,13 +20,17 @@ use crate::policy::{Capacity, RemovalCause, ShrinkPolicy, Stats};
 ///   and [`get_with`](ConcurrentMap::get_with) need no handle.
 /// - **Writes lock one bucket** (a bit in the bucket's head pointer), so writers to
 ///   different buckets never contend.
-/// - **Resizing is incremental** and goes both ways: the table grows when it holds more
-///   entries than buckets and shrinks by its [`ShrinkPolicy`]; writers migrate it a chunk
-///   of buckets at a time while readers follow forwarding marks.
+/// - **Resizing is incremental** and goes both ways: the table grows when its entries
+///   fill more than 3/4 of its buckets and shrinks by its [`ShrinkPolicy`]; writers
+///   migrate it a chunk of buckets at a time while readers follow forwarding marks.
 /// - **Garbage is bounded** (leak L6): retired entries are counted
 ///   ([`Stats::pending_garbage_bytes`]) and reclaimed in proportion to what is retired;
 ///   dropping the map frees everything, including entries retired while a reader was
 ///   pinned. Each map has its own epoch collector, so `K` and `V` need not be `'static`.
+///   Retired entries wait in batches of up to 63 in the slot of the thread that retired
+///   them: a thread that stops writing to the map but keeps running holds at most one
+///   such batch until it writes again (or the map is dropped); a thread that exits
+///   hands its batch to the other writers' maintenance within a few thousand writes.
 /// - **Bounded mode** ([`builder`](ConcurrentMap::builder)): a maximum number of entries
 ///   and/or a total weight, kept by CLOCK eviction (see [`Builder`]), and a finalizer that
 ///   receives every departing value exactly once with its [`RemovalCause`].
