@@ -927,6 +927,8 @@ where
         self.core.ctl.counters.removed(RemovalCause::Replaced, 1);
         if old_w < w {
             self.evict_to_fit(slot);
+            // Evictions for a heavier value shrink the map's length: give memory back.
+            self.core.maybe_shrink(hasher(&self.hash_builder), slot);
         }
         Put { index: None, out: Some((key, old)), out_evicted: false }
     }
@@ -952,7 +954,12 @@ where
             }
         }));
         match stored {
-            Ok(index) => Put { index, out, out_evicted: true },
+            Ok(index) => {
+                // Several victims left for one entry (a weight bound): the length fell,
+                // so give memory back if due (slot numbers stay valid across a shrink).
+                self.core.maybe_shrink(hasher(&self.hash_builder), slot);
+                Put { index, out, out_evicted: true }
+            }
             Err(payload) => {
                 // A later victim's `Hash` (or the index's) panicked after earlier victims
                 // left: the new entry is dropped, and the one set aside for the caller

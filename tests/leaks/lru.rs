@@ -96,3 +96,38 @@ fn wtinylfu_gives_memory_back() {
     let _x = crate::exclusive();
     gives_back(WTinyLfu::default());
 }
+
+/// A weight bound whose entries grow heavier evicts many light entries per insert: the
+/// length falls from 100k to 10, and the arena and index must shrink with it (they only
+/// shrank on `remove`/`pop_lru`/`set_limit`, so a cache that only inserts kept its peak).
+#[test]
+fn weight_evictions_give_memory_back() {
+    let _x = crate::exclusive();
+    let n = crate::scale(N) as u64;
+    let heavy = n / 10;
+    let make = || LruMap::builder().max_weight(n).weigher(|_: &u64, v: &u64| *v).build();
+    let w = Window::open();
+    let mut m = make();
+    for k in 0..n {
+        m.insert(k, 1);
+    }
+    let peak = w.peak();
+    // Each heavy value evicts a tenth of the light ones: 10 inserts empty the map of them.
+    for k in 0..1000 {
+        m.insert(n + k, heavy);
+    }
+    m.validate();
+    assert_eq!(m.len(), 10);
+    let held = w.held();
+    println!("weight-bounded LruMap: {held} B held by 10 entries after evictions (peak {peak} B)");
+    assert!(held * 100 <= peak, "{held} B held of a {peak} B peak by {} entries", m.len());
+    // A heavier replacement evicts too, and gives memory back the same way.
+    let mut m = make();
+    for k in 0..n {
+        m.insert(k, 1);
+    }
+    m.insert(n - 1, n - 5);
+    m.validate();
+    assert_eq!(m.len(), 6, "the heavy value and 5 light ones");
+    assert!(m.allocation_size() * 100 <= peak, "{} B held by 6 entries", m.allocation_size());
+}
