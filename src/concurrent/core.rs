@@ -279,12 +279,15 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
     /// Without a weigher, an insert into a full map swaps: it evicts one entry first and
     /// takes over its place in the shared count, so the steady state of a full cache
     /// (one eviction per insert) writes no shared counter.
-    pub(super) fn admitted(&self, pin: &Pin<'_, K, V>, weight: u64, node: *const Node<K, V>) {
+    ///
+    /// Returns how many evictions beyond that swap lowered the entry count (a weight
+    /// bound): the write then checks for a shrink rather than for growth.
+    pub(super) fn admitted(&self, pin: &Pin<'_, K, V>, weight: u64, node: *const Node<K, V>) -> usize {
         let c = &pin.slot().counters;
         c.add_len(1);
         SlotCounters::bump(&c.insertions, 1);
         let Some(b) = &self.bound else {
-            return;
+            return 0;
         };
         let full = b.weigher.is_none() && {
             let len = b.len();
@@ -293,7 +296,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         if !(full && self.evict_one(b, pin, false, node)) {
             b.add(weight);
         }
-        self.evict_to_fit(pin, node);
+        self.evict_to_fit(pin, node)
     }
 
     /// Inserts or replaces. Returns `true` if the key was new.
@@ -332,13 +335,15 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                 // SAFETY: unlinked by us under the lock, retired once.
                 unsafe { self.replaced(&pin, old, weight) };
                 // A heavier value may push a weight-bounded map over its bound.
-                self.evict_to_fit(&pin, new);
-                self.end_write(pin, ptr::null(), None, false);
+                let evicted = self.evict_to_fit(&pin, new);
+                self.end_evicting_write(pin, table, evicted);
                 false
             }
             None => {
-                self.admitted(&pin, weight, new);
-                self.end_write(pin, table, Some(true), chain >= 4);
+                match self.admitted(&pin, weight, new) {
+                    0 => self.end_write(pin, table, Some(true), chain >= 4),
+                    evicted => self.end_evicting_write(pin, table, evicted),
+                }
                 true
             }
         }
@@ -451,15 +456,15 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         let table = unsafe { &*table };
         let (computed, weight, old, new, pin) = outcome;
         match computed {
-            Computed::Inserted => {
-                self.admitted(&pin, weight, new);
-                self.end_write(pin, table, Some(true), false);
-            }
+            Computed::Inserted => match self.admitted(&pin, weight, new) {
+                0 => self.end_write(pin, table, Some(true), false),
+                evicted => self.end_evicting_write(pin, table, evicted),
+            },
             Computed::Replaced => {
                 // SAFETY: unlinked by us, retired once.
                 unsafe { self.replaced(&pin, old.unwrap_or(ptr::null_mut()), weight) };
-                self.evict_to_fit(&pin, new);
-                self.end_write(pin, ptr::null(), None, false);
+                let evicted = self.evict_to_fit(&pin, new);
+                self.end_evicting_write(pin, table, evicted);
             }
             _ => {
                 // SAFETY: unlinked by us, retired once.

@@ -159,17 +159,21 @@ impl<K, V, S> Inner<K, V, S> {
     /// CLOCK eviction until the bound holds (or nothing can be evicted), under the
     /// writer's pin (eviction runs no user code; the evicted values are finalized by the
     /// drain after the writer unpins). `keep` (or null) is the entry the writer just
-    /// stored: never the victim of its own write.
+    /// stored: never the victim of its own write. Returns how many it evicted (the entry
+    /// count fell by that much: the write's resize check looks for a shrink).
     #[inline]
-    pub(crate) fn evict_to_fit(&self, pin: &Pin<'_, K, V>, keep: *const Node<K, V>) {
+    pub(crate) fn evict_to_fit(&self, pin: &Pin<'_, K, V>, keep: *const Node<K, V>) -> usize {
         let Some(b) = &self.bound else {
-            return;
+            return 0;
         };
+        let mut evicted = 0;
         while b.exceeded() {
             if !self.evict_one(b, pin, true, keep) {
                 break;
             }
+            evicted += 1;
         }
+        evicted
     }
 
     /// Advances the CLOCK hand until it finds an entry whose reference bit is clear

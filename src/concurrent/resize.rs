@@ -155,6 +155,20 @@ impl<K, V, S> Inner<K, V, S> {
         Ok(true)
     }
 
+    /// The end of a write whose evictions lowered the entry count by `evicted` (a weight
+    /// bound making room, possibly 0 for a replacement): a shrink check, at once if the
+    /// write evicted a check interval's worth of entries (one heavy insert can empty
+    /// most of the map), else as often as removals check.
+    ///
+    /// `table` must have been reached from the root under `pin`.
+    pub(super) fn end_evicting_write(&self, pin: Pin<'_, K, V>, table: &Table<K, V>, evicted: usize) {
+        if evicted == 0 {
+            self.end_write(pin, ptr::null(), None, false);
+        } else {
+            self.end_write(pin, table, Some(false), evicted >= RESIZE_CHECK_EVERY);
+        }
+    }
+
     /// The end of every write: resize check, maintenance, then (unpinned) draining.
     ///
     /// `table` (if non-null) must have been reached from the root under `pin`. Inlined

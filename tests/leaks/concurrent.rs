@@ -223,3 +223,41 @@ fn dropped_maps_leave_no_leases_behind_in_other_threads() {
         assert!(held <= 8 * 1024, "{threads} workers, {rounds} dropped maps: {held} bytes still held");
     }
 }
+
+/// A weight bound whose entries grow heavier evicts many light entries per insert: the
+/// entry count falls from 100k to 10, and the table must shrink with it (inserts only
+/// ever checked for growth, so a cache that only inserted kept its peak table).
+#[test]
+fn weight_evictions_give_the_table_back() {
+    let _x = exclusive();
+    warm_up();
+    let n = scale(100_000) as u64;
+    let make =
+        || -> ConcurrentMap<u64, u64> { ConcurrentMap::builder().max_weight(n).weigher(|_: &u64, v: &u64| *v).build() };
+    let w = Window::open();
+    let m = make();
+    for k in 0..n {
+        m.insert(k, 1);
+    }
+    let peak = w.peak();
+    for k in 0..TABLE_OPS {
+        m.insert(n + k, n / 10);
+    }
+    m.validate();
+    assert!(m.len() <= 10, "{} entries", m.len());
+    let held = w.held();
+    println!("weight-bounded ConcurrentMap: {held} B held by {} entries after evictions (peak {peak} B)", m.len());
+    assert!(held * 100 <= peak, "{held} B held of a {peak} B peak by {} entries", m.len());
+    drop(m);
+    // Heavier replacements of one key evict the light entries the same way.
+    let m = make();
+    for k in 0..n {
+        m.insert(k, 1);
+    }
+    for k in 0..TABLE_OPS {
+        m.insert(0, n - 5 - k % 2);
+    }
+    m.validate();
+    assert!(m.len() <= 6, "{} entries", m.len());
+    assert!(m.allocation_size() * 100 <= peak, "{} B held by {} entries", m.allocation_size(), m.len());
+}
