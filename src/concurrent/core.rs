@@ -256,6 +256,19 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        self.find_counted(pin, key).0
+    }
+
+    /// [`find`](Self::find), and whether the read should end with a
+    /// [`read_maintenance`](Self::read_maintenance): once every
+    /// [`READ_MAINTAIN_EVERY`](super::resize::READ_MAINTAIN_EVERY) hits, and as often
+    /// misses, through the slot (the lookup counter doubles as the read count).
+    #[inline(always)]
+    pub(crate) fn find_counted<'g, Q>(&self, pin: &'g Pin<'_, K, V>, key: &Q) -> (Option<&'g Node<K, V>>, bool)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let hash = self.hash(key);
         let found = match self.root(pin) {
             // SAFETY: `t` was reached from the root under `pin`, which outlives 'g.
@@ -265,11 +278,12 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         let c = &pin.slot().counters;
         let counter = if found.is_some() { &c.hits } else { &c.misses };
         // Only the slot's holder writes its counters: a plain load and store suffice.
-        counter.store(counter.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+        let count = counter.load(Ordering::Relaxed).wrapping_add(1);
+        counter.store(count, Ordering::Relaxed);
         if let (Some(n), Some(_)) = (found, &self.bound) {
             n.touch();
         }
-        found
+        (found, count % super::resize::READ_MAINTAIN_EVERY as u64 == 0)
     }
 
     /// Accounts for a node that entered the map and, in a bounded map, evicts until the
@@ -364,7 +378,11 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         // A lock-free miss needs no lock: the key was absent when we looked.
         // SAFETY: reached from the root under `pin`.
         if unsafe { table.find(hash, |k| k.borrow() == key) }.is_none() {
-            drop(pin);
+            // No write happened: counted as a read, with a reader's maintenance now and
+            // then.
+            if self.read_due(&pin) {
+                self.read_maintenance(pin);
+            }
             return false;
         }
         // SAFETY: as above.

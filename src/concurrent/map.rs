@@ -3,6 +3,7 @@
 use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
+use core::mem::ManuallyDrop;
 
 use super::builder::Builder;
 use super::core::{Computed, Inner};
@@ -24,7 +25,9 @@ use crate::policy::{Capacity, RemovalCause, ShrinkPolicy, Stats};
 ///   fill more than 3/4 of its buckets and shrinks by its [`ShrinkPolicy`]; writers
 ///   migrate it a chunk of buckets at a time while readers follow forwarding marks.
 /// - **Garbage is bounded** (leak L6): retired entries are counted
-///   ([`Stats::pending_garbage_bytes`]) and reclaimed in proportion to what is retired;
+///   ([`Stats::pending_garbage_bytes`]) and reclaimed in proportion to what is retired,
+///   by writers and, every 64 reads through a thread's slot, by readers (so a map only
+///   read after a burst of removals still drains its garbage and shrinks its table);
 ///   dropping the map frees everything, including entries retired while a reader was
 ///   pinned. Each map has its own epoch collector, so `K` and `V` need not be `'static`.
 ///   Retired entries wait in batches of up to 63 in the slot of the thread that retired
@@ -273,7 +276,7 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     /// assert_eq!(v, &[1, 2, 3]);
     /// ```
     pub fn pin(&self) -> Pinned<'_, K, V, S> {
-        Pinned { map: self, pin: self.inner.pin() }
+        Pinned { map: self, pin: ManuallyDrop::new(self.inner.pin()) }
     }
 }
 
@@ -315,7 +318,12 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
     {
         // `pin` ends in place at the end of the scope (moving it into `drop` would copy it).
         let pin = self.inner.pin();
-        self.inner.find(&pin, key).map(|n| n.value.clone())
+        let (found, due) = self.inner.find_counted(&pin, key);
+        let found = found.map(|n| n.value.clone());
+        if due {
+            self.inner.read_maintenance(pin);
+        }
+        found
     }
 
     /// Calls `f` with the value under `key` and returns its result.
@@ -338,7 +346,12 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
     {
         // `pin` ends in place at the end of the scope (moving it into `drop` would copy it).
         let pin = self.inner.pin();
-        self.inner.find(&pin, key).map(|n| f(&n.value))
+        let (found, due) = self.inner.find_counted(&pin, key);
+        let found = found.map(|n| f(&n.value));
+        if due {
+            self.inner.read_maintenance(pin);
+        }
+        found
     }
 
     /// The value under `key`, as a reference valid while `guard` lives.
@@ -386,7 +399,12 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
         Q: Hash + Eq + ?Sized,
     {
         let pin = self.inner.pin();
-        self.inner.find(&pin, key).is_some()
+        let (found, due) = self.inner.find_counted(&pin, key);
+        let found = found.is_some();
+        if due {
+            self.inner.read_maintenance(pin);
+        }
+        found
     }
 
     /// Grows the table now so that `additional` more entries fit without a resize (for a
@@ -647,7 +665,21 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
 /// ```
 pub struct Pinned<'m, K, V, S = DefaultHashBuilder> {
     pub(super) map: &'m ConcurrentMap<K, V, S>,
-    pub(super) pin: Pin<'m, K, V>,
+    /// Taken by `drop` (which counts the handle as one read).
+    pub(super) pin: ManuallyDrop<Pin<'m, K, V>>,
+}
+
+impl<K, V, S> Drop for Pinned<'_, K, V, S> {
+    /// Unpins; counted as one read, so that now and then it runs a reader's maintenance
+    /// (see [`ConcurrentMap::get_with`]).
+    fn drop(&mut self) {
+        // SAFETY: taken once, here; the field is not used afterwards.
+        let pin = unsafe { ManuallyDrop::take(&mut self.pin) };
+        // Not while unwinding: the drain runs finalizers, whose panic would abort.
+        if self.map.inner.read_due(&pin) && !std::thread::panicking() {
+            self.map.inner.read_maintenance(pin);
+        }
+    }
 }
 
 impl<'m, K, V, S> Pinned<'m, K, V, S> {

@@ -127,6 +127,8 @@ pub(crate) struct Slot<K, V> {
     /// Inserts and removals through this slot (for rate-limited load checks), counted
     /// separately so that alternating workloads do not alias with the check period.
     pub(crate) checks: UnsafeCell<[usize; 2]>,
+    /// Reads through this slot (for rate-limited maintenance by readers).
+    pub(crate) reads: UnsafeCell<usize>,
     /// The CLOCK positions this slot claimed from the shared hand and has not inspected
     /// yet: `[next, end)` (bounded maps only).
     pub(crate) clock: UnsafeCell<[usize; 2]>,
@@ -143,6 +145,7 @@ impl<K, V> Slot<K, V> {
             ops: UnsafeCell::new(0),
             live_hint: UnsafeCell::new(0),
             checks: UnsafeCell::new([0; 2]),
+            reads: UnsafeCell::new(0),
             clock: UnsafeCell::new([0; 2]),
             counters: SlotCounters::new(),
         }

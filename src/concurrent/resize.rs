@@ -30,6 +30,11 @@ pub(super) fn overloaded(len: usize, buckets: usize) -> bool {
 /// resize deterministically).
 pub(super) const RESIZE_CHECK_EVERY: usize = if cfg!(leakless_loom) { 1 } else { 8 };
 
+/// Reads per slot between a reader's maintenance steps (see
+/// [`Inner::read_maintenance`]); rare enough to cost a read a counter bump, and never
+/// reached by the loom models' few reads.
+pub(crate) const READ_MAINTAIN_EVERY: usize = 64;
+
 /// Buckets one write visits at most when helping a migration.
 pub(super) const HELP_BUCKETS: usize = if cfg!(leakless_loom) { 2 } else { 4096 };
 
@@ -153,6 +158,37 @@ impl<K, V, S> Inner<K, V, S> {
             drop(unsafe { Box::from_raw(fresh) });
         }
         Ok(true)
+    }
+
+    /// `true` once every [`READ_MAINTAIN_EVERY`] reads through `pin`'s slot: the read
+    /// then ends with [`read_maintenance`](Self::read_maintenance).
+    #[inline(always)]
+    pub(crate) fn read_due(&self, pin: &Pin<'_, K, V>) -> bool {
+        pin.slot().reads.with_mut(|r| {
+            // SAFETY: the counter belongs to the slot we hold.
+            let r = unsafe { &mut *r };
+            *r = r.wrapping_add(1);
+            *r % READ_MAINTAIN_EVERY == 0
+        })
+    }
+
+    /// A write's maintenance, run by a reader now and then: helps a migration, counts
+    /// towards a shrink check (as a removal does), flushes due garbage and drains it
+    /// once unpinned. So a map that is
+    /// only read after a burst of removals (or a long-pinned reader) still gives its
+    /// table and garbage back within a bounded number of operations.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn read_maintenance(&self, pin: Pin<'_, K, V>) {
+        match self.root(&pin) {
+            Some(table) => {
+                let table: *const Table<K, V> = table;
+                // SAFETY: reached from the root under `pin`.
+                self.help(unsafe { &*table }, &pin);
+                self.end_write(pin, table, Some(false), false);
+            }
+            None => self.end_write(pin, ptr::null(), None, false),
+        }
     }
 
     /// The end of a write whose evictions lowered the entry count by `evicted` (a weight

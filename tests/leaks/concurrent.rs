@@ -261,3 +261,39 @@ fn weight_evictions_give_the_table_back() {
     assert!(m.len() <= 6, "{} entries", m.len());
     assert!(m.allocation_size() * 100 <= peak, "{} B held by {} entries", m.allocation_size(), m.len());
 }
+
+/// After a reader that held back the garbage of a mass removal unpins, a map that is
+/// only read (or sees only removals of absent keys) must still give the garbage and its
+/// table back: reads ran no maintenance, so the garbage stayed until the next writes.
+#[test]
+fn garbage_drains_under_reads_alone() {
+    let _x = exclusive();
+    let reads: [(&str, fn(&ConcurrentMap<u64, Vec<u8>>, u64)); 4] = [
+        ("get_cloned", |m, i| assert!(m.get_cloned(&i).is_none())),
+        ("pin().get", |m, i| assert!(m.pin().get(&i).is_none())),
+        ("contains_key", |m, i| assert!(!m.contains_key(&i))),
+        ("remove of an absent key", |m, i| assert!(!m.remove(&i))),
+    ];
+    for (name, read) in reads {
+        warm_up();
+        let n = scale(100_000) as u64;
+        let w = Window::open();
+        let m: ConcurrentMap<u64, Vec<u8>> = ConcurrentMap::new();
+        for i in 0..n {
+            m.insert(i, vec![0u8; 64]);
+        }
+        let reader = m.pin();
+        for i in 0..n {
+            m.remove(&i);
+        }
+        drop(reader);
+        let mut ops = 0;
+        while w.held() * 100 > w.peak() && ops < 4 * TABLE_OPS {
+            read(&m, ops);
+            ops += 1;
+        }
+        let (peak, held) = (w.peak(), w.held());
+        println!("{name}: held {held} of peak {peak} bytes after {ops} reads");
+        assert!(held * 100 <= peak, "{name}: held {held} of peak {peak} bytes after {ops} reads");
+    }
+}
