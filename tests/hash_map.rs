@@ -115,7 +115,11 @@ fn zero_capacity_is_fine() {
     m.shrink_to_fit();
     m.insert(1, 1);
     assert_eq!(m.remove(&1), Some(1));
-    assert_eq!(m.capacity(), 0, "an emptied map with no floor frees its table");
+    // An emptied map keeps the smallest table (toggling 0 <-> 1 entries must not
+    // allocate on every insert); `shrink_to_fit` gives even that back.
+    assert!(m.capacity() <= 7, "at most the smallest table stays: {}", m.capacity());
+    m.shrink_to_fit();
+    assert_eq!(m.capacity(), 0, "shrink_to_fit on an empty map frees its table");
     assert!(m.allocation_size() <= 80, "only its stats block stays: {}", m.allocation_size());
 }
 

@@ -184,7 +184,7 @@ proptest! {
 
     /// After any op sequence, a removal leaves the table at most 4× larger than needed
     /// (16× for a small table: at most 4 KiB of buckets) unless a floor or an explicit
-    /// `reserve` holds it; an emptied table holds nothing.
+    /// `reserve` holds it; an emptied table holds at most a small one (16 buckets).
     #[test]
     fn removals_give_memory_back(n in 1usize..3000, keep in 0usize..100) {
         let mut map = HashMap::new();
@@ -201,8 +201,11 @@ proptest! {
             "capacity {} ({} bytes) for {} live", map.capacity(), map.allocation_size(), live
         );
         if live == 0 {
-            prop_assert_eq!(map.capacity(), 0, "an emptied table gives everything back");
-            prop_assert!(map.allocation_size() <= 80, "but the stats block");
+            // All but a small table (kept so that toggling 0 <-> 1 entries does not
+            // allocate on every insert): at most 16 buckets of 16 bytes and their
+            // control bytes, and the stats block.
+            prop_assert!(map.capacity() <= 14, "an emptied table gives everything back: {}", map.capacity());
+            prop_assert!(map.allocation_size() <= 16 * 16 + 16 + 16 + 80, "but a small table and the stats block");
         }
     }
 }

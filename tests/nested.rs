@@ -472,6 +472,11 @@ fn outer_and_inner_tables_shrink() {
     assert_eq!((m.outer_len(), m.len()), (100, 100));
     assert!(inner_bytes(&m) < peak / 20, "{} of {peak}", inner_bytes(&m));
     m.retain(|_, _, _| false);
+    // Emptied by removals: all but a small outer table (at most 16 buckets) is given
+    // back; `clear` gives that back too.
+    assert!(m.outer().capacity() <= 14, "{}", m.outer().capacity());
+    assert!(m.allocation_size() <= STATS_BLOCK + 16 * 104 + 32, "{} bytes", m.allocation_size());
+    m.clear();
     assert_eq!(m.outer().capacity(), 0);
     assert_eq!(m.allocation_size(), STATS_BLOCK, "only the stats block stays");
     assert!(m.stats().shrinks > 0);

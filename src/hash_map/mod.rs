@@ -279,6 +279,8 @@ impl<K, V, S> HashMap<K, V, S> {
     /// m.insert(1u64, 1u64);
     /// assert!(m.allocation_size() > 80);
     /// m.remove(&1);
+    /// assert_eq!(m.capacity(), 3, "emptied by a removal: the smallest table stays");
+    /// m.clear();
     /// assert_eq!((m.capacity(), m.allocation_size()), (0, 80), "the table is freed");
     /// ```
     pub fn allocation_size(&self) -> usize {

@@ -517,6 +517,8 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     /// let (outer, inner) = (m.outer().allocation_size(), m.get_inner(&1).unwrap().allocation_size());
     /// assert_eq!(m.allocation_size(), outer + inner, "no stats block yet");
     /// m.remove(&1, &2); // prunes the inner map, which is counted
+    /// assert_eq!(m.allocation_size(), m.outer().allocation_size() + 80, "the inner map is gone");
+    /// m.clear();
     /// assert_eq!(m.allocation_size(), 80, "only the stats block stays");
     /// ```
     pub fn allocation_size(&self) -> usize {

@@ -12,8 +12,12 @@
 /// of the policy: with the default, they shrink below a sixteenth full instead of a
 /// quarter. Halving a small table frees little memory for a reallocation and a rehash,
 /// and a map of maps would pay that for every inner map as it empties; memory stays
-/// proportional to the live entries either way, and an emptied table gives everything
-/// back.
+/// proportional to the live entries either way.
+///
+/// A table emptied by removals is freed, except a small one (at most 16 buckets and
+/// 4 KiB), which stays so that an insert/remove pair toggling between 0 and 1 entries
+/// does not allocate and free on every pair; `clear` and `shrink_to_fit` give that back
+/// too. (A [`NestedMap`](crate::NestedMap) drops an emptied inner map altogether.)
 ///
 /// # Examples
 ///

@@ -259,6 +259,13 @@ impl Control {
         let len = table.len();
         let policy = self.policy_for(buckets, core::mem::size_of::<T>());
         if let Some(target) = policy.shrink_target(len, full_capacity(buckets), self.floor()) {
+            if target == 0 && keeps_when_empty(buckets, core::mem::size_of::<T>()) {
+                // An emptied small table stays (freeing it would make an insert/remove
+                // pair toggling between 0 and 1 entries allocate and free on every
+                // pair); not checked again at this size.
+                self.remember(buckets, 0);
+                return;
+            }
             let mut shrunk = false;
             slot.run(|| {
                 table.shrink_to(target, hasher);
@@ -310,6 +317,15 @@ impl Control {
             self.shrink
         }
     }
+}
+
+/// `true` if a table of `buckets` buckets of `size` bytes is kept when a removal empties
+/// it: at most 16 buckets (the smallest table hashbrown makes for any element size has
+/// 4 to 16) and at most `SMALL_TABLE_BYTES` of them. A larger emptied table is freed;
+/// the next insert then allocates a smallest table, which stays: an insert/remove pair
+/// toggling between 0 and 1 entries reallocates at most once.
+fn keeps_when_empty(buckets: usize, size: usize) -> bool {
+    buckets <= 16 && buckets.saturating_mul(size) <= SMALL_TABLE_BYTES
 }
 
 /// The `floor_shift` of a floor of `floor` elements (0 for no floor).
@@ -453,7 +469,17 @@ impl<T> RawTable<T> {
     /// there is one.
     pub(crate) fn clear(&mut self, cause: Option<RemovalCause>) {
         if self.table.is_empty() {
-            self.ctl.maybe_shrink_now(&mut self.table, |_| unreachable!("an empty table rehashes nothing"));
+            // As `take_all`: everything back down to the floor (a removal that empties
+            // the table keeps the smallest one instead; see `Control::shrink_slow`),
+            // unless the policy never shrinks.
+            if self.ctl.shrink.is_never() {
+                return;
+            }
+            let buckets = self.table.num_buckets();
+            self.table.shrink_to(self.ctl.floor(), |_| unreachable!("an empty table rehashes nothing"));
+            if self.table.num_buckets() < buckets {
+                self.ctl.count_shrink();
+            }
             return;
         }
         let old = self.take_all(cause);
@@ -562,8 +588,9 @@ mod tests {
     }
 
     /// A table of at most `SMALL_TABLE_BYTES` of buckets shrinks by the lazier policy:
-    /// emptying 100 entries reallocates twice (at a sixteenth full, then when empty),
-    /// not at every halving, and memory stays within 16× the live entries.
+    /// emptying 100 entries reallocates once (at a sixteenth full, to 16 buckets, which
+    /// an emptied table keeps), not at every halving, and memory stays within 16× the
+    /// live entries.
     #[test]
     fn small_tables_shrink_lazily() {
         let h = |x: &u64| x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -576,11 +603,37 @@ mod tests {
         for i in 0..100u64 {
             t.remove(h(&i), |x| *x == i, Some(RemovalCause::Explicit), h, &mut PanicSlot::default()).unwrap();
             let (len, room) = (t.len(), full_capacity(t.table.num_buckets()));
-            assert!(room <= (16 * len).max(3) * 2, "room for {room} with {len} left");
+            assert!(room <= (16 * len).max(7) * 2, "room for {room} with {len} left");
         }
-        assert_eq!(t.ctl.stats().shrinks, 2);
-        assert_eq!(t.table.allocation_size(), 0, "empty: the table is given back");
-        assert_eq!(t.allocation_size(), t.ctl.counters.heap_bytes(), "only the counters' block stays");
+        assert_eq!(t.ctl.stats().shrinks, 1);
+        assert_eq!(t.table.num_buckets(), 16, "emptied: a table of at most 16 buckets stays");
+        t.validate(h, |a, b| a == b);
+    }
+
+    /// An insert/remove pair toggling between 0 and 1 entries reallocates at most once,
+    /// as at every other boundary (an emptied table that was given back entirely was
+    /// allocated again by the next insert, on every pair).
+    #[test]
+    fn toggling_at_empty_does_not_reallocate() {
+        let h = |x: &u64| x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut t: RawTable<u64> = RawTable::default();
+        for i in 0..1000u64 {
+            Control::reserve_one(&mut t.table, h);
+            t.table.insert_unique(h(&i), i, h);
+        }
+        for i in 0..1000u64 {
+            t.remove(h(&i), |x| *x == i, Some(RemovalCause::Explicit), h, &mut PanicSlot::default()).unwrap();
+        }
+        let shrinks = t.ctl.stats().shrinks;
+        let at = t.table.allocation_size();
+        for _ in 0..100 {
+            Control::reserve_one(&mut t.table, h);
+            t.table.insert_unique(h(&7), 7, h);
+            t.remove(h(&7), |x| *x == 7, Some(RemovalCause::Explicit), h, &mut PanicSlot::default()).unwrap();
+            assert_eq!(t.table.allocation_size(), at, "the table was reallocated");
+        }
+        assert_eq!(t.ctl.stats().shrinks, shrinks);
+        assert_eq!(t.ctl.shrink_below, 0, "an empty smallest table is never checked again at its size");
         t.validate(h, |a, b| a == b);
     }
 

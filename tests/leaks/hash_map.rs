@@ -191,3 +191,23 @@ fn bytes_per_entry_equal_std() {
     // What the map reports is what the allocator saw (the rest is the hasher's seed source).
     assert!(ours.allocation_size() <= ours_bytes && ours_bytes - ours.allocation_size() < 1024);
 }
+
+/// An insert/remove pair toggling between 0 and 1 entries must not allocate on every
+/// pair (a table emptied by a removal used to be freed, and the next insert allocated
+/// it again: 1,000 allocations in 1,000 pairs).
+#[test]
+fn toggling_between_empty_and_one_entry_does_not_allocate() {
+    let _x = exclusive();
+    let mut m: leakless::HashMap<u64, u64> = (0..1000).map(|i| (i, i)).collect();
+    for i in 0..1000 {
+        m.remove(&i);
+    }
+    let w = Window::open();
+    for _ in 0..1000 {
+        m.insert(7, 7);
+        m.remove(&7);
+    }
+    assert!(w.calls() <= 1, "{} allocation calls in 1000 insert/remove pairs", w.calls());
+    m.clear();
+    assert_eq!(m.capacity(), 0, "clear gives even the smallest table back");
+}
