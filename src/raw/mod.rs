@@ -324,7 +324,7 @@ impl Control {
 /// 4 to 16) and at most `SMALL_TABLE_BYTES` of them. A larger emptied table is freed;
 /// the next insert then allocates a smallest table, which stays: an insert/remove pair
 /// toggling between 0 and 1 entries reallocates at most once.
-fn keeps_when_empty(buckets: usize, size: usize) -> bool {
+pub(crate) fn keeps_when_empty(buckets: usize, size: usize) -> bool {
     buckets <= 16 && buckets.saturating_mul(size) <= SMALL_TABLE_BYTES
 }
 

@@ -131,3 +131,21 @@ fn weight_evictions_give_memory_back() {
     assert_eq!(m.len(), 6, "the heavy value and 5 light ones");
     assert!(m.allocation_size() * 100 <= peak, "{} B held by 6 entries", m.allocation_size());
 }
+
+/// An insert/remove pair toggling between 0 and 1 entries must not allocate on every
+/// pair (the emptied arena and index were freed and allocated again by the next insert).
+#[test]
+fn toggling_between_empty_and_one_entry_does_not_allocate() {
+    let _x = crate::exclusive();
+    let mut m = filled(leakless::Lru::default(), 1000);
+    for i in 0..1000 {
+        m.remove(&i);
+    }
+    let w = Window::open();
+    for _ in 0..1000 {
+        m.insert(7, 7);
+        m.remove(&7);
+    }
+    assert!(w.calls() <= 2, "{} allocation calls in 1000 insert/remove pairs", w.calls());
+    m.validate();
+}
