@@ -386,9 +386,8 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         if let Some(target) = self.ctl.shrink.shrink_target(v.len(), v.capacity(), 0) {
             // An emptied small arena stays, as an emptied small index does (see
             // `keeps_when_empty`): toggling between 0 and 1 entries must not reallocate.
-            if target == 0 && super::keeps_when_empty(v.capacity(), core::mem::size_of::<Node<T, P::Meta>>()) {
-                return;
-            }
+            let keep = target == 0 && super::keeps_when_empty(v.capacity(), core::mem::size_of::<Node<T, P::Meta>>());
+            let target = if keep { v.capacity() } else { target };
             v.shrink_to(target.min(self.max_slots).max(v.len()));
         } else if v.capacity() > self.max_slots.max(v.len()) && !self.ctl.shrink.is_never() {
             v.shrink_to(self.max_slots.max(v.len()));
