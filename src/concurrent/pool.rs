@@ -156,15 +156,20 @@ impl<K, V> Slot<K, V> {
             && self.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
     }
 
-    /// Pins this slot's handle, registering it with `collector` on first use.
+    /// Pins this slot's handle, registering it with `collector` on first use (counted in
+    /// `registered`).
     #[inline(always)]
-    fn pin(&self, collector: &Collector) -> Guard {
+    fn pin(&self, collector: &Collector, registered: &AtomicUsize) -> Guard {
         self.handle.with_mut(|h| {
             // SAFETY: the caller holds the slot (a lease or `busy`), so this thread is its
             // only user and no other access to the handle overlaps this one (module
             // invariants); the handle, if any, was registered with `collector`.
             let h = unsafe { &mut *h };
-            h.get_or_insert_with(|| collector.register()).pin()
+            h.get_or_insert_with(|| {
+                registered.fetch_add(1, Ordering::Relaxed);
+                collector.register()
+            })
+            .pin()
         })
     }
 
@@ -186,6 +191,15 @@ impl<K, V> Slot<K, V> {
     }
 }
 
+/// Heap bytes of one crossbeam-epoch participant (`Collector::register`), measured with a
+/// counting allocator for crossbeam-epoch 0.9 on 64-bit targets (`tests/leaks.rs` checks
+/// `allocation_size` against the allocator).
+pub(crate) const PARTICIPANT_BYTES: usize = 2304;
+
+/// Heap bytes of a crossbeam-epoch collector (`Collector::new`), measured as
+/// [`PARTICIPANT_BYTES`] is.
+pub(crate) const COLLECTOR_BYTES: usize = 2712;
+
 /// The map's slots plus the counters of temporary participants.
 pub(crate) struct Pool<K, V> {
     /// `leases.words.len()` leased slots, then the shared ones.
@@ -195,6 +209,8 @@ pub(crate) struct Pool<K, V> {
     pub(crate) spill: SlotCounters,
     /// The next slot [`Pool::with_idle_slot`] looks at.
     idle_cursor: AtomicUsize,
+    /// Slots whose handle is registered with the collector (for `fixed_bytes`).
+    registered: AtomicUsize,
     /// Idle slots [`Pool::with_idle_slot`] held, for the loom models to see it run (a
     /// plain `std` atomic: counting adds no interleavings of its own).
     #[cfg(leakless_loom)]
@@ -264,6 +280,7 @@ impl<K, V> Pool<K, V> {
             }),
             spill: SlotCounters::new(),
             idle_cursor: AtomicUsize::new(0),
+            registered: AtomicUsize::new(0),
             #[cfg(leakless_loom)]
             idle_holds: core::sync::atomic::AtomicUsize::new(0),
         }
@@ -305,6 +322,16 @@ impl<K, V> Pool<K, V> {
         true
     }
 
+    /// Heap bytes of the pool itself: its slots, its lease words, and the epoch
+    /// participants registered for its slots (see [`PARTICIPANT_BYTES`]).
+    pub(crate) fn fixed_bytes(&self) -> usize {
+        core::mem::size_of_val(&*self.slots)
+            + core::mem::size_of::<Leases>()
+            + 2 * core::mem::size_of::<usize>()
+            + core::mem::size_of_val(&*self.leases.words)
+            + self.registered.load(Ordering::Relaxed) * PARTICIPANT_BYTES
+    }
+
     /// Leases claimed so far (see `Leases::claims`).
     #[cfg(leakless_loom)]
     pub(crate) fn lease_claims(&self) -> usize {
@@ -339,7 +366,10 @@ impl<K, V> Pool<K, V> {
             let (slot, word) = unsafe { (self.slots.get_unchecked(index), self.leases.words.get_unchecked(index)) };
             // Only the holder writes its word: a plain load and store.
             word.store(word.load(Ordering::Relaxed) + 2, Ordering::Relaxed);
-            return Pin { guard: ManuallyDrop::new(slot.pin(collector)), owner: Owner::Leased(slot, word) };
+            return Pin {
+                guard: ManuallyDrop::new(slot.pin(collector, &self.registered)),
+                owner: Owner::Leased(slot, word),
+            };
         }
         self.pin_shared(collector)
     }
@@ -353,7 +383,10 @@ impl<K, V> Pool<K, V> {
         for i in 0..n {
             let slot = &shared[(start + i) % n];
             if slot.try_acquire() {
-                return Pin { guard: ManuallyDrop::new(slot.pin(collector)), owner: Owner::Slot(slot) };
+                return Pin {
+                    guard: ManuallyDrop::new(slot.pin(collector, &self.registered)),
+                    owner: Owner::Slot(slot),
+                };
             }
         }
         self.pin_temporary(collector)

@@ -71,8 +71,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         assert_eq!(self.walkers.load(Ordering::Relaxed), 0, "validate: a walker is still registered");
     }
 
-    /// Bytes held: tables, live nodes, spare node allocations (with the arrays that list
-    /// them) and pending garbage.
+    /// Bytes held: the map's fixed part (this core, its slots, its collector and their
+    /// participants), tables, live nodes, spare node allocations (with the arrays that
+    /// list them) and pending garbage.
     pub(crate) fn allocation_size(&self) -> usize {
         let pin = self.pin();
         let mut bytes = 0;
@@ -86,6 +87,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         }
         let (held, pooled) = (self.slot_spares(), self.garbage.pooled_spares());
         bytes
+            + core::mem::size_of::<Self>()
+            + super::pool::COLLECTOR_BYTES
+            + self.pool.fixed_bytes()
             + (self.len() + held + pooled) * core::mem::size_of::<Node<K, V>>()
             // A slot's spare batch is an array of pointers beside its nodes.
             + held * core::mem::size_of::<*mut Node<K, V>>()
