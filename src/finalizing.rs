@@ -384,7 +384,8 @@ impl<K: Eq + Hash, V, F: Finalizer<K, V>, S: BuildHasher> FinalizingMap<K, V, F,
     /// ```
     pub fn replace(&mut self, key: K, value: V) -> Option<V> {
         let old = self.replace_entry(key, value)?;
-        self.map.raw.ctl.counters.removed(RemovalCause::Explicit, 1);
+        // An overwrite, as in every map of the crate (handed back or not).
+        self.map.raw.ctl.counters.removed(RemovalCause::Replaced, 1);
         Some(old.1)
     }
 

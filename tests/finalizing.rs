@@ -171,3 +171,19 @@ fn stats_and_collect() {
     assert_eq!(s.removals(RemovalCause::Replaced), 1);
     assert_eq!(format!("{:?}", FinalizingMap::<u8, u8>::default()), "{}");
 }
+
+/// An overwrite counts as `Replaced` in every map, whether the old value is handed back
+/// or finalized: `FinalizingMap::replace` counted it as `Explicit`.
+#[test]
+fn replace_counts_the_overwritten_value_as_replaced() {
+    let mut h: leakless::HashMap<u8, u8> = leakless::HashMap::new();
+    h.insert(1, 1);
+    assert_eq!(h.insert(1, 2), Some(1));
+    let mut f = FinalizingMap::new(|_k: u8, _v: u8, _c| {});
+    f.insert(1, 1);
+    assert_eq!(f.replace(1, 2), Some(1));
+    assert!(f.insert(1, 3), "an overwrite by insert, finalized");
+    let (hs, fs) = (h.stats(), f.stats());
+    assert_eq!((hs.removals(RemovalCause::Replaced), hs.removals(RemovalCause::Explicit)), (1, 0));
+    assert_eq!((fs.removals(RemovalCause::Replaced), fs.removals(RemovalCause::Explicit)), (2, 0), "{fs:?}");
+}

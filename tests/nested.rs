@@ -483,3 +483,20 @@ fn outer_and_inner_tables_shrink() {
     assert_eq!(m.stats().pruned, 100);
     m.validate();
 }
+
+/// The two-level helpers count in the `NestedMap`'s stats only, never in a
+/// `leakless::HashMap` inner map's own (`get_mut` was counted in both).
+#[test]
+fn two_level_helpers_leave_the_inner_maps_stats_alone() {
+    let mut m: NestedMap<u64, HashMap<u64, u64>> = NestedMap::new();
+    m.insert(1, 1, 1);
+    assert!(m.get(&1, &1).is_some());
+    assert!(m.get(&1, &2).is_none());
+    *m.get_mut(&1, &1).unwrap() += 1;
+    assert!(m.get_mut(&1, &2).is_none());
+    assert!(m.contains(&1, &1));
+    let inner = m.get_inner(&1).unwrap().stats();
+    assert_eq!((inner.hits, inner.misses), (0, 0), "inner map's own stats: {inner:?}");
+    let outer = m.stats();
+    assert_eq!((outer.hits, outer.misses), (3, 2), "{outer:?}");
+}

@@ -582,8 +582,11 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
     /// let m: leakless::ConcurrentMap<u32, u32> = (0..10_000).map(|i| (i, i)).collect();
     /// let full = m.allocation_size();
     /// m.clear();
-    /// m.insert(0, 0); // later writes finish the shrink
-    /// assert_eq!(m.len(), 1);
+    /// for i in 0..64 {
+    ///     m.insert(i, i); // later writes finish the shrink and drain the garbage
+    /// }
+    /// assert_eq!(m.len(), 64);
+    /// assert!(m.allocation_size() < full / 4);
     /// ```
     pub fn clear(&self) {
         self.inner.retain(|_, _| false, RemovalCause::Cleared);

@@ -71,7 +71,10 @@ pub trait InnerCollection {
         self.len() == 0
     }
 
-    /// Heap bytes it holds now (an estimate for `std`'s collections); 0 if unknown.
+    /// Heap bytes it holds now; 0 if unknown. For `std`'s hash collections a lower
+    /// bound, estimated from `capacity()`: that falls as removals leave tombstones while
+    /// `std` frees nothing, so after removals the table may hold several times more (use
+    /// `leakless::HashMap` inner maps for exact figures, and memory given back).
     ///
     /// # Examples
     ///
@@ -306,9 +309,10 @@ where
         self.find_uncounted(key).map(|(_, v)| v)
     }
 
+    /// Not counted in this map's own stats either (see [`get`](InnerLookup::get)).
     #[inline]
     fn get_mut(&mut self, key: &Q) -> Option<&mut V> {
-        HashMap::get_mut(self, key)
+        self.find_mut_uncounted(key).map(|(_, v)| v)
     }
 
     /// Not counted in this map's own stats either (see [`get`](InnerLookup::get)).
@@ -359,7 +363,8 @@ fn std_table_bytes<T>(capacity: usize) -> usize {
 impl<K, V, S> InnerCollection for std_hash_map::HashMap<K, V, S> {
     len_via_inherent!(std_hash_map::HashMap<K, V, S>);
 
-    /// An estimate from the capacity (std does not report its allocation).
+    /// A lower bound from the capacity (std does not report its allocation; see the
+    /// trait method).
     fn allocation_size(&self) -> usize {
         std_table_bytes::<(K, V)>(self.capacity())
     }
@@ -417,7 +422,8 @@ where
 impl<T, S> InnerCollection for HashSet<T, S> {
     len_via_inherent!(HashSet<T, S>);
 
-    /// An estimate from the capacity (std does not report its allocation).
+    /// A lower bound from the capacity (std does not report its allocation; see the
+    /// trait method).
     fn allocation_size(&self) -> usize {
         std_table_bytes::<T>(self.capacity())
     }

@@ -287,7 +287,9 @@ impl<K1, M, S> NestedMap<K1, M, S> {
     ///   `remove`, `retain`, `remove_inner` and net shrinkage through a guard, `Replaced`
     ///   for overwrites by `insert`, `Cleared` for `clear`). Changes made through an
     ///   [`InnerMut`] guard are counted by their net effect on the inner `len()`;
-    /// - `pruned`: inner collections removed because they became empty;
+    /// - `pruned`: this map's own inner collections removed because they became empty
+    ///   (in a deeper map, the prunes inside an inner `NestedMap` are counted in that
+    ///   inner map's stats, which go when it is pruned);
     /// - `shrinks`: times the outer table gave memory back.
     ///
     /// Operations made through the two-level helpers (`insert`, `get`, `remove`, ...)

@@ -4,9 +4,11 @@ use super::RemovalCause;
 
 /// What a map has done so far, returned by every map's `stats()`.
 ///
-/// Counters start at zero when the map is created. Removals are counted by cause;
-/// values handed back to the caller (`remove`, `drain`, ...) count as
-/// [`RemovalCause::Explicit`].
+/// Counters start at zero when the map is created (a clone copies its original's).
+/// Removals are counted by cause: values handed back to the caller by a removal
+/// (`remove`, `drain`, ...) count as [`RemovalCause::Explicit`]; an overwritten value
+/// counts as [`RemovalCause::Replaced`], whether it is handed back (`insert`,
+/// `replace`) or finalized.
 ///
 /// # Examples
 ///

@@ -97,7 +97,10 @@ pub(crate) fn stored_hash<K, V>(slot: &Slot<K, V>) -> u64 {
 /// table would grow, and [`prune`](Self::prune) sweeps on request. So a map
 /// whose keys all die releases every dead entry, value and key allocation within
 /// O(`len`) mutating operations of any kind, even if nothing is inserted again, and its
-/// table shrinks by its [`ShrinkPolicy`].
+/// table shrinks by its [`ShrinkPolicy`]. (A floor set by
+/// [`with_capacity`](Self::with_capacity) keeps the table, and so the sweep's round, at
+/// the floor's size: then it takes O(`len` + floor) operations, `buckets / SWEEP_STEP`
+/// at most; [`prune`](Self::prune) releases them at once.)
 ///
 /// # Keys
 ///
