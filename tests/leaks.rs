@@ -30,6 +30,17 @@ fn exclusive() -> std::sync::MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Allocation calls made by 1000 calls of `pair` (an insert/remove pair of one key on a
+/// map emptied beforehand): toggling between 0 and 1 entries must not reallocate on
+/// every pair.
+fn toggle_calls(mut pair: impl FnMut()) -> usize {
+    let w = alloc::Window::open();
+    for _ in 0..1000 {
+        pair();
+    }
+    w.calls()
+}
+
 /// Under Miri (or for a quick run) the workloads shrink by this factor.
 #[allow(dead_code)]
 fn scale(n: usize) -> usize {
