@@ -270,7 +270,8 @@ fn weight_evictions_give_the_table_back() {
 #[test]
 fn garbage_drains_under_reads_alone() {
     let _x = exclusive();
-    let reads: [(&str, fn(&ConcurrentMap<u64, Vec<u8>>, u64)); 4] = [
+    type Read = fn(&ConcurrentMap<u64, Vec<u8>>, u64);
+    let reads: [(&str, Read); 4] = [
         ("get_cloned", |m, i| assert!(m.get_cloned(&i).is_none())),
         ("pin().get", |m, i| assert!(m.pin().get(&i).is_none())),
         ("contains_key", |m, i| assert!(!m.contains_key(&i))),
