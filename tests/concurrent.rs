@@ -5,8 +5,9 @@
 use std::collections::HashMap as Model;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::thread;
+use std::time::Duration;
 
 use leakless::{ConcurrentMap, RemovalCause};
 use proptest::prelude::*;
@@ -821,4 +822,136 @@ proptest! {
         want.sort();
         prop_assert_eq!(all, want);
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reads from user code that runs under a bucket lock, and reads alone: a reader's
+// maintenance (every 64 reads) must not lock buckets or run finalizers there, nor give
+// back room set aside by `try_reserve`.
+
+/// Runs `f` on a fresh thread and fails if it does not finish within `secs`.
+fn finishes_within(secs: u64, f: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        f();
+        let _ = tx.send(());
+    });
+    match rx.recv_timeout(Duration::from_secs(secs)) {
+        Ok(()) => {}
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("deadlock: did not finish within {secs}s"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the thread panicked"),
+    }
+}
+
+/// Inserts until a growth of a large table has started (the inserting writes migrate
+/// only a few chunks each), leaving a migration in progress.
+fn map_mid_migration() -> Arc<ConcurrentMap<u64, u64>> {
+    let m = Arc::new(ConcurrentMap::new());
+    // 65_536 buckets grow past 3/4 load (49_152): checked every 8 inserts.
+    for i in 0..49_160u64 {
+        m.insert(i, i);
+    }
+    m
+}
+
+/// `update`/`compute` document only that `f` must not *write* to the map; the weigher
+/// docs say "Reads are fine". A read now runs a writer's maintenance every 64 reads,
+/// which helps the migration: it locks every bucket of its chunk, including the one
+/// this thread holds while `f` runs.
+#[test]
+#[cfg_attr(miri, ignore = "tens of thousands of inserts")]
+fn reads_inside_compute_do_not_deadlock() {
+    finishes_within(20, || {
+        let m = map_mid_migration();
+        let m2 = Arc::clone(&m);
+        m.compute(40_000, move |old| {
+            let mut sum = 0u64;
+            for r in 0..200_000u64 {
+                sum = sum.wrapping_add(m2.get_cloned(&(r % 49_160)).unwrap_or(0));
+            }
+            Some(old.copied().unwrap_or(0) + sum % 2)
+        });
+    });
+}
+
+/// The weigher docs (`Builder::weigher`, added by this change) say "Reads are fine";
+/// `get_or_insert_with` calls the weigher under the key's bucket lock.
+#[test]
+#[cfg_attr(miri, ignore = "tens of thousands of inserts")]
+fn weigher_that_reads_does_not_deadlock() {
+    use std::sync::OnceLock;
+    static MAP: OnceLock<ConcurrentMap<u64, u64>> = OnceLock::new();
+    finishes_within(20, || {
+        let m = MAP.get_or_init(|| {
+            ConcurrentMap::builder()
+                .max_weight(1 << 40)
+                .weigher(|_: &u64, _: &u64| {
+                    let m = MAP.get().unwrap();
+                    // A weigher that looks something up in the map it weighs for.
+                    (0..200u64).filter(|k| m.contains_key(k)).count() as u64 + 1
+                })
+                .build()
+        });
+        for i in 0..49_160u64 {
+            m.get_or_insert_with(i, || i);
+        }
+        for i in 49_160..60_000u64 {
+            m.get_or_insert_with(i, || i);
+        }
+    });
+}
+
+/// `Builder::finalizer`: "It runs ... outside every bucket lock and without a pin". A
+/// read inside `compute`'s `f` (which holds the key's bucket lock) now drains: the
+/// finalizer runs under that lock.
+#[test]
+#[cfg_attr(miri, ignore = "tens of thousands of inserts")]
+fn finalizer_never_runs_inside_compute() {
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    thread_local!(static IN_F: Cell<bool> = const { Cell::new(false) });
+    static UNDER_LOCK: AtomicUsize = AtomicUsize::new(0);
+    let m: Arc<ConcurrentMap<u64, u64>> = Arc::new(
+        ConcurrentMap::builder()
+            .finalizer(|_k: u64, _v: u64, _c| {
+                if IN_F.with(Cell::get) {
+                    UNDER_LOCK.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+            .build(),
+    );
+    for i in 0..10_000u64 {
+        m.insert(i, i);
+    }
+    for i in 0..9_000u64 {
+        m.remove(&i);
+    }
+    let m2 = Arc::clone(&m);
+    m.compute(9_500, move |old| {
+        IN_F.with(|f| f.set(true));
+        for r in 0..100_000u64 {
+            let _ = m2.get_cloned(&r);
+        }
+        IN_F.with(|f| f.set(false));
+        old.copied()
+    });
+    assert_eq!(UNDER_LOCK.load(Ordering::Relaxed), 0, "the finalizer ran under compute's bucket lock");
+}
+
+/// `try_reserve`: "Room that stays unused may be given back by the map's ShrinkPolicy
+/// after later removals." Reads alone now run shrink checks (every 8th read maintenance,
+/// i.e. every 512 reads through a slot) and give the reserved room back before the
+/// inserts it was reserved for arrive.
+#[test]
+#[cfg_attr(miri, ignore = "tens of thousands of inserts")]
+fn reads_do_not_undo_try_reserve() {
+    let m: ConcurrentMap<u64, u64> = ConcurrentMap::new();
+    m.insert(0, 0);
+    m.try_reserve(100_000).unwrap();
+    let reserved = m.allocation_size();
+    for _ in 0..50_000 {
+        let _ = m.get_cloned(&0);
+    }
+    let after = m.allocation_size();
+    assert!(after >= reserved / 2, "reads gave the reserved table back: {reserved} -> {after} bytes");
 }

@@ -54,6 +54,12 @@ pub(crate) struct Inner<K, V, S> {
     pub(crate) finalizer: Option<BoxedFinalizer<K, V>>,
     /// Walkers registered on the root (see the module invariants).
     pub(super) walkers: AtomicUsize,
+    /// Set when a shrink was due but left to later writes (the previous table still
+    /// waited for a pinned reader, or a walker ran); cleared when a resize starts.
+    /// Readers' maintenance checks for a shrink only while it is set, so that reads
+    /// alone never give back room that `try_reserve` set aside. (A plain `std` atomic:
+    /// it only decides whether a reader looks, never what a resize does.)
+    pub(super) shrink_deferred: core::sync::atomic::AtomicBool,
     /// Set by the thread that finished migrating the root while walkers were present; the
     /// last walker retires it.
     pub(super) retire_pending: AtomicPtr<Table<K, V>>,
@@ -88,6 +94,7 @@ impl<K, V, S> Inner<K, V, S> {
             bound,
             finalizer,
             walkers: AtomicUsize::new(0),
+            shrink_deferred: core::sync::atomic::AtomicBool::new(false),
             retire_pending: AtomicPtr::new(ptr::null_mut()),
         }
     }
@@ -423,14 +430,15 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         let Position { prev, cur, .. } = lock.find(hash, |k| *k == key);
         // SAFETY: as above; the node stays live while we hold the lock.
         let current = (!cur.is_null()).then(|| unsafe { &(*cur).value });
-        let (decision, result) = f(current);
+        let (decision, result) = super::locked::under_lock(|| f(current));
         let outcome = match (decision, cur.is_null()) {
             (Err(()), _) | (Ok(None), true) => {
                 drop(lock);
                 return (Computed::Unchanged, result);
             }
             (Ok(Some(value)), absent) => {
-                let Some(weight) = self.recorded_weight(&key, &value) else {
+                // The weigher, too, runs under the lock.
+                let Some(weight) = super::locked::under_lock(|| self.recorded_weight(&key, &value)) else {
                     let old = if absent {
                         None
                     } else {

@@ -682,7 +682,8 @@ impl<K, V, S> Drop for Pinned<'_, K, V, S> {
     fn drop(&mut self) {
         // SAFETY: taken once, here; the field is not used afterwards.
         let pin = unsafe { ManuallyDrop::take(&mut self.pin) };
-        // Not while unwinding: the drain runs finalizers, whose panic would abort.
+        // Not while unwinding: the maintenance runs finalizers (user code) and may help
+        // a migration; a handle dropped by a panic leaves that to the next read.
         if self.map.inner.read_due(&pin) && !std::thread::panicking() {
             self.map.inner.read_maintenance(pin);
         }

@@ -43,6 +43,7 @@ mod builder;
 mod core;
 mod evict;
 mod iter;
+mod locked;
 mod map;
 mod node;
 mod pool;

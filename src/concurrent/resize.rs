@@ -127,7 +127,12 @@ impl<K, V, S> Inner<K, V, S> {
         if target == table.len() || (!grow && target > table.len()) {
             return;
         }
-        if or_abort(self.start_resize(table, pin, target)) {
+        let started = or_abort(self.start_resize(table, pin, target));
+        if !grow {
+            // A shrink left to later writes: readers look again (see `read_maintenance`).
+            self.shrink_deferred.store(!started, core::sync::atomic::Ordering::Relaxed);
+        }
+        if started {
             self.help(table, pin);
         }
     }
@@ -172,20 +177,32 @@ impl<K, V, S> Inner<K, V, S> {
         })
     }
 
-    /// A write's maintenance, run by a reader now and then: helps a migration, counts
-    /// towards a shrink check (as a removal does), flushes due garbage and drains it
-    /// once unpinned. So a map that is
-    /// only read after a burst of removals (or a long-pinned reader) still gives its
-    /// table and garbage back within a bounded number of operations.
+    /// A write's maintenance, run by a reader now and then: helps a migration, retries
+    /// a shrink that removals left for later (and no other: reads alone never give
+    /// back room set aside by `try_reserve`), flushes due garbage and drains it once
+    /// unpinned. So a map that is only read after a burst of removals (or after a
+    /// long-pinned reader) still gives its table and garbage back within a bounded
+    /// number of operations.
+    ///
+    /// Skipped inside user code that runs under a bucket lock (see `locked`): helping a
+    /// migration could wait for the lock this thread holds, and the drain would run
+    /// finalizers under it.
     #[cold]
     #[inline(never)]
     pub(crate) fn read_maintenance(&self, pin: Pin<'_, K, V>) {
+        if !super::locked::may_maintain() {
+            return;
+        }
         match self.root(&pin) {
             Some(table) => {
                 let table: *const Table<K, V> = table;
                 // SAFETY: reached from the root under `pin`.
                 self.help(unsafe { &*table }, &pin);
-                self.end_write(pin, table, Some(false), false);
+                if self.shrink_deferred.load(core::sync::atomic::Ordering::Relaxed) {
+                    self.end_write(pin, table, Some(false), true);
+                } else {
+                    self.end_write(pin, ptr::null(), None, false);
+                }
             }
             None => self.end_write(pin, ptr::null(), None, false),
         }

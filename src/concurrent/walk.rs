@@ -89,7 +89,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             // SAFETY: nodes of a locked chain are live.
             let c = unsafe { &*cur };
             let in_class = class.is_none_or(|(i, mask)| c.hash as usize & mask == i);
-            if in_class && !keep(&c.key, &c.value) {
+            if in_class && !super::locked::under_lock(|| keep(&c.key, &c.value)) {
                 let victim = cur;
                 // SAFETY: consecutive nodes of our chain.
                 cur = unsafe { lock.unlink(prev, victim) };
