@@ -41,6 +41,11 @@ use crate::policy::{Capacity, RemovalCause, ShrinkPolicy, Stats};
 /// Values are shared with readers, so operations that remove or overwrite a value do not
 /// return it: it goes to the finalizer (or is dropped) once no reader can see it.
 ///
+/// The key type's `Hash` and `Eq` run while writes hold a bucket lock, so they must not
+/// use the map they key (a write from there could wait for that lock, and so could a
+/// read that helps a resize). Callbacks that may read the map under a lock are listed on
+/// the methods that take them ([`compute`](Self::compute), [`retain`](Self::retain), ...).
+///
 /// # Examples
 ///
 /// ```
