@@ -50,7 +50,8 @@ where
 
 /// The limit comes from the input: an entry limit (`0..=u16::MAX`, or none) and
 /// optionally a weight limit; then the entries are inserted in input order (so the last
-/// is the most recently used, and a limit smaller than the input evicts the first ones).
+/// is the most recently used, and a limit smaller than the input evicts the first ones,
+/// whatever the policy).
 impl<'a, K, V, S, P, W, F> Arbitrary<'a> for LruMap<K, V, S, P, W, F>
 where
     K: Arbitrary<'a> + Eq + Hash,
@@ -64,10 +65,8 @@ where
         let max_entries: Option<u16> = u.arbitrary()?;
         let max_weight: Option<u64> = u.arbitrary()?;
         let mut map = lru_with_defaults(Capacity::from_limits(max_entries.map(usize::from), max_weight));
-        for entry in u.arbitrary_iter()? {
-            let (key, value) = entry?;
-            map.insert(key, value);
-        }
+        let entries = u.arbitrary_iter()?.collect::<Result<Vec<(K, V)>>>()?;
+        map.restore(entries);
         Ok(map)
     }
 }
@@ -122,6 +121,30 @@ mod tests {
         let f: FinalizingMap<u8, u8, crate::NoopFinalizer, FixedState> =
             FinalizingMap::arbitrary_take_rest(Unstructured::new(&bytes)).unwrap();
         f.validate();
+    }
+
+    /// A limit smaller than the input evicts the first entries whatever the policy
+    /// (`WTinyLfu`'s admission used to turn the last ones away and keep the first).
+    #[test]
+    fn lru_limit_evicts_the_first_entries_with_either_policy() {
+        // Some(5u16) entry limit, no weight limit, then entries (k, k) for k in 0..15.
+        let mut bytes = vec![1u8, 5, 0, 0];
+        for k in 0..15u8 {
+            bytes.extend([1, k, k]);
+        }
+        bytes.push(0);
+        let keys = |mut v: Vec<u8>| {
+            v.sort();
+            v
+        };
+        let lru: LruMap<u8, u8, FixedState> = LruMap::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
+        assert_eq!(lru.limit().max_entries(), Some(5));
+        assert_eq!(keys(lru.keys().copied().collect()), (10..15).collect::<Vec<_>>());
+        let tlfu: LruMap<u8, u8, FixedState, crate::WTinyLfu> =
+            LruMap::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
+        tlfu.validate();
+        assert_eq!(keys(tlfu.keys().copied().collect()), (10..15).collect::<Vec<_>>());
+        assert_eq!((tlfu.stats().insertions, tlfu.stats().evictions()), (15, 10));
     }
 
     #[test]

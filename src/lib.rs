@@ -197,7 +197,7 @@
 //! - `serde`: `Serialize`/`Deserialize` for [`HashMap`], [`FinalizingMap`],
 //!   [`NestedMap`], [`LruMap`] and [`Capacity`] (see [below](#serde)).
 //! - `arbitrary`: `arbitrary::Arbitrary` for [`HashMap`], [`FinalizingMap`], [`LruMap`]
-//!   (its limit taken from the input) and [`NestedMap`], so a fuzz target can take a map
+//!   (its limit taken from the input), [`NestedMap`] and [`ConcurrentMap`], so a fuzz target can take a map
 //!   as input (pair it with [`FixedState`]). [`WeakKeyMap`] has none: it owns no strong
 //!   pointer to its keys, so every key an `Arbitrary` impl made would be dead at once.
 //!
@@ -207,7 +207,7 @@
 //! |---|---|---|
 //! | [`HashMap`], [`FinalizingMap`] | a map `{k: v, ...}`, like `std`'s `HashMap` | entries inserted in order (a repeated key: the last wins; a [`FinalizingMap`] finalizes the earlier value as `Replaced`) |
 //! | [`NestedMap`] | a map of inner collections `{k1: inner, ...}` | an empty inner collection in the input is not stored |
-//! | [`LruMap`] | a struct `{limit, entries}`: `limit` is the [`Capacity`], `entries` the `(k, v)` pairs from the most to the least recently used (the order of [`LruMap::iter`]) | a map with that `limit`, the entries inserted from the least to the most recently used: the recency order, hence the eviction order, is the same as before (entries beyond the limit, in hand-written input, are evicted oldest first) |
+//! | [`LruMap`] | a struct `{limit, entries}`: `limit` is the [`Capacity`], `entries` the `(k, v)` pairs from the most to the least recently used (the order of [`LruMap::iter`]) | a map with that `limit`, the entries inserted from the least to the most recently used: the recency order, hence the eviction order, is the same as before (entries beyond the limit, in hand-written input, are evicted oldest first, whatever the policy; an older value of a repeated key is replaced by the first listed) |
 //! | [`Capacity`] | a struct `{max_entries, max_weight}`, each a number or none | the same bound |
 //!
 //! Not serialized: the hasher (a deserialized map gets `S::default()`: with the default

@@ -225,9 +225,9 @@ where
         let (limit, entries): (Capacity, Vec<(K, V)>) = deserialize_pair(deserializer, "LruMap", LRU_FIELDS)?;
         let mut map = lru_with_defaults(limit);
         // Least recently used first, so the last inserted is the most recently used.
-        for (key, value) in entries.into_iter().rev() {
-            map.insert(key, value);
-        }
+        let mut entries = entries;
+        entries.reverse();
+        map.restore(entries);
         Ok(map)
     }
 }

@@ -162,3 +162,36 @@ fn capacity_round_trip() {
     // A sequence works too (for formats that write structs as tuples).
     assert_eq!(serde_json::from_str::<Capacity>("[5, null]").unwrap(), Capacity::entries(5));
 }
+
+/// Entries beyond the limit, in hand-written input, are evicted oldest first whatever
+/// the policy (`WTinyLfu`'s admission used to turn the newest away and keep the oldest).
+#[test]
+fn lru_over_its_limit_keeps_the_newest_with_either_policy() {
+    let sorted = |mut v: Vec<u32>| {
+        v.sort();
+        v
+    };
+    // Most recently used first: 3 is the newest, 1 the oldest.
+    let json = r#"{"limit": {"max_entries": 2, "max_weight": null}, "entries": [[3, 3], [2, 2], [1, 1]]}"#;
+    let lru: LruMap<u32, u32> = serde_json::from_str(json).unwrap();
+    assert_eq!(sorted(lru.keys().copied().collect()), [2, 3]);
+    let tlfu: LruMap<u32, u32, FixedState, WTinyLfu> = serde_json::from_str(json).unwrap();
+    tlfu.validate();
+    assert_eq!(sorted(tlfu.keys().copied().collect()), [2, 3]);
+    // 15 entries into a limit of 5, with a repeated key: the 5 most recent distinct keys
+    // stay, and the recency order is the input's.
+    let mut entries: Vec<(u32, u32)> = (0..15).rev().map(|i| (i, i)).collect();
+    entries.insert(3, (14, 99)); // an older value of the newest key: replaced
+    let json = serde_json::json!({"limit": {"max_entries": 5, "max_weight": null}, "entries": entries}).to_string();
+    for keys in [
+        serde_json::from_str::<LruMap<u32, u32>>(&json).unwrap().keys().copied().collect::<Vec<_>>(),
+        serde_json::from_str::<LruMap<u32, u32, FixedState, WTinyLfu>>(&json).unwrap().keys().copied().collect(),
+    ] {
+        assert_eq!(sorted(keys), (10..15).collect::<Vec<_>>());
+    }
+    let back: LruMap<u32, u32> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.keys().copied().collect::<Vec<_>>(), [14, 13, 12, 11, 10], "most recent first");
+    assert_eq!(back.peek(&14), Some(&14), "the first listed value of a key wins");
+    let s = back.stats();
+    assert_eq!((s.insertions, s.evictions(), s.removals(leakless::RemovalCause::Replaced)), (15, 10, 1));
+}

@@ -671,6 +671,71 @@ where
     W: EntryWeigher<K, V>,
     F: Finalizer<K, V>,
 {
+    /// Store `entries` (least recently used first: the last becomes the most recently
+    /// used), as inserting them in order into an exact-LRU map would leave it whatever
+    /// the policy: the newest entries that fit the limit stay; older ones are evicted
+    /// (finalized as [`RemovalCause::Evicted`] without entering the map, so a policy
+    /// with admission, such as `WTinyLfu`, cannot turn the newest away instead), an
+    /// older value of a key given again is replaced, and a value heavier than the whole
+    /// limit is rejected as by `insert`. For deserialization and `Arbitrary`.
+    #[cfg(any(feature = "serde", feature = "arbitrary"))]
+    pub(crate) fn restore(&mut self, entries: Vec<(K, V)>) {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Fate {
+            Insert,
+            Replaced,
+            Evicted,
+        }
+        let mut fate = vec![Fate::Evicted; entries.len()];
+        let mut seen = std::collections::HashSet::with_capacity(entries.len().min(self.bound.len));
+        let (mut len, mut weight, mut full) = (self.core.len(), self.weight, false);
+        for (i, (k, v)) in entries.iter().enumerate().rev() {
+            if !seen.insert(k) {
+                fate[i] = Fate::Replaced;
+                continue;
+            }
+            if full {
+                continue;
+            }
+            let w = self.weigher.weigh(k, v);
+            if self.bound.rejects_single(W::UNIT, w) {
+                fate[i] = Fate::Insert; // `insert` rejects it, as for any map
+            } else if self.bound.is_exceeded_by(W::UNIT, len + 1, weight + u128::from(w)) {
+                full = true; // this one and every older one are evicted
+            } else {
+                fate[i] = Fate::Insert;
+                len += 1;
+                weight += u128::from(w);
+            }
+        }
+        drop(seen);
+        let mut slot = PanicSlot::default();
+        for ((key, value), fate) in entries.into_iter().zip(fate) {
+            match fate {
+                Fate::Insert => {
+                    let mut put = self.put(key, value, false, &mut slot);
+                    self.settle(&mut put, &mut slot);
+                    if let Some((k, v)) = put.out {
+                        dispose(&mut self.finalizer, &mut slot, k, v, RemovalCause::Replaced);
+                    }
+                }
+                Fate::Replaced | Fate::Evicted => {
+                    // Counted as the inserts of exact LRU would count them: an evicted
+                    // entry was inserted, an overwritten value was not.
+                    let cause = if fate == Fate::Replaced {
+                        RemovalCause::Replaced
+                    } else {
+                        self.core.ctl.counters.add(crate::policy::Small::Insertions, 1);
+                        RemovalCause::Evicted
+                    };
+                    self.core.ctl.counters.removed(cause, 1);
+                    dispose(&mut self.finalizer, &mut slot, key, value, cause);
+                }
+            }
+        }
+        slot.resume();
+    }
+
     #[inline]
     fn find<Q: ?Sized + Hash + Eq>(&self, key: &Q) -> Option<u32>
     where
