@@ -70,10 +70,12 @@ fn apply(map: &mut HashMap<u16, u32>, model: &mut Model<u16, u32>, op: Op) {
             assert_eq!(map.get_key_value(&k), model.get_key_value(&k));
         }
         Op::GetMut(k, v) => {
-            if let Some(x) = map.get_mut(&k) {
+            let (a, b) = (map.get_mut(&k), model.get_mut(&k));
+            assert_eq!(a.as_deref(), b.as_deref());
+            if let Some(x) = a {
                 *x = v;
             }
-            if let Some(x) = model.get_mut(&k) {
+            if let Some(x) = b {
                 *x = v;
             }
         }
@@ -126,8 +128,16 @@ fn apply(map: &mut HashMap<u16, u32>, model: &mut Model<u16, u32>, op: Op) {
         }
         Op::ShrinkToFit => map.shrink_to_fit(),
         Op::ShrinkTo(n) => {
+            // As `std`: keeps room for `max(n, len)`, or the current room if less.
+            let before = map.capacity();
             map.shrink_to(n as usize);
-            assert!(map.capacity() >= (n as usize).max(map.len()).min(map.capacity()));
+            assert!(map.capacity() >= map.len());
+            assert!(
+                map.capacity() >= (n as usize).min(before),
+                "{} after shrink_to({n}) from {before}",
+                map.capacity()
+            );
+            assert!(map.capacity() <= before, "shrink_to grew the map: {before} -> {}", map.capacity());
         }
         Op::InsertRange(s, n) => {
             for k in s..s.saturating_add(n) {

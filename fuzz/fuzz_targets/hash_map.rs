@@ -35,10 +35,12 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::Remove(k) => assert_eq!(map.remove(&k), model.remove(&k)),
             Op::Get(k) => assert_eq!(map.get(&k), model.get(&k)),
             Op::GetMut(k, v) => {
-                if let Some(x) = map.get_mut(&k) {
+                let (a, b) = (map.get_mut(&k), model.get_mut(&k));
+                assert_eq!(a.as_deref(), b.as_deref());
+                if let Some(x) = a {
                     *x = v;
                 }
-                if let Some(x) = model.get_mut(&k) {
+                if let Some(x) = b {
                     *x = v;
                 }
             }
@@ -74,9 +76,17 @@ fuzz_target!(|ops: Vec<Op>| {
                 map.clear();
                 model.clear();
             }
-            Op::Reserve(n) => map.reserve(n as usize),
+            Op::Reserve(n) => {
+                map.reserve(n as usize);
+                assert!(map.capacity() >= map.len() + n as usize);
+            }
             Op::ShrinkToFit => map.shrink_to_fit(),
-            Op::ShrinkTo(n) => map.shrink_to(n as usize),
+            Op::ShrinkTo(n) => {
+                let before = map.capacity();
+                map.shrink_to(n as usize);
+                assert!(map.capacity() >= map.len() && map.capacity() >= (n as usize).min(before));
+                assert!(map.capacity() <= before);
+            }
             Op::InsertMany(start, n) => {
                 for k in start..start.saturating_add(n % 2048) {
                     assert_eq!(map.insert(k, k as u32), model.insert(k, k as u32));
