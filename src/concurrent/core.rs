@@ -266,12 +266,31 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         self.find_counted(pin, key).0
     }
 
-    /// [`find`](Self::find), and whether the read should end with a
-    /// [`read_maintenance`](Self::read_maintenance): once every
-    /// [`READ_MAINTAIN_EVERY`](super::resize::READ_MAINTAIN_EVERY) hits, and as often
-    /// misses, through the slot (the lookup counter doubles as the read count).
+    /// A guard-free read: pins, looks `key` up, passes the entry (if any) to `f` and
+    /// returns its result, then unpins, ending with a
+    /// [`read_maintenance`](Self::read_maintenance) once every
+    /// [`READ_MAINTAIN_EVERY`](super::resize::READ_MAINTAIN_EVERY) hits (and as often
+    /// misses) through the slot.
     #[inline(always)]
-    pub(crate) fn find_counted<'g, Q>(&self, pin: &'g Pin<'_, K, V>, key: &Q) -> (Option<&'g Node<K, V>>, bool)
+    pub(crate) fn read<Q, R>(&self, key: &Q, f: impl FnOnce(Option<&Node<K, V>>) -> R) -> R
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        // `pin` ends in place at the end of the scope (moving it into `drop` would copy it).
+        let pin = self.pin();
+        let (found, due) = self.find_counted(&pin, key);
+        let result = f(found);
+        if due {
+            self.read_maintenance(pin);
+        }
+        result
+    }
+
+    /// [`find`](Self::find), and whether the read is due for maintenance (the lookup
+    /// counter it bumps doubles as the read count).
+    #[inline(always)]
+    fn find_counted<'g, Q>(&self, pin: &'g Pin<'_, K, V>, key: &Q) -> (Option<&'g Node<K, V>>, bool)
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,

@@ -322,14 +322,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
         Q: Hash + Eq + ?Sized,
         V: Clone,
     {
-        // `pin` ends in place at the end of the scope (moving it into `drop` would copy it).
-        let pin = self.inner.pin();
-        let (found, due) = self.inner.find_counted(&pin, key);
-        let found = found.map(|n| n.value.clone());
-        if due {
-            self.inner.read_maintenance(pin);
-        }
-        found
+        self.inner.read(key, |found| found.map(|n| n.value.clone()))
     }
 
     /// Calls `f` with the value under `key` and returns its result.
@@ -350,14 +343,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        // `pin` ends in place at the end of the scope (moving it into `drop` would copy it).
-        let pin = self.inner.pin();
-        let (found, due) = self.inner.find_counted(&pin, key);
-        let found = found.map(|n| f(&n.value));
-        if due {
-            self.inner.read_maintenance(pin);
-        }
-        found
+        self.inner.read(key, |found| found.map(|n| f(&n.value)))
     }
 
     /// The value under `key`, as a reference valid while `guard` lives.
@@ -404,13 +390,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let pin = self.inner.pin();
-        let (found, due) = self.inner.find_counted(&pin, key);
-        let found = found.is_some();
-        if due {
-            self.inner.read_maintenance(pin);
-        }
-        found
+        self.inner.read(key, |found| found.is_some())
     }
 
     /// Grows the table now so that `additional` more entries fit without a resize (for a
