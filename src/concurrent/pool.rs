@@ -296,28 +296,23 @@ impl<K, V> Pool<K, V> {
     pub(crate) fn with_idle_slot(&self, f: impl FnOnce(&Slot<K, V>)) -> bool {
         let index = self.idle_cursor.fetch_add(1, Ordering::Relaxed) % self.slots.len();
         let slot = &self.slots[index];
-        match self.leases.words.get(index) {
-            Some(word) => {
-                // Claimed as a thread claims a lease (Acquire: everything its last holder
-                // did to the slot happened before it released the word), and released
-                // as a thread does on exit.
-                if word.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
-                    return false;
-                }
-                #[cfg(leakless_loom)]
-                self.idle_holds.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-                f(slot);
-                word.store(0, Ordering::Release);
-            }
-            None => {
-                if !slot.try_acquire() {
-                    return false;
-                }
-                #[cfg(leakless_loom)]
-                self.idle_holds.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-                f(slot);
-                slot.busy.store(false, Ordering::Release);
-            }
+        let word = self.leases.words.get(index);
+        // A leased slot is claimed as a thread claims its lease (Acquire: everything its
+        // last holder did to the slot happened before it released the word) and released
+        // as a thread does on exit; a shared slot as any pin holds it.
+        let claimed = match word {
+            Some(word) => word.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_ok(),
+            None => slot.try_acquire(),
+        };
+        if !claimed {
+            return false;
+        }
+        #[cfg(leakless_loom)]
+        self.idle_holds.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        f(slot);
+        match word {
+            Some(word) => word.store(0, Ordering::Release),
+            None => slot.busy.store(false, Ordering::Release),
         }
         true
     }
