@@ -671,15 +671,17 @@ where
     W: EntryWeigher<K, V>,
     F: Finalizer<K, V>,
 {
-    /// Store `entries` (least recently used first: the last becomes the most recently
-    /// used), as inserting them in order into an exact-LRU map would leave it whatever
-    /// the policy: the newest entries that fit the limit stay; older ones are evicted
-    /// (finalized as [`RemovalCause::Evicted`] without entering the map, so a policy
-    /// with admission, such as `WTinyLfu`, cannot turn the newest away instead), an
-    /// older value of a key given again is replaced, and a value heavier than the whole
-    /// limit is rejected as by `insert`. For deserialization and `Arbitrary`.
+    /// Fill this empty map with `entries` (least recently used first: the last becomes
+    /// the most recently used), as inserting them in order into an exact-LRU map would
+    /// leave it whatever the policy: the newest entries that fit the limit stay; older
+    /// ones are evicted (finalized as [`RemovalCause::Evicted`] without entering the map,
+    /// so a policy with admission, such as `WTinyLfu`, cannot turn the newest away
+    /// instead), an older value of a key given again is replaced, and a value heavier
+    /// than the whole limit is rejected as by `insert`. For deserialization and
+    /// `Arbitrary`.
     #[cfg(any(feature = "serde", feature = "arbitrary"))]
     pub(crate) fn restore(&mut self, entries: Vec<(K, V)>) {
+        debug_assert!(self.is_empty(), "restore fills an empty map");
         #[derive(Clone, Copy, PartialEq)]
         enum Fate {
             Insert,
@@ -688,7 +690,7 @@ where
         }
         let mut fate = vec![Fate::Evicted; entries.len()];
         let mut seen = std::collections::HashSet::with_capacity(entries.len().min(self.bound.len));
-        let (mut len, mut weight, mut full) = (self.core.len(), self.weight, false);
+        let (mut len, mut weight, mut full) = (0, 0u128, false);
         for (i, (k, v)) in entries.iter().enumerate().rev() {
             if !seen.insert(k) {
                 fate[i] = Fate::Replaced;
@@ -712,13 +714,8 @@ where
         let mut slot = PanicSlot::default();
         for ((key, value), fate) in entries.into_iter().zip(fate) {
             match fate {
-                Fate::Insert => {
-                    let mut put = self.put(key, value, false, &mut slot);
-                    self.settle(&mut put, &mut slot);
-                    if let Some((k, v)) = put.out {
-                        dispose(&mut self.finalizer, &mut slot, k, v, RemovalCause::Replaced);
-                    }
-                }
+                // A new key (the keys are told apart above) that fits: nothing to hand back.
+                Fate::Insert => drop(self.put(key, value, false, &mut slot)),
                 Fate::Replaced | Fate::Evicted => {
                     // Counted as the inserts of exact LRU would count them: an evicted
                     // entry was inserted, an overwritten value was not.
