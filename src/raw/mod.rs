@@ -549,6 +549,22 @@ pub(crate) fn drop_rest<T>(iter: &mut impl Iterator<Item = T>) {
 mod tests {
     use super::*;
 
+    /// A hash that spreads consecutive integers.
+    fn spread(x: &u64) -> u64 {
+        x.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// Insert `x` as the maps do: room first (by reallocating), then the element.
+    fn put(t: &mut RawTable<u64>, h: impl Fn(&u64) -> u64 + Copy, x: u64) {
+        Control::reserve_one(&mut t.table, h);
+        t.table.insert_unique(h(&x), x, h);
+    }
+
+    /// Remove `x`, which must be present, as an explicit removal (shrinking if due).
+    fn take(t: &mut RawTable<u64>, h: impl Fn(&u64) -> u64 + Copy, x: u64) {
+        t.remove(h(&x), |y| *y == x, Some(RemovalCause::Explicit), h, &mut PanicSlot::default()).unwrap();
+    }
+
     /// A table that ran out of room while at most half full (tombstones) must grow by
     /// reallocating: a hasher that panics then loses nothing. hashbrown's in-place rehash
     /// would drop the elements it had not placed yet.
@@ -567,13 +583,12 @@ mod tests {
         t.ctl.shrink = ShrinkPolicy::never();
         let mut i = 0;
         while t.len() < 100 || t.table.capacity() > t.len() {
-            Control::reserve_one(&mut t.table, h);
-            t.table.insert_unique(h(&i), i, h);
+            put(&mut t, h, i);
             i += 1;
         }
         let full = t.len() as u64;
         for j in 0..full / 2 + 1 {
-            t.remove(h(&j), |x| *x == j, Some(RemovalCause::Explicit), h, &mut PanicSlot::default()).unwrap();
+            take(&mut t, h, j);
         }
         assert_eq!(t.table.capacity(), t.len(), "tombstones took all the room");
         assert!(t.len() <= full_capacity(t.table.num_buckets()) / 2);
@@ -593,15 +608,14 @@ mod tests {
     /// live entries.
     #[test]
     fn small_tables_shrink_lazily() {
-        let h = |x: &u64| x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let h = spread;
         let mut t: RawTable<u64> = RawTable::default();
         for i in 0..100u64 {
-            Control::reserve_one(&mut t.table, h);
-            t.table.insert_unique(h(&i), i, h);
+            put(&mut t, h, i);
         }
         assert!(t.table.num_buckets() * core::mem::size_of::<u64>() <= SMALL_TABLE_BYTES);
         for i in 0..100u64 {
-            t.remove(h(&i), |x| *x == i, Some(RemovalCause::Explicit), h, &mut PanicSlot::default()).unwrap();
+            take(&mut t, h, i);
             let (len, room) = (t.len(), full_capacity(t.table.num_buckets()));
             assert!(room <= (16 * len).max(7) * 2, "room for {room} with {len} left");
         }
@@ -615,21 +629,19 @@ mod tests {
     /// allocated again by the next insert, on every pair).
     #[test]
     fn toggling_at_empty_does_not_reallocate() {
-        let h = |x: &u64| x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let h = spread;
         let mut t: RawTable<u64> = RawTable::default();
         for i in 0..1000u64 {
-            Control::reserve_one(&mut t.table, h);
-            t.table.insert_unique(h(&i), i, h);
+            put(&mut t, h, i);
         }
         for i in 0..1000u64 {
-            t.remove(h(&i), |x| *x == i, Some(RemovalCause::Explicit), h, &mut PanicSlot::default()).unwrap();
+            take(&mut t, h, i);
         }
         let shrinks = t.ctl.stats().shrinks;
         let at = t.table.allocation_size();
         for _ in 0..100 {
-            Control::reserve_one(&mut t.table, h);
-            t.table.insert_unique(h(&7), 7, h);
-            t.remove(h(&7), |x| *x == 7, Some(RemovalCause::Explicit), h, &mut PanicSlot::default()).unwrap();
+            put(&mut t, h, 7);
+            take(&mut t, h, 7);
             assert_eq!(t.table.allocation_size(), at, "the table was reallocated");
         }
         assert_eq!(t.ctl.stats().shrinks, shrinks);
@@ -681,18 +693,15 @@ mod tests {
 
     #[test]
     fn shrinks_after_removals_and_respects_floor() {
-        let h = |x: &u64| x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let h = spread;
         let n = if cfg!(miri) { 400 } else { 10_000u64 };
         let mut t = RawTable::with_capacity(64);
         for i in 0..n {
-            t.table.insert_unique(h(&i), i, h);
+            put(&mut t, h, i);
         }
         let peak = t.table.num_buckets();
         for i in 0..n {
-            assert_eq!(
-                t.remove(h(&i), |x| *x == i, Some(RemovalCause::Explicit), h, &mut PanicSlot::default()),
-                Some(i)
-            );
+            take(&mut t, h, i);
             assert!(full_capacity(t.table.num_buckets()) >= 64, "the floor holds");
             if i % (n / 20) == 0 {
                 t.validate(h, |a, b| a == b);
