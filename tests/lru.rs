@@ -4,11 +4,13 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap as StdMap, VecDeque};
+use std::hash::BuildHasher;
 use std::num::NonZeroUsize;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
-use leakless::{Capacity, LruMap, RemovalCause, WTinyLfu};
+use leakless::lru::EntryWeigher;
+use leakless::{Capacity, Finalizer, FixedState, LruMap, RemovalCause, WTinyLfu};
 use proptest::prelude::*;
 
 fn cases() -> u32 {
@@ -37,23 +39,31 @@ enum Op {
     PeekLru,
     Resize(u8),
     GetOrInsert(u8, u16),
+    /// `retain` with a predicate on key and value (against the `lru` crate it also
+    /// bumps every value it sees).
+    Retain(u8),
+    Clear,
 }
 
 fn op() -> impl Strategy<Value = Op> {
     let k = 0u8..24;
+    // Weighted so that a 200-op run sees a few `clear`s, not one every 20 ops (which
+    // would keep the map from filling up).
     prop_oneof![
-        4 => (k.clone(), any::<u16>()).prop_map(|(k, v)| Op::Put(k, v)),
-        2 => (k.clone(), any::<u16>()).prop_map(|(k, v)| Op::Push(k, v)),
-        4 => k.clone().prop_map(Op::Get),
-        1 => (k.clone(), any::<u16>()).prop_map(|(k, v)| Op::GetMut(k, v)),
-        1 => k.clone().prop_map(Op::Peek),
-        1 => (k.clone(), any::<u16>()).prop_map(|(k, v)| Op::PeekMut(k, v)),
-        1 => k.clone().prop_map(Op::Contains),
-        1 => k.clone().prop_map(Op::Pop),
-        1 => Just(Op::PopLru),
-        1 => Just(Op::PeekLru),
-        1 => (1u8..20).prop_map(Op::Resize),
-        2 => (k, any::<u16>()).prop_map(|(k, v)| Op::GetOrInsert(k, v)),
+        12 => (k.clone(), any::<u16>()).prop_map(|(k, v)| Op::Put(k, v)),
+        6 => (k.clone(), any::<u16>()).prop_map(|(k, v)| Op::Push(k, v)),
+        12 => k.clone().prop_map(Op::Get),
+        3 => (k.clone(), any::<u16>()).prop_map(|(k, v)| Op::GetMut(k, v)),
+        3 => k.clone().prop_map(Op::Peek),
+        3 => (k.clone(), any::<u16>()).prop_map(|(k, v)| Op::PeekMut(k, v)),
+        3 => k.clone().prop_map(Op::Contains),
+        3 => k.clone().prop_map(Op::Pop),
+        3 => Just(Op::PopLru),
+        3 => Just(Op::PeekLru),
+        3 => (1u8..20).prop_map(Op::Resize),
+        6 => (k, any::<u16>()).prop_map(|(k, v)| Op::GetOrInsert(k, v)),
+        2 => (2u8..6).prop_map(Op::Retain),
+        1 => Just(Op::Clear),
     ]
 }
 
@@ -93,6 +103,31 @@ proptest! {
                     let a = ours.get_or_insert_with(k, || v).copied();
                     let b = *theirs.get_or_insert_mut(k, || v);
                     prop_assert_eq!(a, Some(b));
+                }
+                Op::Retain(m) => {
+                    // Both see every entry once (ours in an unspecified order), may change
+                    // the values they keep, and keep the survivors in LRU order (checked
+                    // below against `lru::LruCache::retain`, which preserves it).
+                    let (mut seen_a, mut seen_b) = (Vec::new(), Vec::new());
+                    ours.retain(|k, v| {
+                        seen_a.push((*k, *v));
+                        *v = v.wrapping_add(1);
+                        (u32::from(*k) + u32::from(*v)) % u32::from(m) != 0
+                    });
+                    theirs.retain(|k, v| {
+                        seen_b.push((*k, *v));
+                        *v = v.wrapping_add(1);
+                        (u32::from(*k) + u32::from(*v)) % u32::from(m) != 0
+                    });
+                    seen_a.sort();
+                    seen_b.sort();
+                    prop_assert_eq!(seen_a, seen_b, "retain visits every entry once, with its value");
+                }
+                Op::Clear => {
+                    ours.clear();
+                    theirs.clear();
+                    // The doc of `clear`: all memory back but the 80-byte stats block.
+                    prop_assert!(ours.allocation_size() <= 80, "{} bytes after clear", ours.allocation_size());
                 }
             }
             ours.validate();
@@ -161,6 +196,19 @@ impl Model {
         None
     }
 
+    /// `push`: the old value of `k` with `k`, or else the first entry evicted for the new
+    /// one (the least recently used), handed back instead of finalized.
+    fn push(&mut self, k: u8, v: u32) -> Option<(u8, u32)> {
+        let before = self.gone.len();
+        if let Some(old) = self.insert(k, v) {
+            return Some((k, old));
+        }
+        let first = self.gone[before..].iter().position(|e| e.2 == RemovalCause::Evicted)?;
+        let (k, v, cause) = self.gone.remove(before + first);
+        self.counted.push(cause);
+        Some((k, v))
+    }
+
     fn get(&mut self, k: u8) -> Option<u32> {
         let p = self.pos(k)?;
         let e = self.q.remove(p).unwrap();
@@ -178,6 +226,11 @@ impl Model {
 #[derive(Debug, Clone)]
 enum WOp {
     Insert(u8, u32),
+    Push(u8, u32),
+    /// Set the value through `get_mut`: the recorded weight stays that of the old value.
+    GetMut(u8, u32),
+    /// Add to every value through `iter_mut` (no promotion; the weights stay).
+    IterMut(u32),
     Get(u8),
     Peek(u8),
     Remove(u8),
@@ -192,11 +245,15 @@ fn wop() -> impl Strategy<Value = WOp> {
     let k = 0u8..24;
     prop_oneof![
         6 => (k.clone(), 0u32..40).prop_map(|(k, v)| WOp::Insert(k, v)),
+        3 => (k.clone(), 0u32..40).prop_map(|(k, v)| WOp::Push(k, v)),
+        1 => (k.clone(), 0u32..40).prop_map(|(k, v)| WOp::GetMut(k, v)),
+        1 => (0u32..40).prop_map(WOp::IterMut),
         4 => k.clone().prop_map(WOp::Get),
         1 => k.clone().prop_map(WOp::Peek),
         1 => k.clone().prop_map(WOp::Remove),
         1 => Just(WOp::PopLru),
-        1 => (0u8..16, 0u8..40).prop_map(|(n, w)| WOp::SetLimit(n, w)),
+        // Weight bounds under 6 (the heaviest value) reject some values outright.
+        1 => (0u8..16, prop_oneof![0u8..8, 0u8..40]).prop_map(|(n, w)| WOp::SetLimit(n, w)),
         1 => (1u8..5).prop_map(WOp::Retain),
         1 => Just(WOp::Clear),
         2 => (k, 0u32..40).prop_map(|(k, v)| WOp::GetOrInsert(k, v)),
@@ -213,7 +270,7 @@ proptest! {
     #[test]
     fn same_as_weighted_vecdeque(
         n in 0usize..12,
-        w in 0u64..40,
+        w in prop_oneof![0u64..8, 0u64..40],
         ops in proptest::collection::vec(wop(), 0..200),
     ) {
         let log: Log = Rc::default();
@@ -228,6 +285,18 @@ proptest! {
         for op in ops {
             match op {
                 WOp::Insert(k, v) => prop_assert_eq!(ours.insert(k, v), model.insert(k, v)),
+                WOp::Push(k, v) => prop_assert_eq!(ours.push(k, v), model.push(k, v)),
+                WOp::GetMut(k, v) => {
+                    let a = ours.get_mut(&k).map(|x| std::mem::replace(x, v));
+                    let b = model.get(k).inspect(|_| model.q[0].1 = v);
+                    prop_assert_eq!(a, b);
+                }
+                WOp::IterMut(add) => {
+                    let a: Vec<_> = ours.iter_mut().map(|(k, v)| { *v += add; (*k, *v) }).collect();
+                    model.q.iter_mut().for_each(|e| e.1 += add);
+                    let b: Vec<_> = model.q.iter().map(|e| (e.0, e.1)).collect();
+                    prop_assert_eq!(a, b, "iter_mut yields every entry once, in the order of iter");
+                }
                 WOp::Get(k) => prop_assert_eq!(ours.get(&k).copied(), model.get(k)),
                 WOp::Peek(k) => prop_assert_eq!(ours.peek(&k).copied(), model.pos(k).map(|p| model.q[p].1)),
                 WOp::Remove(k) => {
@@ -296,90 +365,307 @@ proptest! {
         prop_assert_eq!(log.borrow().len() - before, live, "every live value finalized on drop");
         prop_assert!(log.borrow()[before..].iter().all(|e| e.2 == RemovalCause::Dropped));
     }
+}
 
-    /// W-TinyLFU: the map agrees with a model of its live entries (fed by the
-    /// finalizer's evictions), every value leaves exactly once, the bound holds.
+/// What `stats()` should say, counted by the test.
+#[derive(Default)]
+struct Tally {
+    hits: u64,
+    misses: u64,
+    insertions: u64,
+    removed: Vec<RemovalCause>,
+}
+
+impl Tally {
+    fn lookup(&mut self, hit: bool) {
+        if hit {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+    }
+
+    fn removals(&self, cause: RemovalCause) -> u64 {
+        self.removed.iter().filter(|&&c| c == cause).count() as u64
+    }
+}
+
+/// Drive a `WTinyLfu` map with `ops` against a model of its live entries that does not
+/// predict victims. Every value written is new (`8 * id + weight source`), so a value
+/// names its write. After every op: `validate()`; the same entries with their latest
+/// values; len and weight within the limit; the counters of `stats()`. Per op:
+/// - each evicted value (finalized as `Evicted`, or the victim `push` hands back) was
+///   live with that latest value, and `push` hands back the key's old value if it had
+///   one;
+/// - a write evicts iff the new value does not fit beside the others, and evictions
+///   stop as soon as it fits (the last victim would not fit back);
+/// - a new value is rejected (finalized as `Rejected`, `get_or_insert_with` gives
+///   `None`) iff it alone exceeds the limit;
+/// - `retain` sees each entry once and finalizes exactly those it drops as `Explicit`,
+///   `clear` all as `Cleared`, nothing else reaches the finalizer.
+///
+/// At the end, dropping the map finalizes the live entries as `Dropped`, and every value
+/// written left exactly once (finalized or handed back).
+fn check_tinylfu<S, W, F>(
+    mut ours: LruMap<u8, u32, S, WTinyLfu, W, F>,
+    log: &Log,
+    weight_of: fn(u32) -> u64,
+    ops: Vec<Op>,
+) -> Result<(), TestCaseError>
+where
+    S: BuildHasher,
+    W: EntryWeigher<u8, u32>,
+    F: Finalizer<u8, u32>,
+{
+    let weight = |m: &StdMap<u8, u32>| m.values().map(|&v| weight_of(v)).sum::<u64>();
+    let mut live: StdMap<u8, u32> = StdMap::new();
+    let mut created: Vec<u32> = Vec::new();
+    let mut handed_back: Vec<u32> = Vec::new();
+    let mut tally = Tally::default();
+    for op in ops {
+        let seen = log.borrow().len();
+        let limit = ours.limit();
+        let fresh = |created: &Vec<u32>, raw: u16| (created.len() as u32 + 1) * 8 + u32::from(raw % 8);
+        // Departures other than evictions, predicted exactly.
+        let mut expect: Vec<(u8, u32, RemovalCause)> = Vec::new();
+        // The victim `push` handed back (checked with the finalizer's evictions).
+        let mut victims: Vec<(u8, u32)> = Vec::new();
+        // A new value this op wrote under a key (the key's old value already left `live`).
+        let mut wrote: Option<(u8, u32, bool)> = None;
+        // Whether the op had to evict (only writes and `set_limit` may).
+        let mut must_evict = false;
+        match op {
+            Op::Put(k, raw) => {
+                let v = fresh(&created, raw);
+                created.push(v);
+                let old = ours.insert(k, v);
+                prop_assert_eq!(old, live.remove(&k), "insert returns the old value");
+                tally.removed.extend(old.map(|_| RemovalCause::Replaced));
+                handed_back.extend(old);
+                wrote = Some((k, v, old.is_none()));
+            }
+            Op::Push(k, raw) => {
+                let v = fresh(&created, raw);
+                created.push(v);
+                let out = ours.push(k, v);
+                let old = live.remove(&k);
+                match old {
+                    Some(old) => {
+                        prop_assert_eq!(out, Some((k, old)), "push hands back the key's old value");
+                        tally.removed.push(RemovalCause::Replaced);
+                    }
+                    None => {
+                        if let Some((ek, ev)) = out {
+                            prop_assert!(ek != k, "push handed back the key it stored");
+                            victims.push((ek, ev));
+                            tally.removed.push(RemovalCause::Evicted);
+                        }
+                    }
+                }
+                handed_back.extend(out.map(|o| o.1));
+                wrote = Some((k, v, old.is_none()));
+            }
+            Op::Get(k) => {
+                let want = live.get(&k).copied();
+                tally.lookup(want.is_some());
+                prop_assert_eq!(ours.get(&k).copied(), want);
+            }
+            Op::GetMut(k, _) => {
+                let want = live.get(&k).copied();
+                tally.lookup(want.is_some());
+                prop_assert_eq!(ours.get_mut(&k).map(|v| *v), want);
+            }
+            Op::Peek(k) | Op::PeekMut(k, _) => {
+                let want = live.get(&k).copied();
+                tally.lookup(want.is_some());
+                prop_assert_eq!(ours.peek(&k).copied(), want);
+            }
+            Op::Contains(k) => prop_assert_eq!(ours.contains_key(&k), live.contains_key(&k)),
+            Op::Pop(k) => {
+                let got = ours.remove(&k);
+                prop_assert_eq!(got, live.remove(&k));
+                tally.removed.extend(got.map(|_| RemovalCause::Explicit));
+                handed_back.extend(got);
+            }
+            Op::PopLru => {
+                let peeked = ours.peek_lru().map(|(k, v)| (*k, *v));
+                let got = ours.pop_lru();
+                prop_assert_eq!(got, peeked, "peek_lru predicts pop_lru");
+                prop_assert_eq!(got.is_some(), !live.is_empty());
+                if let Some((k, v)) = got {
+                    prop_assert_eq!(live.remove(&k), Some(v));
+                    tally.removed.push(RemovalCause::Explicit);
+                    handed_back.push(v);
+                }
+            }
+            Op::PeekLru => {
+                let peeked = ours.peek_lru().map(|(k, v)| (*k, *v));
+                prop_assert_eq!(peeked.is_some(), !live.is_empty());
+                if let Some((k, v)) = peeked {
+                    prop_assert_eq!(live.get(&k), Some(&v));
+                }
+            }
+            Op::Resize(n) => {
+                let new = match limit.max_weight() {
+                    Some(w) => Capacity::entries(n as usize).with_max_weight(w),
+                    None => Capacity::entries(n as usize),
+                };
+                must_evict = new.is_exceeded_by(live.len(), weight(&live));
+                ours.set_limit(new);
+                prop_assert_eq!(ours.limit(), new);
+            }
+            Op::GetOrInsert(k, raw) => {
+                let v = fresh(&created, raw);
+                let mut called = false;
+                let got = ours
+                    .get_or_insert_with(k, || {
+                        called = true;
+                        v
+                    })
+                    .copied();
+                tally.lookup(live.contains_key(&k));
+                match live.get(&k) {
+                    Some(&old) => {
+                        prop_assert!(!called, "get_or_insert_with made a value for a present key");
+                        prop_assert_eq!(got, Some(old));
+                    }
+                    None => {
+                        prop_assert!(called, "get_or_insert_with made no value for an absent key");
+                        created.push(v);
+                        let rejected = limit.rejects_single(weight_of(v));
+                        prop_assert_eq!(got, (!rejected).then_some(v), "None iff rejected");
+                        wrote = Some((k, v, true));
+                    }
+                }
+            }
+            Op::Retain(m) => {
+                let keep = |k: u8, v: u32| (u32::from(k) + v) % u32::from(m) != 0;
+                let mut visited = Vec::new();
+                ours.retain(|k, v| {
+                    visited.push((*k, *v));
+                    keep(*k, *v)
+                });
+                visited.sort();
+                let mut want: Vec<_> = live.iter().map(|(k, v)| (*k, *v)).collect();
+                want.sort();
+                prop_assert_eq!(visited, want, "retain sees every entry once, with its latest value");
+                live.retain(|k, v| {
+                    if !keep(*k, *v) {
+                        expect.push((*k, *v, RemovalCause::Explicit));
+                    }
+                    keep(*k, *v)
+                });
+            }
+            Op::Clear => {
+                ours.clear();
+                expect.extend(live.drain().map(|(k, v)| (k, v, RemovalCause::Cleared)));
+            }
+        }
+        if let Some((k, v, new_key)) = wrote {
+            let w = weight_of(v);
+            if limit.rejects_single(w) {
+                expect.push((k, v, RemovalCause::Rejected));
+                must_evict = false;
+            } else {
+                must_evict = limit.is_exceeded_by(live.len() + 1, weight(&live) + w);
+                live.insert(k, v);
+                tally.insertions += u64::from(new_key);
+            }
+        }
+        tally.removed.extend(expect.iter().map(|e| e.2));
+        // What the finalizer saw during the op: evictions are checked against `live`,
+        // everything else must be exactly what was predicted.
+        let (evicted, mut other): (Vec<_>, Vec<_>) =
+            log.borrow()[seen..].iter().copied().partition(|e| e.2 == RemovalCause::Evicted);
+        other.sort();
+        expect.sort();
+        prop_assert_eq!(other, expect, "finalized besides evictions");
+        tally.removed.extend(evicted.iter().map(|e| e.2));
+        let evicted: Vec<(u8, u32)> = victims.into_iter().chain(evicted.iter().map(|e| (e.0, e.1))).collect();
+        for &(k, v) in &evicted {
+            prop_assert_eq!(live.remove(&k), Some(v), "evicted ({}, {}), which was not live", k, v);
+        }
+        let limit = ours.limit();
+        prop_assert_eq!(!evicted.is_empty(), must_evict, "evicted {:?} under {:?}", evicted, limit);
+        if let Some(&(_, last)) = evicted.last() {
+            prop_assert!(
+                limit.is_exceeded_by(live.len() + 1, weight(&live) + weight_of(last)),
+                "evicted more than needed: {:?} under {:?}",
+                evicted,
+                limit
+            );
+        }
+        ours.validate();
+        prop_assert_eq!(ours.len(), live.len());
+        prop_assert_eq!(ours.weight(), weight(&live));
+        prop_assert!(!limit.is_exceeded_by(ours.len(), ours.weight()));
+        let mut a: Vec<_> = ours.iter().map(|(k, v)| (*k, *v)).collect();
+        let mut b: Vec<_> = live.iter().map(|(k, v)| (*k, *v)).collect();
+        a.sort();
+        b.sort();
+        prop_assert_eq!(a, b);
+        let stats = ours.stats();
+        prop_assert_eq!((stats.hits, stats.misses), (tally.hits, tally.misses), "lookups");
+        prop_assert_eq!(stats.insertions, tally.insertions, "insertions");
+        for cause in RemovalCause::ALL {
+            prop_assert_eq!(stats.removals(cause), tally.removals(cause), "removals counted for {:?}", cause);
+        }
+    }
+    let seen = log.borrow().len();
+    drop(ours);
+    let mut dropped: Vec<_> = log.borrow()[seen..].to_vec();
+    dropped.sort();
+    let mut want: Vec<_> = live.into_iter().map(|(k, v)| (k, v, RemovalCause::Dropped)).collect();
+    want.sort();
+    prop_assert_eq!(dropped, want, "the live entries finalized on drop");
+    let mut all: Vec<u32> = log.borrow().iter().map(|e| e.1).chain(handed_back).collect();
+    all.sort();
+    created.sort();
+    prop_assert_eq!(all, created, "every value left exactly once");
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    /// W-TinyLFU bounded by entries (unit weigher): see `check_tinylfu`.
     #[test]
     fn wtinylfu_against_live_model(
         cap in 0usize..40,
+        seed in any::<u64>(),
         ops in proptest::collection::vec(op(), 0..300),
     ) {
-        let log: Rc<RefCell<Vec<(u8, u32, RemovalCause)>>> = Rc::default();
+        let log: Log = Rc::default();
         let l = log.clone();
-        let mut ours = LruMap::builder()
+        let ours = LruMap::builder()
             .max_entries(cap)
+            .hasher(FixedState::with_seed(seed))
             .policy(WTinyLfu::default())
             .finalizer(move |k, v, c| l.borrow_mut().push((k, v, c)))
             .build();
-        let mut model: StdMap<u8, u32> = StdMap::new();
-        // Every value gets a unique id, so "exactly once" is checkable.
-        let mut next = 0u32;
-        let mut handed_back: Vec<u32> = Vec::new();
-        for op in ops {
-            let seen = log.borrow().len();
-            match op {
-                Op::Put(k, _) | Op::Push(k, _) => {
-                    next += 1;
-                    let v = next;
-                    let old = ours.insert(k, v);
-                    prop_assert_eq!(old, model.remove(&k));
-                    handed_back.extend(old);
-                    model.insert(k, v);
-                }
-                Op::Get(k) => prop_assert_eq!(ours.get(&k).copied(), model.get(&k).copied()),
-                Op::GetMut(k, _) => prop_assert_eq!(ours.get_mut(&k).map(|v| *v), model.get(&k).copied()),
-                Op::Peek(k) | Op::PeekMut(k, _) => prop_assert_eq!(ours.peek(&k).copied(), model.get(&k).copied()),
-                Op::Contains(k) => prop_assert_eq!(ours.contains_key(&k), model.contains_key(&k)),
-                Op::Pop(k) => {
-                    let got = ours.remove(&k);
-                    prop_assert_eq!(got, model.remove(&k));
-                    handed_back.extend(got);
-                }
-                Op::PopLru => {
-                    let peeked = ours.peek_lru().map(|(k, v)| (*k, *v));
-                    let got = ours.pop_lru();
-                    prop_assert_eq!(got, peeked, "peek_lru predicts pop_lru");
-                    if let Some((k, v)) = got {
-                        prop_assert_eq!(model.remove(&k), Some(v));
-                        handed_back.push(v);
-                    }
-                }
-                Op::PeekLru => {
-                    if let Some((k, v)) = ours.peek_lru() {
-                        prop_assert_eq!(model.get(k), Some(v));
-                    }
-                }
-                Op::Resize(n) => ours.set_limit(Capacity::entries(n as usize)),
-                Op::GetOrInsert(k, _) => {
-                    let v = next + 1;
-                    let got = ours.get_or_insert_with(k, || { next += 1; v }).copied();
-                    let want = *model.entry(k).or_insert(v);
-                    if cap > 0 || got.is_some() {
-                        prop_assert_eq!(got, Some(want));
-                    }
-                }
-            }
-            // Apply what the finalizer saw to the model: each must be a live value.
-            for &(k, v, c) in &log.borrow()[seen..] {
-                prop_assert!(matches!(c, RemovalCause::Evicted | RemovalCause::Rejected));
-                prop_assert_eq!(model.remove(&k), Some(v), "finalized a value that was not live");
-            }
-            ours.validate();
-            prop_assert_eq!(ours.len(), model.len());
-            prop_assert!(ours.len() <= ours.limit().max_entries().unwrap());
-            let mut a: Vec<_> = ours.iter().map(|(k, v)| (*k, *v)).collect();
-            let mut b: Vec<_> = model.iter().map(|(k, v)| (*k, *v)).collect();
-            a.sort();
-            b.sort();
-            prop_assert_eq!(a, b);
-        }
-        drop(ours);
-        let mut all: Vec<u32> = log.borrow().iter().map(|e| e.1).chain(handed_back).collect();
-        all.sort();
-        let total = all.len();
-        all.dedup();
-        prop_assert_eq!(all.len(), total, "a value left twice");
-        prop_assert_eq!(total as u32, next, "every value left exactly once");
+        check_tinylfu(ours, &log, |_| 1, ops)?;
+    }
+
+    /// W-TinyLFU bounded by entries and weight, so one insert may evict several entries
+    /// (the multi-victim path with a policy that moves its candidate when choosing):
+    /// see `check_tinylfu`.
+    #[test]
+    fn wtinylfu_weighted_against_live_model(
+        n in 0usize..40,
+        w in prop_oneof![0u64..8, 0u64..60],
+        seed in any::<u64>(),
+        ops in proptest::collection::vec(op(), 0..300),
+    ) {
+        let log: Log = Rc::default();
+        let l = log.clone();
+        let ours = LruMap::builder()
+            .limit(Capacity::entries(n).with_max_weight(w))
+            .hasher(FixedState::with_seed(seed))
+            .policy(WTinyLfu::default())
+            .weigher(|_: &u8, v: &u32| u64::from(v % 8))
+            .finalizer(move |k, v, c| l.borrow_mut().push((k, v, c)))
+            .build();
+        check_tinylfu(ours, &log, |v| u64::from(v % 8), ops)?;
     }
 }
 
