@@ -4,6 +4,7 @@
 use std::collections::HashMap as Model;
 
 use arbitrary::Arbitrary;
+use leakless::hash_map::Entry;
 use leakless::HashMap;
 use libfuzzer_sys::fuzz_target;
 
@@ -15,6 +16,16 @@ enum Op {
     GetMut(u16, u32),
     EntryOrInsert(u16, u32),
     EntryRemove(u16),
+    EntryOrInsertWith(u16, u32),
+    EntryOrInsertWithKey(u16, u32),
+    EntryOrDefault(u16),
+    EntryAndModify(u16, u32),
+    /// Occupied: `insert` (old value back); vacant: `insert`.
+    EntrySet(u16, u32),
+    /// Occupied: `get_mut`, then `remove`.
+    EntryTake(u16, u32),
+    EntryInsertEntry(u16, u32),
+    IterMut(u32),
     Retain(u16),
     ExtractIf(u16),
     Drain,
@@ -47,10 +58,94 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::EntryOrInsert(k, v) => assert_eq!(*map.entry(k).or_insert(v), *model.entry(k).or_insert(v)),
             Op::EntryRemove(k) => {
                 let a = match map.entry(k) {
-                    leakless::hash_map::Entry::Occupied(o) => Some(o.remove_entry()),
-                    leakless::hash_map::Entry::Vacant(_) => None,
+                    Entry::Occupied(o) => Some(o.remove_entry()),
+                    Entry::Vacant(_) => None,
                 };
                 assert_eq!(a, model.remove_entry(&k));
+            }
+            Op::EntryOrInsertWith(k, v) => {
+                let absent = !model.contains_key(&k);
+                let mut called = false;
+                let a = *map.entry(k).or_insert_with(|| {
+                    called = true;
+                    v
+                });
+                assert_eq!(called, absent, "or_insert_with runs its closure iff the key is absent");
+                assert_eq!(a, *model.entry(k).or_insert(v));
+            }
+            Op::EntryOrInsertWithKey(k, v) => {
+                let a = *map.entry(k).or_insert_with_key(|key| {
+                    assert_eq!(*key, k);
+                    v ^ u32::from(*key)
+                });
+                assert_eq!(a, *model.entry(k).or_insert(v ^ u32::from(k)));
+            }
+            Op::EntryOrDefault(k) => {
+                let a = map.entry(k).or_default();
+                *a = a.wrapping_add(1);
+                let b = model.entry(k).or_default();
+                *b = b.wrapping_add(1);
+                assert_eq!(*a, *b);
+            }
+            Op::EntryAndModify(k, v) => {
+                // A vacant entry dropped unused inserts nothing.
+                let e = map.entry(k).and_modify(|x| *x = x.wrapping_mul(3) ^ v);
+                assert_eq!(*e.key(), k);
+                assert_eq!(matches!(e, Entry::Occupied(_)), model.contains_key(&k));
+                drop(e);
+                if let Some(x) = model.get_mut(&k) {
+                    *x = x.wrapping_mul(3) ^ v;
+                }
+            }
+            Op::EntrySet(k, v) => {
+                let old = model.insert(k, v);
+                match map.entry(k) {
+                    Entry::Occupied(mut o) => {
+                        assert_eq!(Some(*o.get()), old);
+                        assert_eq!(Some(o.insert(v)), old);
+                        assert_eq!(*o.get(), v);
+                    }
+                    Entry::Vacant(e) => {
+                        assert_eq!(old, None);
+                        assert_eq!(*e.key(), k);
+                        assert_eq!(*e.insert(v), v);
+                    }
+                }
+            }
+            Op::EntryTake(k, v) => {
+                let got = match map.entry(k) {
+                    Entry::Occupied(mut o) => {
+                        *o.get_mut() ^= v;
+                        Some(o.remove() ^ v)
+                    }
+                    Entry::Vacant(e) => {
+                        assert_eq!(e.into_key(), k);
+                        None
+                    }
+                };
+                assert_eq!(got, model.remove(&k));
+            }
+            Op::EntryInsertEntry(k, v) => {
+                let e = map.entry(k).insert_entry(v);
+                assert_eq!((*e.key(), *e.get()), (k, v));
+                model.insert(k, v);
+            }
+            Op::IterMut(x) => {
+                let mut seen: Vec<(u16, u32)> = map
+                    .iter_mut()
+                    .map(|(k, v)| {
+                        let old = *v;
+                        *v = v.wrapping_add(x ^ u32::from(*k));
+                        (*k, old)
+                    })
+                    .collect();
+                let mut want: Vec<(u16, u32)> = model.iter().map(|(k, v)| (*k, *v)).collect();
+                seen.sort_unstable();
+                want.sort_unstable();
+                assert_eq!(seen, want, "iter_mut yields every entry once");
+                for (k, v) in model.iter_mut() {
+                    *v = v.wrapping_add(x ^ u32::from(*k));
+                }
             }
             Op::Retain(m) => {
                 let m = m.max(1);
