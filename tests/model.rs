@@ -219,7 +219,7 @@ fn apply(map: &mut HashMap<u16, u32>, model: &mut Model<u16, u32>, tally: &mut T
             let e = map.entry(k).and_modify(|x| *x = x.wrapping_mul(3) ^ v);
             assert_eq!(*e.key(), k);
             assert_eq!(matches!(e, Entry::Occupied(_)), model.contains_key(&k));
-            drop(e); // a vacant entry dropped unused inserts nothing
+            // `e` ends here: a vacant entry left unused inserts nothing (checked below).
             if let Some(x) = model.get_mut(&k) {
                 *x = x.wrapping_mul(3) ^ v;
             }
