@@ -628,11 +628,13 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     }
 
     /// Mutable references to the values of `N` distinct keys at once; `None` for keys
-    /// that are absent.
+    /// that are absent. Each key counts as one lookup in [`stats`](Self::stats), as with
+    /// [`get_mut`](Self::get_mut).
     ///
     /// # Panics
     ///
-    /// Panics if two of the keys are equal.
+    /// Panics if two of the keys are equal and present (as `std`'s does; an absent key
+    /// given twice is `None` twice).
     ///
     /// # Examples
     ///
@@ -649,7 +651,11 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
         Q: Hash + Eq + ?Sized,
     {
         let hashes = keys.map(|k| make_hash(&self.hash_builder, k));
-        self.raw.table.get_disjoint_mut(hashes, |i, (k, _)| k.borrow() == keys[i]).map(|e| e.map(|(_, v)| v))
+        let found = self.raw.table.get_disjoint_mut(hashes, |i, (k, _)| k.borrow() == keys[i]);
+        for e in &found {
+            self.raw.ctl.counters.lookup(e.is_some());
+        }
+        found.map(|e| e.map(|(_, v)| v))
     }
 
     /// `true` if the map holds `key`.
