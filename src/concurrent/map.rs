@@ -287,12 +287,14 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
 }
 
 impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
-    /// Inserts `value` under `key`. Returns `true` if the key was new; otherwise the old
-    /// value is finalized as [`RemovalCause::Replaced`] once no reader can see it.
+    /// Inserts `value` under `key`. Returns `true` if the key was new (and the value
+    /// stored); otherwise the old value is finalized as [`RemovalCause::Replaced`] once no
+    /// reader can see it.
     ///
     /// In a bounded map, an insert may evict other entries, and a value heavier than the
     /// whole weight limit is not stored: it goes to the finalizer as
-    /// [`RemovalCause::Rejected`] (and any old value under `key` as `Replaced`).
+    /// [`RemovalCause::Rejected`] (and any old value under `key` as `Replaced`), the key
+    /// is absent afterwards, and `insert` returns `false`.
     ///
     /// # Examples
     ///
@@ -469,6 +471,12 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
     /// Computes the entry of `key` from its current value: `f(Some(&old))` or `f(None)`
     /// returns the new value, or `None` to remove the entry. Returns `true` if the key is
     /// present afterwards.
+    ///
+    /// An old value that `f` replaces is finalized as [`RemovalCause::Replaced`]; one it
+    /// removes (by returning `None`), as [`RemovalCause::Explicit`]. In a bounded map a
+    /// new value heavier than the whole weight limit is not stored, as with
+    /// [`insert`](ConcurrentMap::insert): it is finalized as [`RemovalCause::Rejected`],
+    /// the old value as `Replaced`, and `compute` returns `false`.
     ///
     /// `f` runs exactly once, holding the key's bucket lock and no pin (see
     /// [`update`](ConcurrentMap::update), including its deadlock warning).
