@@ -211,6 +211,18 @@ impl WTinyLfu {
         l.len += 1;
     }
 
+    /// Demote the protected segment's least recently used entries to probation until it
+    /// fits [`protected_max`](Self::protected_max). Amortized O(1): the bound falls by at
+    /// most one entry per removal, and by a climber step's share of the entries once per
+    /// sample of at least [`MIN_SAMPLE`] requests.
+    #[inline]
+    fn fit_protected<A: MetaArena<TinyLfuMeta>>(&mut self, a: &mut A) {
+        while self.lists[PROTECTED as usize].len as usize > self.protected_max() {
+            let t = self.lists[PROTECTED as usize].tail;
+            self.move_front(a, t, PROBATION);
+        }
+    }
+
     #[inline]
     fn move_front<A: MetaArena<TinyLfuMeta>>(&mut self, a: &mut A, i: u32, list: u8) {
         self.unlink(a, i);
@@ -266,6 +278,9 @@ impl EvictionPolicy for WTinyLfu {
             let t = self.lists[PROBATION as usize].tail;
             self.move_front(a, t, WINDOW);
         }
+        // A larger window leaves less room for the protected segment (as do removals):
+        // its least recently used entries go back to probation, as Caffeine demotes them.
+        self.fit_protected(a);
     }
 
     fn on_access<A: MetaArena<TinyLfuMeta>>(&mut self, a: &mut A, index: u32) {
@@ -275,10 +290,7 @@ impl EvictionPolicy for WTinyLfu {
         match m.list {
             PROBATION => {
                 self.move_front(a, index, PROTECTED);
-                while self.lists[PROTECTED as usize].len as usize > self.protected_max() {
-                    let t = self.lists[PROTECTED as usize].tail;
-                    self.move_front(a, t, PROBATION);
-                }
+                self.fit_protected(a);
             }
             list => {
                 if self.lists[list as usize].head != index {
@@ -458,7 +470,7 @@ impl Sketch {
 // Safe code only, and slow under Miri (`ci/miri.sh` runs the tests that reach unsafe code).
 #[cfg(all(test, not(miri)))]
 mod tests {
-    use super::{Climber, Sketch, MIN_SAMPLE};
+    use super::{Climber, Sketch, MIN_SAMPLE, PROTECTED, WINDOW};
 
     /// Requests recorded in the climber's open sample.
     fn sampled(c: &Climber) -> usize {
@@ -497,6 +509,72 @@ mod tests {
         c.record(true, 500_000_000);
         assert_eq!(sampled(&c), 0, "the sample closed at u32::MAX requests");
         assert_eq!(c.previous, 1.0);
+    }
+
+    /// A long run through a map, in phases that favour a small window (a loop a little
+    /// larger than the cache, where frequency wins) and a large one (a sliding working
+    /// set, where recency wins), so that the climber moves the window both ways many
+    /// times: the map stays valid and returns the latest values, and after every insert
+    /// the window and protected segments are within the sizes the current share sets.
+    #[test]
+    fn the_map_stays_valid_while_the_climber_moves_the_window() {
+        use crate::{DefaultHashBuilder, LruMap, WTinyLfu};
+        const CAP: usize = 50;
+        let mut m: LruMap<u64, u64, DefaultHashBuilder, WTinyLfu> = LruMap::builder()
+            .max_entries(CAP)
+            .hasher(DefaultHashBuilder::with_seeds(1, 2, 3, 4))
+            .policy(WTinyLfu::default())
+            .build();
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let (mut windows, mut grew, mut shrank) = (Vec::new(), 0, 0);
+        for i in 0..240_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let k = if (i / 20_000) % 2 == 0 {
+                // A loop over 60 keys with a few strays.
+                if x % 10 == 0 {
+                    1000 + x % 500
+                } else {
+                    i % 60
+                }
+            } else {
+                // A working set of 40 keys sliding by one every 50 requests.
+                10_000 + i / 50 + x % 40
+            };
+            let hit = match m.get(&k) {
+                Some(&v) => {
+                    assert_eq!(v, k * 7, "request {i}: a stale value for {k}");
+                    true
+                }
+                None => {
+                    m.insert(k, k * 7);
+                    false
+                }
+            };
+            let p = m.policy();
+            // A hit may move the climber; the segments follow at the next insert.
+            if !hit {
+                let (window, protected) = (p.lists[WINDOW as usize].len as usize, p.lists[PROTECTED as usize].len);
+                assert!(window <= p.window_target(), "request {i}: the window is too large");
+                assert!(protected as usize <= p.protected_max(), "request {i}: protected is too large");
+            }
+            let w = p.climber.window;
+            match windows.last() {
+                Some(&last) if w > last => grew += 1,
+                Some(&last) if w < last => shrank += 1,
+                _ => {}
+            }
+            windows.push(w);
+            if i % 64 == 0 {
+                m.validate();
+            }
+        }
+        m.validate();
+        assert!(m.len() <= CAP);
+        assert!(grew >= 3 && shrank >= 3, "the climber moved the window {grew} times up, {shrank} times down");
+        let (lo, hi) = windows.iter().fold((1.0f64, 0.0f64), |(lo, hi), &w| (lo.min(w), hi.max(w)));
+        assert!(hi - lo >= 0.1, "the window's share stayed within {lo}..{hi}");
     }
 
     /// Distinct fingerprints, spread like the ones `on_insert` derives from hashes.
