@@ -14,6 +14,11 @@ use std::time::Duration;
 use leakless::{ConcurrentMap, RemovalCause};
 use proptest::prelude::*;
 
+/// The bounded map's model, shared with the concurrent fuzz target.
+#[path = "models/concurrent_cache.rs"]
+mod concurrent_cache;
+use concurrent_cache::{Cache, Limit};
+
 /// Scales a workload down under Miri.
 fn scale(n: usize) -> usize {
     if cfg!(miri) {
@@ -780,20 +785,7 @@ fn op_over(k: std::ops::Range<u16>) -> impl Strategy<Value = Op> {
     ]
 }
 
-/// The bound of a cache in `bounded_model`: entries (every entry weighs 1), weight (by
-/// [`weigh`]), or both.
-#[derive(Debug, Clone, Copy)]
-enum Limit {
-    Entries(usize),
-    Weight(u64),
-    Both(usize, u64),
-}
-
-/// The weigher of `bounded_model`'s weight-bounded caches: 1 to 4.
-fn weigh(_: &u16, v: &u32) -> u64 {
-    1 + u64::from(*v % 4)
-}
-
+/// The bounds of `bounded_model`'s caches (weights are 1 to 4; see the shared model).
 fn limit() -> impl Strategy<Value = Limit> {
     prop_oneof![
         1 => Just(Limit::Entries(0)),
@@ -804,105 +796,6 @@ fn limit() -> impl Strategy<Value = Limit> {
         2 => (4u64..20).prop_map(Limit::Weight),
         1 => (1usize..6, 2u64..16).prop_map(|(n, w)| Limit::Both(n, w)),
     ]
-}
-
-impl Limit {
-    /// A cache with this bound whose finalizer appends to `log`.
-    fn cache(self, log: &Log) -> ConcurrentMap<u16, u32, ahash::RandomState> {
-        let log = Arc::clone(log);
-        let b = ConcurrentMap::builder()
-            .hasher(fixed())
-            .finalizer(move |k: u16, v: u32, cause: RemovalCause| log.lock().unwrap().push((k, v, cause)));
-        match self {
-            Limit::Entries(n) => b.max_entries(n),
-            Limit::Weight(w) => b.max_weight(w).weigher(weigh),
-            Limit::Both(n, w) => b.max_entries(n).max_weight(w).weigher(weigh),
-        }
-        .build()
-    }
-
-    /// The weight of a value (1 without a weigher).
-    fn weight_of(self, v: u32) -> u64 {
-        match self {
-            Limit::Entries(_) => 1,
-            Limit::Weight(_) | Limit::Both(..) => weigh(&0, &v),
-        }
-    }
-
-    /// `true` if `len` entries of total weight `weight` are within the bound.
-    fn holds(self, len: usize, weight: u64) -> bool {
-        match self {
-            Limit::Entries(n) => len <= n,
-            Limit::Weight(w) => weight <= w,
-            Limit::Both(n, w) => len <= n && weight <= w,
-        }
-    }
-}
-
-/// What a finalizer received, in order: `(key, value, cause)`.
-type Log = Arc<Mutex<Vec<(u16, u32, RemovalCause)>>>;
-
-/// The model of a bounded `ConcurrentMap`: what it holds, and every value that left it
-/// and is owed to the finalizer.
-struct CacheModel {
-    limit: Limit,
-    held: Model<u16, u32>,
-    /// Values that left the map and were not finalized yet (a multiset).
-    owed: Model<(u16, u32, RemovalCause), usize>,
-    /// Values that left, by cause (what `stats().removals` counts).
-    departed: [u64; 7],
-}
-
-impl CacheModel {
-    fn new(limit: Limit) -> Self {
-        CacheModel { limit, held: Model::new(), owed: Model::new(), departed: [0; 7] }
-    }
-
-    fn weight(&self) -> u64 {
-        self.held.values().map(|&v| self.limit.weight_of(v)).sum()
-    }
-
-    /// `(k, v)` leaves the map with `cause`: the finalizer owes it.
-    fn depart(&mut self, k: u16, v: u32, cause: RemovalCause) {
-        *self.owed.entry((k, v, cause)).or_default() += 1;
-        self.departed[cause as usize] += 1;
-    }
-
-    /// Stores `v` under `k` as `insert` documents it: the old value leaves as `Replaced`;
-    /// a value that alone exceeds the bound is not stored and leaves as `Rejected`.
-    /// Returns the old value and whether `v` was stored.
-    fn store(&mut self, k: u16, v: u32) -> (Option<u32>, bool) {
-        let stored = self.limit.holds(1, self.limit.weight_of(v));
-        let old = if stored { self.held.insert(k, v) } else { self.held.remove(&k) };
-        if let Some(old) = old {
-            self.depart(k, old, RemovalCause::Replaced);
-        }
-        if !stored {
-            self.depart(k, v, RemovalCause::Rejected);
-        }
-        (old, stored)
-    }
-
-    /// Removes `k` with `cause`; `true` if it was held.
-    fn remove(&mut self, k: u16, cause: RemovalCause) -> bool {
-        let old = self.held.remove(&k);
-        if let Some(v) = old {
-            self.depart(k, v, cause);
-        }
-        old.is_some()
-    }
-
-    /// The finalizer received `(k, v, cause)`: it must be owed, once.
-    fn finalized(&mut self, k: u16, v: u32, cause: RemovalCause) -> Result<(), TestCaseError> {
-        match self.owed.get_mut(&(k, v, cause)) {
-            Some(n) if *n > 1 => *n -= 1,
-            Some(_) => {
-                self.owed.remove(&(k, v, cause));
-            }
-            None => prop_assert!(false, "finalized ({k}, {v}, {cause:?}), which is not owed with that cause"),
-        }
-        Ok(())
-    }
 }
 
 proptest! {
@@ -972,130 +865,30 @@ proptest! {
     /// values are reclaimed (a later write, or the drop), not within the op, so each
     /// finalized value must match an owed one at any time, and after the drop nothing may
     /// be owed and the `Dropped` values must be exactly what the model holds: every value
-    /// that entered the map is finalized exactly once, with its cause.
+    /// that entered the map is finalized exactly once, with its cause. (The model and its
+    /// checks are in `tests/models/concurrent_cache.rs`, shared with the fuzz target.)
     #[test]
     fn bounded_model(
         limit in limit(),
         // Few keys, so that writes often find their key present (or just evicted).
         ops in proptest::collection::vec(op_over(0..20), 0..if cfg!(miri) { 40 } else { 400 }),
     ) {
-        let log: Log = Arc::default();
-        let m = limit.cache(&log);
-        let mut c = CacheModel::new(limit);
+        let mut c = Cache::new(limit);
         for op in ops {
-            // The key whose new value this op stores: never its own victim.
-            let mut written = None;
             match op {
-                Op::Insert(k, v) => {
-                    let (old, stored) = c.store(k, v);
-                    written = stored.then_some(k);
-                    // `true` if the key was new. The docs do not say what an insert whose
-                    // value is rejected returns: it returns `false` (nothing was stored).
-                    prop_assert_eq!(m.insert(k, v), stored && old.is_none(), "insert({}, {})", k, v);
-                }
-                Op::Remove(k) => prop_assert_eq!(m.remove(&k), c.remove(k, RemovalCause::Explicit)),
-                Op::Get(k) => prop_assert_eq!(m.get_cloned(&k), c.held.get(&k).copied()),
-                Op::Update(k, v) => {
-                    let present = match c.held.get(&k) {
-                        Some(&x) => {
-                            written = c.store(k, x ^ v).1.then_some(k);
-                            true
-                        }
-                        None => false,
-                    };
-                    prop_assert_eq!(m.update(k, |x| x ^ v), present);
-                }
-                Op::Compute(k, v) => {
-                    // `true` if the key is present afterwards; `None` removes (`Explicit`).
-                    let present = match v {
-                        Some(v) => c.store(k, v).1,
-                        None => {
-                            c.remove(k, RemovalCause::Explicit);
-                            false
-                        }
-                    };
-                    written = present.then_some(k);
-                    prop_assert_eq!(m.compute(k, |_| v), present);
-                }
-                Op::GetOrInsert(k, v) => {
-                    let want = match c.held.get(&k) {
-                        Some(&x) => x,
-                        None => {
-                            written = c.store(k, v).1.then_some(k);
-                            v
-                        }
-                    };
-                    prop_assert_eq!(m.get_or_insert_with(k, || v), want);
-                }
-                Op::Retain(d) => {
-                    m.retain(|k, _| k % d == 0);
-                    for k in c.held.keys().copied().filter(|k| k % d != 0).collect::<Vec<_>>() {
-                        c.remove(k, RemovalCause::Explicit);
-                    }
-                }
-                Op::Clear => {
-                    m.clear();
-                    for k in c.held.keys().copied().collect::<Vec<_>>() {
-                        c.remove(k, RemovalCause::Cleared);
-                    }
-                }
-                Op::Pin(k) => {
-                    let p = m.pin();
-                    prop_assert_eq!(p.get(&k), c.held.get(&k));
-                }
+                Op::Insert(k, v) => c.insert(k, v),
+                Op::Remove(k) => c.remove(k),
+                Op::Get(k) => c.get(k),
+                Op::Update(k, v) => c.update(k, v),
+                Op::Compute(k, v) => c.compute(k, v),
+                Op::GetOrInsert(k, v) => c.get_or_insert(k, v),
+                Op::Retain(d) => c.retain(d),
+                Op::Clear => c.clear(),
+                Op::Pin(k) => c.pinned_get(k),
             }
-            // What the map holds, read without touching reference bits (unlike `get`).
-            let mut contents: Vec<(u16, u32)> = m.pin().iter().map(|(k, v)| (*k, *v)).collect();
-            contents.sort_unstable();
-            let victims: Vec<(u16, u32)> = c
-                .held
-                .iter()
-                .filter(|&(&k, _)| contents.binary_search_by_key(&k, |e| e.0).is_err())
-                .map(|(&k, &v)| (k, v))
-                .collect();
-            for &(k, v) in &victims {
-                prop_assert!(written.is_some(), "{:?} stored nothing but evicted ({}, {})", op, k, v);
-                prop_assert_ne!(Some(k), written, "{:?} evicted its own entry", op);
-                c.held.remove(&k);
-                c.depart(k, v, RemovalCause::Evicted);
-            }
-            if let Some(heaviest) = victims.iter().map(|&(_, v)| limit.weight_of(v)).max() {
-                prop_assert!(
-                    !limit.holds(c.held.len() + 1, c.weight() + heaviest),
-                    "{:?} evicted {:?}, more than the bound needed: {:?} remain", op, victims, contents
-                );
-            }
-            let mut want: Vec<(u16, u32)> = c.held.iter().map(|(&k, &v)| (k, v)).collect();
-            want.sort_unstable();
-            prop_assert_eq!(&contents, &want, "contents after {:?}", op);
-            m.validate();
-            prop_assert_eq!(m.len(), c.held.len());
-            prop_assert_eq!(m.weight(), c.weight());
-            prop_assert!(limit.holds(c.held.len(), c.weight()), "{:?} over its bound: {:?}", limit, contents);
-            let stats = m.stats();
-            for cause in RemovalCause::ALL {
-                prop_assert_eq!(stats.removals(cause), c.departed[cause as usize], "{:?} removals after {:?}", cause, op);
-            }
-            // Finalized so far (values reach the finalizer after their op, once reclaimed).
-            let events = std::mem::take(&mut *log.lock().unwrap());
-            for (k, v, cause) in events {
-                c.finalized(k, v, cause)?;
-            }
+            c.verify();
         }
-        drop(m);
-        let mut dropped = Vec::new();
-        for (k, v, cause) in std::mem::take(&mut *log.lock().unwrap()) {
-            if cause == RemovalCause::Dropped {
-                dropped.push((k, v));
-            } else {
-                c.finalized(k, v, cause)?;
-            }
-        }
-        dropped.sort_unstable();
-        let mut want: Vec<(u16, u32)> = c.held.into_iter().collect();
-        want.sort_unstable();
-        prop_assert_eq!(dropped, want, "the values finalized as Dropped are those the map held");
-        prop_assert!(c.owed.is_empty(), "left the map but never finalized: {:?}", c.owed);
+        c.finish();
     }
 }
 

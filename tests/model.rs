@@ -2,49 +2,16 @@
 
 use std::collections::HashMap as Model;
 
-use leakless::hash_map::Entry;
 use leakless::{FinalizingMap, HashMap, RemovalCause, ShrinkPolicy};
 use proptest::prelude::*;
 
+/// `leakless::HashMap` against `std`'s, shared with the `hash_map` fuzz target.
+#[path = "models/hash_map.rs"]
+mod hash_map;
+use hash_map::{Checked, Op};
+
 fn cases(n: u32) -> ProptestConfig {
     ProptestConfig { cases: if cfg!(miri) { 4 } else { n }, ..ProptestConfig::default() }
-}
-
-#[derive(Clone, Debug)]
-enum Op {
-    Insert(u16, u32),
-    Remove(u16),
-    Get(u16),
-    GetMut(u16, u32),
-    EntryOrInsert(u16, u32),
-    EntryRemove(u16),
-    EntryInsert(u16, u32),
-    /// `or_insert_with`: the closure runs only for an absent key.
-    EntryOrInsertWith(u16, u32),
-    /// `or_insert_with_key`: the closure gets the key.
-    EntryOrInsertWithKey(u16, u32),
-    EntryOrDefault(u16),
-    /// `and_modify` alone: a vacant entry dropped unused inserts nothing.
-    EntryAndModify(u16, u32),
-    /// Occupied: `get`, then `insert` (old value back); vacant: `key`, then `insert`.
-    EntrySet(u16, u32),
-    /// Occupied: `get_mut`, then `remove` (`remove_entry` is `EntryRemove`).
-    EntryTake(u16, u32),
-    /// Change every value through `iter_mut`.
-    IterMut(u32),
-    ValuesMut(u32),
-    /// Two keys (`None`: the first again) and the values to write through
-    /// `get_disjoint_mut`.
-    GetDisjointMut(u16, Option<u16>, u32),
-    Retain(u16),
-    ExtractIf(u16, usize),
-    Drain,
-    Clear,
-    Reserve(u16),
-    ShrinkToFit,
-    ShrinkTo(u16),
-    InsertRange(u16, u16),
-    RemoveRange(u16, u16),
 }
 
 fn key() -> impl Strategy<Value = u16> {
@@ -82,305 +49,6 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
-    v.sort();
-    v
-}
-
-/// What `stats()` should say, counted from the model (see `HashMap::stats` and
-/// `Stats`: every `get`-like lookup is a hit or a miss, `entry` and `remove` count none;
-/// a new key stored is an insertion, an overwritten value `Replaced`, a value handed back
-/// `Explicit`, a cleared one `Cleared`).
-#[derive(Debug, Default)]
-struct Tally {
-    hits: u64,
-    misses: u64,
-    insertions: u64,
-    explicit: u64,
-    replaced: u64,
-    cleared: u64,
-}
-
-impl Tally {
-    fn lookups(&mut self, hit: bool, n: u64) {
-        if hit {
-            self.hits += n;
-        } else {
-            self.misses += n;
-        }
-    }
-
-    /// A write of a key: a new entry, or a replaced value.
-    fn wrote(&mut self, was_present: bool) {
-        if was_present {
-            self.replaced += 1;
-        } else {
-            self.insertions += 1;
-        }
-    }
-
-    /// Compare with the map's counters (all but `shrinks`, which the first caller checks
-    /// only grows).
-    fn check(&self, map: &HashMap<u16, u32>) {
-        let s = map.stats();
-        assert_eq!((s.hits, s.misses), (self.hits, self.misses), "lookups");
-        assert_eq!(s.insertions, self.insertions, "insertions");
-        for cause in RemovalCause::ALL {
-            let want = match cause {
-                RemovalCause::Explicit => self.explicit,
-                RemovalCause::Replaced => self.replaced,
-                RemovalCause::Cleared => self.cleared,
-                _ => 0,
-            };
-            assert_eq!(s.removals(cause), want, "removals counted for {cause:?}");
-        }
-    }
-}
-
-fn apply(map: &mut HashMap<u16, u32>, model: &mut Model<u16, u32>, tally: &mut Tally, op: Op) {
-    match op {
-        Op::Insert(k, v) => {
-            let old = model.insert(k, v);
-            tally.wrote(old.is_some());
-            assert_eq!(map.insert(k, v), old);
-        }
-        Op::Remove(k) => {
-            let old = model.remove(&k);
-            tally.explicit += u64::from(old.is_some());
-            assert_eq!(map.remove(&k), old);
-        }
-        Op::Get(k) => {
-            tally.lookups(model.contains_key(&k), 3);
-            assert_eq!(map.get(&k), model.get(&k));
-            assert_eq!(map.contains_key(&k), model.contains_key(&k));
-            assert_eq!(map.get_key_value(&k), model.get_key_value(&k));
-        }
-        Op::GetMut(k, v) => {
-            tally.lookups(model.contains_key(&k), 1);
-            let (a, b) = (map.get_mut(&k), model.get_mut(&k));
-            assert_eq!(a.as_deref(), b.as_deref());
-            if let Some(x) = a {
-                *x = v;
-            }
-            if let Some(x) = b {
-                *x = v;
-            }
-        }
-        Op::EntryOrInsert(k, v) => {
-            tally.insertions += u64::from(!model.contains_key(&k));
-            let a = map.entry(k).and_modify(|x| *x ^= 1).or_insert(v);
-            let b = model.entry(k).and_modify(|x| *x ^= 1).or_insert(v);
-            assert_eq!(*a, *b);
-        }
-        Op::EntryRemove(k) => {
-            tally.explicit += u64::from(model.contains_key(&k));
-            let a = match map.entry(k) {
-                Entry::Occupied(o) => Some(o.remove_entry()),
-                Entry::Vacant(v) => {
-                    assert_eq!(*v.key(), k);
-                    None
-                }
-            };
-            assert_eq!(a, model.remove_entry(&k));
-        }
-        Op::EntryInsert(k, v) => {
-            let e = map.entry(k).insert_entry(v);
-            assert_eq!((*e.key(), *e.get()), (k, v));
-            tally.wrote(model.insert(k, v).is_some());
-        }
-        Op::EntryOrInsertWith(k, v) => {
-            let absent = !model.contains_key(&k);
-            tally.insertions += u64::from(absent);
-            let mut called = false;
-            let a = *map.entry(k).or_insert_with(|| {
-                called = true;
-                v
-            });
-            assert_eq!(called, absent, "or_insert_with runs its closure iff the key is absent");
-            assert_eq!(a, *model.entry(k).or_insert(v));
-        }
-        Op::EntryOrInsertWithKey(k, v) => {
-            tally.insertions += u64::from(!model.contains_key(&k));
-            let a = *map.entry(k).or_insert_with_key(|key| {
-                assert_eq!(*key, k, "or_insert_with_key passes the entry's key");
-                v ^ u32::from(*key)
-            });
-            assert_eq!(a, *model.entry(k).or_insert(v ^ u32::from(k)));
-        }
-        Op::EntryOrDefault(k) => {
-            tally.insertions += u64::from(!model.contains_key(&k));
-            let a = map.entry(k).or_default();
-            *a = a.wrapping_add(1);
-            let b = model.entry(k).or_default();
-            *b = b.wrapping_add(1);
-            assert_eq!(*a, *b);
-        }
-        Op::EntryAndModify(k, v) => {
-            let e = map.entry(k).and_modify(|x| *x = x.wrapping_mul(3) ^ v);
-            assert_eq!(*e.key(), k);
-            assert_eq!(matches!(e, Entry::Occupied(_)), model.contains_key(&k));
-            // `e` ends here: a vacant entry left unused inserts nothing (checked below).
-            if let Some(x) = model.get_mut(&k) {
-                *x = x.wrapping_mul(3) ^ v;
-            }
-        }
-        Op::EntrySet(k, v) => {
-            let old = model.insert(k, v);
-            tally.wrote(old.is_some());
-            match map.entry(k) {
-                Entry::Occupied(mut o) => {
-                    assert_eq!(Some(*o.get()), old);
-                    assert_eq!(Some(o.insert(v)), old, "an occupied entry's insert returns the old value");
-                    assert_eq!(*o.get(), v);
-                }
-                Entry::Vacant(e) => {
-                    assert_eq!(old, None);
-                    assert_eq!(*e.key(), k);
-                    assert_eq!(*e.insert(v), v);
-                }
-            }
-        }
-        Op::EntryTake(k, v) => {
-            let old = model.remove(&k);
-            tally.explicit += u64::from(old.is_some());
-            let got = match map.entry(k) {
-                Entry::Occupied(mut o) => {
-                    assert_eq!(*o.key(), k);
-                    *o.get_mut() ^= v; // the value `remove` hands back is the one written here
-                    Some(o.remove() ^ v)
-                }
-                Entry::Vacant(e) => {
-                    assert_eq!(e.into_key(), k);
-                    None
-                }
-            };
-            assert_eq!(got, old);
-        }
-        Op::IterMut(x) => {
-            let mut seen: Vec<(u16, u32)> = map
-                .iter_mut()
-                .map(|(k, v)| {
-                    let old = *v;
-                    *v = v.wrapping_add(x ^ u32::from(*k));
-                    (*k, old)
-                })
-                .collect();
-            let mut want: Vec<(u16, u32)> = model.iter().map(|(k, v)| (*k, *v)).collect();
-            seen.sort();
-            want.sort();
-            assert_eq!(seen, want, "iter_mut yields every entry once");
-            for (k, v) in model.iter_mut() {
-                *v = v.wrapping_add(x ^ u32::from(*k));
-            }
-        }
-        Op::ValuesMut(x) => {
-            let n = map.values_mut().map(|v| *v ^= x).count();
-            assert_eq!(n, model.len());
-            model.values_mut().for_each(|v| *v ^= x);
-        }
-        Op::GetDisjointMut(k1, k2, v) => {
-            let k2 = k2.unwrap_or(k1);
-            let want = (model.get(&k1).copied(), model.get(&k2).copied());
-            if k1 == k2 {
-                // Documented: equal keys panic when present, and are `None` twice when
-                // absent (counted as two misses).
-                let r = catch_unwind(AssertUnwindSafe(|| map.get_disjoint_mut([&k1, &k2]).map(|v| v.copied())));
-                match r {
-                    Ok(got) => {
-                        assert!(want.0.is_none() && got == [None, None], "equal present keys gave {got:?}");
-                        tally.lookups(false, 2);
-                    }
-                    Err(_) => assert!(want.0.is_some(), "equal absent keys panicked"),
-                }
-            } else {
-                let [a, b] = map.get_disjoint_mut([&k1, &k2]);
-                assert_eq!((a.as_deref().copied(), b.as_deref().copied()), want);
-                if let Some(a) = a {
-                    *a = v;
-                }
-                if let Some(b) = b {
-                    *b = !v;
-                }
-                if let Some(x) = model.get_mut(&k1) {
-                    *x = v;
-                }
-                if let Some(x) = model.get_mut(&k2) {
-                    *x = !v;
-                }
-                tally.lookups(want.0.is_some(), 1);
-                tally.lookups(want.1.is_some(), 1);
-            }
-        }
-        Op::Retain(m) => {
-            let before = model.len();
-            map.retain(|k, v| {
-                *v = v.wrapping_add(1);
-                k % m == 0
-            });
-            model.retain(|k, v| {
-                *v = v.wrapping_add(1);
-                k % m == 0
-            });
-            tally.explicit += (before - model.len()) as u64;
-        }
-        Op::ExtractIf(m, n) => {
-            // Take at most `n` matches: entries the iterator does not reach stay.
-            let a: Vec<_> = map.extract_if(|k, _| k % m == 1).take(n).collect();
-            tally.explicit += a.len() as u64;
-            for (k, v) in &a {
-                assert_eq!(k % m, 1);
-                assert_eq!(model.remove(k), Some(*v));
-            }
-        }
-        Op::Drain => {
-            tally.explicit += model.len() as u64;
-            assert_eq!(sorted(map.drain().collect()), sorted(model.drain().collect()));
-        }
-        Op::Clear => {
-            tally.cleared += model.len() as u64;
-            map.clear();
-            model.clear();
-        }
-        Op::Reserve(n) => {
-            map.reserve(n as usize);
-            assert!(map.capacity() >= map.len() + n as usize);
-        }
-        Op::ShrinkToFit => map.shrink_to_fit(),
-        Op::ShrinkTo(n) => {
-            // As `std`: keeps room for `max(n, len)`, or the current room if less. (Room,
-            // not bytes: tombstones lower `capacity()`, and a rebuild that drops them may
-            // raise it at the same size, so the bytes are what must not grow.)
-            let (before, bytes) = (map.capacity(), map.allocation_size());
-            map.shrink_to(n as usize);
-            assert!(map.capacity() >= map.len());
-            assert!(
-                map.capacity() >= (n as usize).min(before),
-                "{} after shrink_to({n}) from {before}",
-                map.capacity()
-            );
-            assert!(
-                map.allocation_size() <= bytes,
-                "shrink_to grew the map: {bytes} -> {} bytes",
-                map.allocation_size()
-            );
-        }
-        Op::InsertRange(s, n) => {
-            for k in s..s.saturating_add(n) {
-                let old = model.insert(k, k as u32);
-                tally.wrote(old.is_some());
-                assert_eq!(map.insert(k, k as u32), old);
-            }
-        }
-        Op::RemoveRange(s, n) => {
-            for k in s..s.saturating_add(n) {
-                let old = model.remove(&k);
-                tally.explicit += u64::from(old.is_some());
-                assert_eq!(map.remove(&k), old);
-            }
-        }
-    }
-}
-
 proptest! {
     #![proptest_config(cases(1000))]
 
@@ -388,41 +56,28 @@ proptest! {
     /// never holds a table much larger than its contents need once removals happened.
     #[test]
     fn hash_map_matches_std(ops in prop::collection::vec(op(), 1..60), floor in prop_oneof![Just(0usize), 0usize..200]) {
-        let mut map = HashMap::with_capacity(floor);
-        let mut model = Model::new();
-        let mut tally = Tally::default();
+        let mut c = Checked::new(HashMap::with_capacity(floor));
         for op in ops {
-            let shrinks = map.stats().shrinks;
-            apply(&mut map, &mut model, &mut tally, op);
-            map.validate();
-            prop_assert_eq!(map.len(), model.len());
-            prop_assert_eq!(map.is_empty(), model.is_empty());
-            tally.check(&map);
-            prop_assert!(map.stats().shrinks >= shrinks, "the shrink count only grows");
+            let shrinks = c.map.stats().shrinks;
+            c.apply(op);
+            c.verify();
+            prop_assert!(c.map.stats().shrinks >= shrinks, "the shrink count only grows");
         }
-        prop_assert_eq!(sorted(map.iter().map(|(k, v)| (*k, *v)).collect()), sorted(model.iter().map(|(k, v)| (*k, *v)).collect()));
-        prop_assert_eq!(map.keys().count(), model.len());
-        prop_assert_eq!(map.values().map(|v| *v as u64).sum::<u64>(), model.values().map(|v| *v as u64).sum::<u64>());
-        let std_like: HashMap<u16, u32> = model.clone().into_iter().collect();
-        prop_assert!(map == std_like);
-        prop_assert_eq!(sorted(map.into_iter().collect()), sorted(model.into_iter().collect()));
+        c.finish();
     }
 
     /// With `ShrinkPolicy::never()` the table is never reallocated smaller except on
     /// explicit shrink requests, as in std.
     #[test]
     fn never_policy_keeps_capacity(ops in prop::collection::vec(op(), 1..40)) {
-        let mut map = HashMap::new().with_shrink_policy(ShrinkPolicy::never());
-        let mut model = Model::new();
-        let mut tally = Tally::default();
+        let mut c = Checked::new(HashMap::new().with_shrink_policy(ShrinkPolicy::never()));
         for op in ops {
             let explicit = matches!(op, Op::ShrinkToFit | Op::ShrinkTo(_));
-            let before = map.allocation_size();
-            apply(&mut map, &mut model, &mut tally, op);
-            map.validate();
-            tally.check(&map);
+            let before = c.map.allocation_size();
+            c.apply(op);
+            c.verify();
             if !explicit {
-                prop_assert!(map.allocation_size() >= before);
+                prop_assert!(c.map.allocation_size() >= before);
             }
         }
     }
