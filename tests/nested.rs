@@ -1,9 +1,13 @@
 //! `NestedMap` against flat models: two levels (with `leakless::HashMap`, std `HashMap`
 //! and `BTreeMap` inner maps) against `std::collections::HashMap<(K1, K2), V>`, three
-//! levels against `HashMap<(K1, K2, K3), V>`. After every op: `validate()`, no empty inner
-//! collection at any level, `len()` and `outer_len()` equal the model's, and (two levels)
-//! `stats()` equals counts kept beside the model. Plus guards
-//! under panics, and the other inner collections (sets, vectors).
+//! levels against `HashMap<(K1, K2, K3), V>`, and inner collections that are not maps
+//! (`Vec`, `VecDeque`, `HashSet`, `BTreeSet`), edited through the guard and the closure
+//! (panics inside them included), against `HashMap<K1, C>`. After every op:
+//! `validate()`, no empty inner collection at any level, `len()` and `outer_len()` equal
+//! the model's, and `stats()` equals counts kept beside the model — at depth three also
+//! each middle map's own — with `pruned` counting the inner collections a guard, a
+//! closure, `remove` or `retain` left empty at that level (not those `remove_inner` or
+//! `clear` took). Plus guards under panics.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap as StdMap, HashSet, VecDeque};
 use std::fmt::Debug;
@@ -69,9 +73,34 @@ struct Counts {
     cleared: u64,
     hits: u64,
     misses: u64,
+    /// Inner collections removed because a guard or closure left them empty (not those
+    /// taken by `remove_inner` or `clear`).
+    pruned: u64,
 }
 
 impl Counts {
+    fn of(s: leakless::Stats) -> Self {
+        Counts {
+            insertions: s.insertions,
+            explicit: s.removals(RemovalCause::Explicit),
+            replaced: s.removals(RemovalCause::Replaced),
+            cleared: s.removals(RemovalCause::Cleared),
+            hits: s.hits,
+            misses: s.misses,
+            pruned: s.pruned,
+        }
+    }
+
+    /// Count the leaves a group gained (insertions) or lost (explicit removals): stats
+    /// count every change by its net effect on the leaf count.
+    fn net(&mut self, before: usize, after: usize) {
+        if after > before {
+            self.insertions += (after - before) as u64;
+        } else {
+            self.explicit += (before - after) as u64;
+        }
+    }
+
     fn lookups(&mut self, hit: bool, n: u64) {
         if hit {
             self.hits += n;
@@ -92,6 +121,16 @@ where
     let mut want = Counts::default();
     for op in ops {
         let (len_before, is_clear) = (model.len(), matches!(op, Op::Clear));
+        let groups_before: HashSet<u8> = model.keys().map(|(a, _)| *a).collect();
+        // The inner map pruned by this op, if any: `inner_mut` makes the inner map of `a`
+        // if absent, so a guard that leaves it empty prunes it even if it never held a
+        // leaf; `remove`, `with_inner_mut` and `retain` prune what they empty;
+        // `remove_inner` and `clear` take inner maps away without pruning them.
+        let guard_on = match op {
+            Op::Guard(a, _) => Some(a),
+            _ => None,
+        };
+        let prunes = matches!(op, Op::Remove(..) | Op::EmptyInner(_) | Op::Retain(_));
         match op {
             Op::Insert(a, b, v) => {
                 let old = model.insert((a, b), v);
@@ -184,17 +223,14 @@ where
                 want.explicit += (len_before - model.len()) as u64;
             }
         }
-        let s = map.stats();
-        let got = Counts {
-            insertions: s.insertions,
-            explicit: s.removals(RemovalCause::Explicit),
-            replaced: s.removals(RemovalCause::Replaced),
-            cleared: s.removals(RemovalCause::Cleared),
-            hits: s.hits,
-            misses: s.misses,
-        };
-        assert_eq!(got, want, "stats");
         let outer: HashSet<u8> = model.keys().map(|(a, _)| *a).collect();
+        if prunes {
+            want.pruned += groups_before.difference(&outer).count() as u64;
+        }
+        if guard_on.is_some_and(|a| !outer.contains(&a)) {
+            want.pruned += 1;
+        }
+        assert_eq!(Counts::of(map.stats()), want, "stats");
         assert_eq!(map.outer_len(), outer.len());
         assert_eq!(map.is_empty(), model.is_empty());
     }
@@ -259,19 +295,35 @@ type Three = NestedMap<u8, NestedMap<u8, HashMap<u8, u32, Fixed>, Fixed>, Fixed>
 fn depth_three(ops: Vec<Op3>) {
     let mut map: Three = NestedMap::with_hasher(fixed());
     let mut model: StdMap<(u8, u8, u8), u32> = StdMap::new();
+    // What `stats()` must say: the outer map's, and each middle map's own (which start
+    // at zero when the middle map is made and go when it is pruned). The middle maps'
+    // lookups are not checked: `get3_mut` counts one in the middle map, `get3` does not.
+    let mut want = Counts::default();
+    let mut mids: StdMap<u8, Counts> = StdMap::new();
     for op in ops {
+        let before = model.clone();
+        let is_clear = matches!(op, Op3::Clear);
         match op {
-            Op3::Insert(a, b, c, v) => assert_eq!(map.insert3(a, b, c, v), model.insert((a, b, c), v)),
+            Op3::Insert(a, b, c, v) => {
+                let old = model.insert((a, b, c), v);
+                if old.is_some() {
+                    want.replaced += 1;
+                    mids.entry(a).or_default().replaced += 1;
+                }
+                assert_eq!(map.insert3(a, b, c, v), old);
+            }
             Op3::Remove(a, b, c) => assert_eq!(map.remove3(&a, &b, &c), model.remove(&(a, b, c))),
             Op3::Get(a, b, c) => {
                 let bytes = map.allocation_size();
                 assert_eq!(map.get3(&a, &b, &c), model.get(&(a, b, c)));
                 assert_eq!(map.contains3(&a, &b, &c), model.contains_key(&(a, b, c)));
                 assert_eq!(map.allocation_size(), bytes);
+                want.lookups(model.contains_key(&(a, b, c)), 2);
             }
             Op3::GetMut(a, b, c, v) => {
                 let x = map.get3_mut(&a, &b, &c).map(|x| std::mem::replace(x, v));
                 let y = model.get_mut(&(a, b, c)).map(|x| std::mem::replace(x, v));
+                want.lookups(y.is_some(), 1);
                 assert_eq!(x, y);
             }
             Op3::RemoveMid(a, b) => {
@@ -310,9 +362,355 @@ fn depth_three(ops: Vec<Op3>) {
             assert!(mid.inners().all(|(_, inner)| !inner.is_empty()), "an empty inner map survived");
         }
         assert_eq!(map.len(), model.len());
-        assert_eq!(map.outer_len(), model.keys().map(|(a, _, _)| *a).collect::<HashSet<_>>().len());
-        let mids: usize = map.inners().map(|(_, mid)| mid.outer_len()).sum();
-        assert_eq!(mids, model.keys().map(|(a, b, _)| (*a, *b)).collect::<HashSet<_>>().len());
+        let outer_keys = |m: &StdMap<(u8, u8, u8), u32>| m.keys().map(|(a, _, _)| *a).collect::<HashSet<_>>();
+        let mid_keys = |m: &StdMap<(u8, u8, u8), u32>| m.keys().map(|(a, b, _)| (*a, *b)).collect::<HashSet<_>>();
+        let (outer_before, outer_after) = (outer_keys(&before), outer_keys(&model));
+        let (mid_before, mid_after) = (mid_keys(&before), mid_keys(&model));
+        assert_eq!(map.outer_len(), outer_after.len());
+        let mids_len: usize = map.inners().map(|(_, mid)| mid.outer_len()).sum();
+        assert_eq!(mids_len, mid_after.len());
+
+        if is_clear {
+            // Counted as leaves cleared; nothing is pruned, and every middle map goes.
+            want.cleared += before.len() as u64;
+        } else {
+            want.net(before.len(), model.len());
+            for a in outer_before.union(&outer_after) {
+                let leaves = |m: &StdMap<(u8, u8, u8), u32>| m.keys().filter(|(x, _, _)| x == a).count();
+                mids.entry(*a).or_default().net(leaves(&before), leaves(&model));
+            }
+            // Every middle map the op emptied was pruned by the outer guard (also after
+            // `remove_inner` on the middle map, through the outer guard), and every inner
+            // map a middle map's guard emptied was pruned by it; `remove_inner` takes
+            // an inner map away without pruning it.
+            want.pruned += outer_before.difference(&outer_after).count() as u64;
+            if !matches!(op, Op3::RemoveMid(..)) {
+                for (a, _) in mid_before.difference(&mid_after) {
+                    mids.entry(*a).or_default().pruned += 1;
+                }
+            }
+        }
+        // A pruned or cleared middle map takes its stats with it.
+        mids.retain(|a, _| outer_after.contains(a));
+        assert_eq!(Counts::of(map.stats()), want, "outer stats");
+        for (a, mid) in map.inners() {
+            let mut got = Counts::of(mid.stats());
+            (got.hits, got.misses) = (0, 0);
+            assert_eq!(got, mids[a], "stats of the middle map {a}");
+        }
+    }
+}
+
+/// An inner collection that is not a map, with the few edits the model makes to it.
+trait Coll: InnerCollection + Default + Clone + PartialEq + Debug {
+    /// Add `v` (a set may already hold it).
+    fn add(&mut self, v: u32);
+    /// Take one element out (the last, the first, or the smallest).
+    fn take(&mut self) -> Option<u32>;
+    fn keep(&mut self, f: impl FnMut(&u32) -> bool);
+    fn empty(&mut self);
+    fn count(&self) -> usize;
+}
+
+impl Coll for Vec<u32> {
+    fn add(&mut self, v: u32) {
+        self.push(v)
+    }
+    fn take(&mut self) -> Option<u32> {
+        self.pop()
+    }
+    fn keep(&mut self, f: impl FnMut(&u32) -> bool) {
+        self.retain(f)
+    }
+    fn empty(&mut self) {
+        self.clear()
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Coll for VecDeque<u32> {
+    fn add(&mut self, v: u32) {
+        self.push_back(v)
+    }
+    fn take(&mut self) -> Option<u32> {
+        self.pop_front()
+    }
+    fn keep(&mut self, f: impl FnMut(&u32) -> bool) {
+        self.retain(f)
+    }
+    fn empty(&mut self) {
+        self.clear()
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Coll for HashSet<u32, Fixed> {
+    fn add(&mut self, v: u32) {
+        self.insert(v);
+    }
+    fn take(&mut self) -> Option<u32> {
+        let min = self.iter().min().copied()?;
+        self.remove(&min);
+        Some(min)
+    }
+    fn keep(&mut self, f: impl FnMut(&u32) -> bool) {
+        self.retain(f)
+    }
+    fn empty(&mut self) {
+        self.clear()
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Coll for BTreeSet<u32> {
+    fn add(&mut self, v: u32) {
+        self.insert(v);
+    }
+    fn take(&mut self) -> Option<u32> {
+        self.pop_first()
+    }
+    fn keep(&mut self, f: impl FnMut(&u32) -> bool) {
+        self.retain(f)
+    }
+    fn empty(&mut self) {
+        self.clear()
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+/// Edits of a `NestedMap<u8, C>` through the guard (`inner_mut`, `get_inner_mut`) and the
+/// closure (`with_inner_mut`).
+#[derive(Clone, Debug)]
+enum OpC {
+    /// `inner_mut(a)` (made if absent), add `n` values from `v` on.
+    Add(u8, u32, u8),
+    /// `with_inner_mut(&a, ..)`: add `v` if `a` is present.
+    AddIfPresent(u8, u32),
+    /// `get_inner_mut(&a)`: take `n` elements out.
+    Take(u8, u8),
+    /// `with_inner_mut(&a, ..)`: take one element out.
+    TakeClosure(u8),
+    /// `inner_mut(a)` (made if absent): keep the values not divisible by `m`.
+    Keep(u8, u32),
+    /// `with_inner_mut(&a, ..)`: empty it.
+    Empty(u8),
+    /// `inner_mut(a)`, changing nothing: an absent key is made and pruned at once.
+    Touch(u8),
+    /// `inner_mut(a)`: add `add` values, take `take` out, then panic.
+    PanicGuard(u8, u8, u8),
+    /// `with_inner_mut(&a, ..)`: add `add` values, take `take` out, then panic.
+    PanicClosure(u8, u8, u8),
+    RemoveInner(u8),
+    Clear,
+    Check,
+}
+
+fn op_c() -> impl Strategy<Value = OpC> {
+    // Few outer keys and small values, so groups fill, empty and come back often.
+    let k = || 0u8..6;
+    let v = || 0u32..16;
+    prop_oneof![
+        6 => (k(), v(), 1u8..4).prop_map(|(a, v, n)| OpC::Add(a, v, n)),
+        2 => (k(), v()).prop_map(|(a, v)| OpC::AddIfPresent(a, v)),
+        4 => (k(), 0u8..4).prop_map(|(a, n)| OpC::Take(a, n)),
+        3 => k().prop_map(OpC::TakeClosure),
+        2 => (k(), 1u32..5).prop_map(|(a, m)| OpC::Keep(a, m)),
+        1 => k().prop_map(OpC::Empty),
+        1 => k().prop_map(OpC::Touch),
+        2 => (k(), 0u8..3, 0u8..4).prop_map(|(a, x, y)| OpC::PanicGuard(a, x, y)),
+        2 => (k(), 0u8..3, 0u8..4).prop_map(|(a, x, y)| OpC::PanicClosure(a, x, y)),
+        1 => k().prop_map(OpC::RemoveInner),
+        1 => Just(OpC::Clear),
+        1 => Just(OpC::Check),
+    ]
+}
+
+/// Add `add` values from `from` on, then take `take` elements out.
+fn add_take<C: Coll>(c: &mut C, from: u32, add: u8, take: u8) {
+    for i in 0..u32::from(add) {
+        c.add(from + i);
+    }
+    for _ in 0..take {
+        c.take();
+    }
+}
+
+/// Replay `ops` on a `NestedMap<u8, C>` and on a `HashMap<u8, C>` model that drops a
+/// group when it empties. After every op: `validate()`, no empty inner collection, each
+/// inner collection equal to the model's, `len()` the model's leaf count, `outer_len()`
+/// its group count, and `stats()` equal to counts kept beside the model (net growth as
+/// insertions, net shrinkage as explicit removals, `clear` as cleared, one prune for each
+/// inner collection a guard or closure left empty, no lookups).
+fn collection_model<C: Coll>(ops: Vec<OpC>) {
+    let mut map: NestedMap<u8, C, Fixed> = NestedMap::with_hasher(fixed());
+    let mut model: StdMap<u8, C> = StdMap::new();
+    let mut want = Counts::default();
+    for op in ops {
+        let leaves = |m: &StdMap<u8, C>| m.values().map(C::count).sum::<usize>();
+        let len_before = leaves(&model);
+        // The group a guard or closure opened: pruned if the op leaves it empty.
+        // `inner_mut` opens `a` even if absent; `get_inner_mut`/`with_inner_mut` only if
+        // present.
+        let mut opened = None;
+        match op {
+            OpC::Add(a, v, n) => {
+                opened = Some(a);
+                let mut g = map.inner_mut(a);
+                let m = model.entry(a).or_default();
+                for i in 0..u32::from(n) {
+                    g.add(v + i);
+                    m.add(v + i);
+                }
+                assert_eq!(*g, *m);
+            }
+            OpC::AddIfPresent(a, v) => {
+                let got = map.with_inner_mut(&a, |c| {
+                    c.add(v);
+                    c.count()
+                });
+                let want = model.get_mut(&a).map(|m| {
+                    m.add(v);
+                    m.count()
+                });
+                assert_eq!(got, want);
+                opened = want.map(|_| a);
+            }
+            OpC::Take(a, n) => {
+                let got: Option<Vec<Option<u32>>> =
+                    map.get_inner_mut(&a).map(|mut g| (0..n).map(|_| g.take()).collect());
+                let want: Option<Vec<Option<u32>>> = model.get_mut(&a).map(|m| (0..n).map(|_| m.take()).collect());
+                assert_eq!(got, want);
+                opened = want.map(|_| a);
+            }
+            OpC::TakeClosure(a) => {
+                let got = map.with_inner_mut(&a, C::take);
+                let want = model.get_mut(&a).map(C::take);
+                assert_eq!(got, want);
+                opened = want.map(|_| a);
+            }
+            OpC::Keep(a, m) => {
+                opened = Some(a);
+                map.inner_mut(a).keep(|v| v % m != 0);
+                model.entry(a).or_default().keep(|v| v % m != 0);
+            }
+            OpC::Empty(a) => {
+                assert_eq!(map.with_inner_mut(&a, C::empty).is_some(), model.contains_key(&a));
+                if let Some(m) = model.get_mut(&a) {
+                    m.empty();
+                    opened = Some(a);
+                }
+            }
+            OpC::Touch(a) => {
+                opened = Some(a);
+                let g = map.inner_mut(a);
+                assert_eq!(*g, model.get(&a).cloned().unwrap_or_default());
+                model.entry(a).or_default();
+            }
+            OpC::PanicGuard(a, add, take) => {
+                opened = Some(a);
+                let from = 100 * u32::from(a);
+                let r = catch_unwind(AssertUnwindSafe(|| {
+                    let mut g = map.inner_mut(a);
+                    add_take(&mut *g, from, add, take);
+                    panic!("user code fails inside the guard");
+                }));
+                assert!(r.is_err());
+                // What was done before the panic stays done.
+                add_take(model.entry(a).or_default(), from, add, take);
+            }
+            OpC::PanicClosure(a, add, take) => {
+                let from = 100 * u32::from(a);
+                let r = catch_unwind(AssertUnwindSafe(|| {
+                    map.with_inner_mut(&a, |c| {
+                        add_take(c, from, add, take);
+                        panic!("user code fails inside with_inner_mut");
+                    })
+                }));
+                // Absent: the closure never runs, so nothing panics.
+                assert_eq!(r.is_err(), model.contains_key(&a));
+                if let Some(m) = model.get_mut(&a) {
+                    add_take(m, from, add, take);
+                    opened = Some(a);
+                }
+            }
+            OpC::RemoveInner(a) => {
+                // Taken away whole: an explicit removal of its leaves, not a prune.
+                assert_eq!(map.remove_inner(&a), model.remove(&a));
+            }
+            OpC::Clear => {
+                map.clear();
+                want.cleared += len_before as u64;
+                model.clear();
+            }
+            OpC::Check => {
+                let mut keys: Vec<u8> = map
+                    .inners()
+                    .map(|(a, c)| {
+                        assert_eq!(Some(c), model.get(a));
+                        *a
+                    })
+                    .collect();
+                keys.sort_unstable();
+                let mut want_keys: Vec<u8> = model.keys().copied().collect();
+                want_keys.sort_unstable();
+                assert_eq!(keys, want_keys);
+                let copy = map.clone();
+                copy.validate();
+                assert!(copy == map);
+            }
+        }
+        // The model drops the groups left empty.
+        model.retain(|_, m| m.count() > 0);
+        if let Some(a) = opened {
+            if !model.contains_key(&a) {
+                want.pruned += 1;
+            }
+        }
+        if !matches!(op, OpC::Clear) {
+            want.net(len_before, leaves(&model));
+        }
+
+        map.validate();
+        assert!(map.inners().all(|(_, c)| !InnerCollection::is_empty(c)), "an empty inner collection survived");
+        for (a, m) in &model {
+            assert_eq!(map.get_inner(a), Some(m), "group {a}");
+        }
+        assert_eq!(map.len(), leaves(&model));
+        assert_eq!(map.outer_len(), model.len());
+        assert_eq!(map.is_empty(), model.is_empty());
+        assert_eq!(Counts::of(map.stats()), want, "stats");
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn model_vec_inner(ops in proptest::collection::vec(op_c(), 1..200)) {
+        collection_model::<Vec<u32>>(ops);
+    }
+
+    #[test]
+    fn model_vec_deque_inner(ops in proptest::collection::vec(op_c(), 1..200)) {
+        collection_model::<VecDeque<u32>>(ops);
+    }
+
+    #[test]
+    fn model_hash_set_inner(ops in proptest::collection::vec(op_c(), 1..200)) {
+        collection_model::<HashSet<u32, Fixed>>(ops);
+    }
+
+    #[test]
+    fn model_btree_set_inner(ops in proptest::collection::vec(op_c(), 1..200)) {
+        collection_model::<BTreeSet<u32>>(ops);
     }
 }
 
