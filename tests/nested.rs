@@ -690,26 +690,32 @@ fn collection_model<C: Coll>(ops: Vec<OpC>) {
     }
 }
 
+/// Op sequences for the collection models: shorter under Miri, where each op (a
+/// `validate()`, and an unwinding panic for some) costs milliseconds.
+fn ops_c() -> impl Strategy<Value = Vec<OpC>> {
+    proptest::collection::vec(op_c(), 1..if cfg!(miri) { 24 } else { 200 })
+}
+
 proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn model_vec_inner(ops in proptest::collection::vec(op_c(), 1..200)) {
+    fn model_vec_inner(ops in ops_c()) {
         collection_model::<Vec<u32>>(ops);
     }
 
     #[test]
-    fn model_vec_deque_inner(ops in proptest::collection::vec(op_c(), 1..200)) {
+    fn model_vec_deque_inner(ops in ops_c()) {
         collection_model::<VecDeque<u32>>(ops);
     }
 
     #[test]
-    fn model_hash_set_inner(ops in proptest::collection::vec(op_c(), 1..200)) {
+    fn model_hash_set_inner(ops in ops_c()) {
         collection_model::<HashSet<u32, Fixed>>(ops);
     }
 
     #[test]
-    fn model_btree_set_inner(ops in proptest::collection::vec(op_c(), 1..200)) {
+    fn model_btree_set_inner(ops in ops_c()) {
         collection_model::<BTreeSet<u32>>(ops);
     }
 }
