@@ -82,7 +82,12 @@ where
         M: InnerLookup<Q3>,
         Q3: ?Sized,
     {
-        let found = self.outer.find_mut_uncounted(k1).and_then(|(_, mid)| mid.get_mut(k2, k3));
+        // Counted here only, as `get3` is: not in the middle map's stats as well.
+        let found = self
+            .outer
+            .find_mut_uncounted(k1)
+            .and_then(|(_, mid)| mid.outer.find_mut_uncounted(k2))
+            .and_then(|(_, inner)| InnerLookup::get_mut(inner, k3));
         self.tally.counters.lookup(found.is_some());
         found
     }
