@@ -13,19 +13,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap as StdMap, HashSet, VecDeque}
 use std::fmt::Debug;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// The block of counters a map allocates the first time it counts something besides a
-/// lookup (part of its `allocation_size()`).
-const STATS_BLOCK: usize = 80;
-
 use leakless::nested::{InnerCollection, InnerLookup, InnerMap};
 use leakless::{HashMap, NestedMap, RemovalCause};
 use proptest::prelude::*;
 
-type Fixed = ahash::RandomState;
+#[path = "models/nested.rs"]
+mod model;
 
-fn fixed() -> Fixed {
-    ahash::RandomState::with_seeds(1, 2, 3, 4)
-}
+use model::{fixed, Counts, Fixed, Three, Two, STATS_BLOCK};
 
 fn config() -> ProptestConfig {
     ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 })
@@ -64,175 +59,25 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// The counts `NestedMap::stats()` reports, kept beside the model.
-#[derive(Debug, Default, PartialEq)]
-struct Counts {
-    insertions: u64,
-    explicit: u64,
-    replaced: u64,
-    cleared: u64,
-    hits: u64,
-    misses: u64,
-    /// Inner collections removed because a guard or closure left them empty (not those
-    /// taken by `remove_inner` or `clear`).
-    pruned: u64,
-}
-
-impl Counts {
-    fn of(s: leakless::Stats) -> Self {
-        Counts {
-            insertions: s.insertions,
-            explicit: s.removals(RemovalCause::Explicit),
-            replaced: s.removals(RemovalCause::Replaced),
-            cleared: s.removals(RemovalCause::Cleared),
-            hits: s.hits,
-            misses: s.misses,
-            pruned: s.pruned,
-        }
-    }
-
-    /// Count the leaves a group gained (insertions) or lost (explicit removals): stats
-    /// count every change by its net effect on the leaf count.
-    fn net(&mut self, before: usize, after: usize) {
-        if after > before {
-            self.insertions += (after - before) as u64;
-        } else {
-            self.explicit += (before - after) as u64;
-        }
-    }
-
-    fn lookups(&mut self, hit: bool, n: u64) {
-        if hit {
-            self.hits += n;
-        } else {
-            self.misses += n;
-        }
-    }
-}
-
 /// Replay `ops` on a two-level map with inner map `M` and on the flat model.
 fn two_level<M>(ops: Vec<Op>)
 where
     M: InnerMap<Key = u8, Value = u32> + InnerLookup<u8> + Default + Clone + PartialEq + Debug,
 {
-    let mut map: NestedMap<u8, M, Fixed> = NestedMap::with_hasher(fixed());
-    let mut model: StdMap<(u8, u8), u32> = StdMap::new();
-    // What `stats()` must say: leaves added, leaves removed by cause, lookups.
-    let mut want = Counts::default();
+    let mut m = Two::<M>::new();
     for op in ops {
-        let (len_before, is_clear) = (model.len(), matches!(op, Op::Clear));
-        let groups_before: HashSet<u8> = model.keys().map(|(a, _)| *a).collect();
-        // The inner map pruned by this op, if any: `inner_mut` makes the inner map of `a`
-        // if absent, so a guard that leaves it empty prunes it even if it never held a
-        // leaf; `remove`, `with_inner_mut` and `retain` prune what they empty;
-        // `remove_inner` and `clear` take inner maps away without pruning them.
-        let guard_on = match op {
-            Op::Guard(a, _) => Some(a),
-            _ => None,
-        };
-        let prunes = matches!(op, Op::Remove(..) | Op::EmptyInner(_) | Op::Retain(_));
         match op {
-            Op::Insert(a, b, v) => {
-                let old = model.insert((a, b), v);
-                if old.is_some() {
-                    want.replaced += 1;
-                }
-                assert_eq!(map.insert(a, b, v), old);
-            }
-            Op::Remove(a, b) => assert_eq!(map.remove(&a, &b), model.remove(&(a, b))),
-            Op::Get(a, b) => {
-                let (bytes, outer, debug) = (map.allocation_size(), map.outer_len(), format!("{map:?}"));
-                assert_eq!(map.get(&a, &b), model.get(&(a, b)));
-                assert_eq!(map.contains(&a, &b), model.contains_key(&(a, b)));
-                // A read, hit or miss, changes nothing.
-                assert_eq!((map.allocation_size(), map.outer_len(), format!("{map:?}")), (bytes, outer, debug));
-                want.lookups(model.contains_key(&(a, b)), 2);
-            }
-            Op::GetMut(a, b, v) => {
-                let x = map.get_mut(&a, &b).map(|x| std::mem::replace(x, v));
-                let y = model.get_mut(&(a, b)).map(|x| std::mem::replace(x, v));
-                want.lookups(y.is_some(), 1);
-                assert_eq!(x, y);
-            }
-            Op::RemoveInner(a) => {
-                let inner = map.remove_inner(&a);
-                let mut got: Vec<_> = inner.iter().flat_map(|m| m.iter().map(|(k, v)| (*k, *v))).collect();
-                let mut want: Vec<_> = model.iter().filter(|((x, _), _)| *x == a).map(|((_, b), v)| (*b, *v)).collect();
-                model.retain(|(x, _), _| *x != a);
-                got.sort();
-                want.sort();
-                assert_eq!(got, want);
-                assert_eq!(inner.is_some(), !want.is_empty());
-            }
-            Op::Guard(a, bound) => {
-                let mut g = map.inner_mut(a);
-                g.retain(|k, _| *k >= bound);
-                model.retain(|(x, k), _| *x != a || *k >= bound);
-                if bound % 2 == 0 {
-                    InnerMap::insert(&mut *g, bound + 100, u32::from(bound));
-                    model.insert((a, bound + 100), u32::from(bound));
-                }
-            }
-            Op::EmptyInner(a) => {
-                let had = model.keys().any(|(x, _)| *x == a);
-                let r = map.with_inner_mut(&a, |m| m.retain(|_, _| false));
-                assert_eq!(r.is_some(), had);
-                model.retain(|(x, _), _| *x != a);
-            }
-            Op::Retain(m) => {
-                map.retain(|a, b, v| (u32::from(*a) + u32::from(*b) + *v) % u32::from(m) != 0);
-                model.retain(|(a, b), v| (u32::from(*a) + u32::from(*b) + *v) % u32::from(m) != 0);
-            }
-            Op::Clear => {
-                map.clear();
-                want.cleared += model.len() as u64;
-                model.clear();
-                assert_eq!(map.outer().capacity(), 0);
-                assert!(map.allocation_size() <= STATS_BLOCK, "only the stats block stays");
-            }
-            Op::Check => {
-                let mut got: Vec<_> = map.iter().map(|(a, b, v)| ((*a, *b), *v)).collect();
-                let mut want: Vec<_> = model.iter().map(|(k, v)| (*k, *v)).collect();
-                got.sort();
-                want.sort();
-                assert_eq!(got, want);
-                assert_eq!(map.iter().len(), model.len());
-                for a in 0..8 {
-                    let mut got: Vec<_> = map.iter_inner(&a).map(|(b, v)| (*b, *v)).collect();
-                    let mut want: Vec<_> =
-                        model.iter().filter(|((x, _), _)| *x == a).map(|((_, b), v)| (*b, *v)).collect();
-                    got.sort();
-                    want.sort();
-                    assert_eq!(got, want);
-                }
-                let copy = map.clone();
-                copy.validate();
-                assert!(copy == map);
-            }
+            Op::Insert(a, b, v) => m.insert(a, b, v),
+            Op::Remove(a, b) => m.remove(a, b),
+            Op::Get(a, b) => m.get(a, b),
+            Op::GetMut(a, b, v) => m.get_mut(a, b, v),
+            Op::RemoveInner(a) => m.remove_inner(a),
+            Op::Guard(a, bound) => m.guard(a, bound, (bound % 2 == 0).then(|| (bound + 100, u32::from(bound)))),
+            Op::EmptyInner(a) => m.empty_inner(a, |m| InnerMap::retain(m, |_, _| false)),
+            Op::Retain(d) => m.retain(|a, b, v| (u32::from(a) + u32::from(b) + v) % u32::from(d) != 0),
+            Op::Clear => m.clear(),
+            Op::Check => m.check(),
         }
-        map.validate();
-        assert!(map.inners().all(|(_, m)| !InnerCollection::is_empty(m)), "an empty inner map survived");
-        assert_eq!(map.len(), model.len());
-        // Every other change is counted by its net effect on the leaf count: growth as
-        // insertions, shrinkage as explicit removals (a guard that removes two leaves and
-        // adds one counts one removal).
-        if !is_clear {
-            if model.len() > len_before {
-                want.insertions += (model.len() - len_before) as u64;
-            } else {
-                want.explicit += (len_before - model.len()) as u64;
-            }
-        }
-        let outer: HashSet<u8> = model.keys().map(|(a, _)| *a).collect();
-        if prunes {
-            want.pruned += groups_before.difference(&outer).count() as u64;
-        }
-        if guard_on.is_some_and(|a| !outer.contains(&a)) {
-            want.pruned += 1;
-        }
-        assert_eq!(Counts::of(map.stats()), want, "stats");
-        assert_eq!(map.outer_len(), outer.len());
-        assert_eq!(map.is_empty(), model.is_empty());
     }
 }
 
@@ -290,111 +135,21 @@ fn op3() -> impl Strategy<Value = Op3> {
     ]
 }
 
-type Three = NestedMap<u8, NestedMap<u8, HashMap<u8, u32, Fixed>, Fixed>, Fixed>;
-
 fn depth_three(ops: Vec<Op3>) {
-    let mut map: Three = NestedMap::with_hasher(fixed());
-    let mut model: StdMap<(u8, u8, u8), u32> = StdMap::new();
-    // What `stats()` must say: the outer map's, and each middle map's own (which start
-    // at zero when the middle map is made and go when it is pruned). The three-level
-    // lookups (`get3`, `contains3`, `get3_mut`) count in the outer map only.
-    let mut want = Counts::default();
-    let mut mids: StdMap<u8, Counts> = StdMap::new();
+    let mut m = Three::<u32>::new();
     for op in ops {
-        let before = model.clone();
-        let is_clear = matches!(op, Op3::Clear);
         match op {
-            Op3::Insert(a, b, c, v) => {
-                let old = model.insert((a, b, c), v);
-                if old.is_some() {
-                    want.replaced += 1;
-                    mids.entry(a).or_default().replaced += 1;
-                }
-                assert_eq!(map.insert3(a, b, c, v), old);
+            Op3::Insert(a, b, c, v) => m.insert3(a, b, c, v),
+            Op3::Remove(a, b, c) => m.remove3(a, b, c),
+            Op3::Get(a, b, c) => m.get3(a, b, c),
+            Op3::GetMut(a, b, c, v) => m.get3_mut(a, b, c, v),
+            Op3::RemoveMid(a, b) => m.remove_mid(a, b),
+            Op3::Guards(a, b, bound) => m.guards(a, b, bound),
+            Op3::Retain(d) => {
+                m.retain3(|a, b, c, v| (u32::from(a) + u32::from(b) + u32::from(c) + v) % u32::from(d) != 0)
             }
-            Op3::Remove(a, b, c) => assert_eq!(map.remove3(&a, &b, &c), model.remove(&(a, b, c))),
-            Op3::Get(a, b, c) => {
-                let bytes = map.allocation_size();
-                assert_eq!(map.get3(&a, &b, &c), model.get(&(a, b, c)));
-                assert_eq!(map.contains3(&a, &b, &c), model.contains_key(&(a, b, c)));
-                assert_eq!(map.allocation_size(), bytes);
-                want.lookups(model.contains_key(&(a, b, c)), 2);
-            }
-            Op3::GetMut(a, b, c, v) => {
-                let x = map.get3_mut(&a, &b, &c).map(|x| std::mem::replace(x, v));
-                let y = model.get_mut(&(a, b, c)).map(|x| std::mem::replace(x, v));
-                want.lookups(y.is_some(), 1);
-                assert_eq!(x, y);
-            }
-            Op3::RemoveMid(a, b) => {
-                let got = map.get_inner_mut(&a).and_then(|mut mid| mid.remove_inner(&b)).map(|m| m.len());
-                let n = model.keys().filter(|(x, y, _)| (*x, *y) == (a, b)).count();
-                model.retain(|(x, y, _), _| (*x, *y) != (a, b));
-                assert_eq!(got, (n > 0).then_some(n));
-            }
-            Op3::Guards(a, b, bound) => {
-                if let Some(mut mid) = map.get_inner_mut(&a) {
-                    if let Some(mut inner) = mid.get_inner_mut(&b) {
-                        inner.retain(|c, _| *c >= bound);
-                    }
-                }
-                model.retain(|(x, y, c), _| (*x, *y) != (a, b) || *c >= bound);
-            }
-            Op3::Retain(m) => {
-                map.retain3(|a, b, c, v| (u32::from(*a) + u32::from(*b) + u32::from(*c) + *v) % u32::from(m) != 0);
-                model.retain(|(a, b, c), v| (u32::from(*a) + u32::from(*b) + u32::from(*c) + *v) % u32::from(m) != 0);
-            }
-            Op3::Clear => {
-                map.clear();
-                model.clear();
-            }
-            Op3::Check => {
-                let mut got: Vec<_> = map.iter3().map(|(a, b, c, v)| ((*a, *b, *c), *v)).collect();
-                let mut want: Vec<_> = model.iter().map(|(k, v)| (*k, *v)).collect();
-                got.sort();
-                want.sort();
-                assert_eq!(got, want);
-            }
-        }
-        map.validate();
-        for (_, mid) in map.inners() {
-            assert!(!mid.is_empty(), "an empty middle map survived");
-            assert!(mid.inners().all(|(_, inner)| !inner.is_empty()), "an empty inner map survived");
-        }
-        assert_eq!(map.len(), model.len());
-        let outer_keys = |m: &StdMap<(u8, u8, u8), u32>| m.keys().map(|(a, _, _)| *a).collect::<HashSet<_>>();
-        let mid_keys = |m: &StdMap<(u8, u8, u8), u32>| m.keys().map(|(a, b, _)| (*a, *b)).collect::<HashSet<_>>();
-        let (outer_before, outer_after) = (outer_keys(&before), outer_keys(&model));
-        let (mid_before, mid_after) = (mid_keys(&before), mid_keys(&model));
-        assert_eq!(map.outer_len(), outer_after.len());
-        let mids_len: usize = map.inners().map(|(_, mid)| mid.outer_len()).sum();
-        assert_eq!(mids_len, mid_after.len());
-
-        if is_clear {
-            // Counted as leaves cleared; nothing is pruned, and every middle map goes.
-            want.cleared += before.len() as u64;
-        } else {
-            want.net(before.len(), model.len());
-            for a in outer_before.union(&outer_after) {
-                let leaves = |m: &StdMap<(u8, u8, u8), u32>| m.keys().filter(|(x, _, _)| x == a).count();
-                mids.entry(*a).or_default().net(leaves(&before), leaves(&model));
-            }
-            // Every middle map the op emptied was pruned by the outer guard (also after
-            // `remove_inner` on the middle map, through the outer guard), and every inner
-            // map a middle map's guard emptied was pruned by it; `remove_inner` takes
-            // an inner map away without pruning it.
-            want.pruned += outer_before.difference(&outer_after).count() as u64;
-            if !matches!(op, Op3::RemoveMid(..)) {
-                for (a, _) in mid_before.difference(&mid_after) {
-                    mids.entry(*a).or_default().pruned += 1;
-                }
-            }
-        }
-        // A pruned or cleared middle map takes its stats with it.
-        mids.retain(|a, _| outer_after.contains(a));
-        assert_eq!(Counts::of(map.stats()), want, "outer stats");
-        for (a, mid) in map.inners() {
-            assert_eq!(Counts::of(mid.stats()), mids[a], "stats of the middle map {a}");
+            Op3::Clear => m.clear(),
+            Op3::Check => m.check(),
         }
     }
 }
