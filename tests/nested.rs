@@ -165,79 +165,40 @@ trait Coll: InnerCollection + Default + Clone + PartialEq + Debug {
     fn count(&self) -> usize;
 }
 
-impl Coll for Vec<u32> {
-    fn add(&mut self, v: u32) {
-        self.push(v)
-    }
-    fn take(&mut self) -> Option<u32> {
-        self.pop()
-    }
-    fn keep(&mut self, f: impl FnMut(&u32) -> bool) {
-        self.retain(f)
-    }
-    fn empty(&mut self) {
-        self.clear()
-    }
-    fn count(&self) -> usize {
-        self.len()
-    }
+/// `Coll` for a std collection whose `retain`, `clear` and `len` are the model's
+/// `keep`, `empty` and `count`; `add` and `take` as given.
+macro_rules! coll {
+    ($t:ty, add: |$c:ident, $v:ident| $add:expr, take: |$d:ident| $take:expr) => {
+        impl Coll for $t {
+            fn add(&mut self, $v: u32) {
+                let $c = self;
+                $add;
+            }
+            fn take(&mut self) -> Option<u32> {
+                let $d = self;
+                $take
+            }
+            fn keep(&mut self, f: impl FnMut(&u32) -> bool) {
+                self.retain(f)
+            }
+            fn empty(&mut self) {
+                self.clear()
+            }
+            fn count(&self) -> usize {
+                self.len()
+            }
+        }
+    };
 }
 
-impl Coll for VecDeque<u32> {
-    fn add(&mut self, v: u32) {
-        self.push_back(v)
-    }
-    fn take(&mut self) -> Option<u32> {
-        self.pop_front()
-    }
-    fn keep(&mut self, f: impl FnMut(&u32) -> bool) {
-        self.retain(f)
-    }
-    fn empty(&mut self) {
-        self.clear()
-    }
-    fn count(&self) -> usize {
-        self.len()
-    }
-}
-
-impl Coll for HashSet<u32, Fixed> {
-    fn add(&mut self, v: u32) {
-        self.insert(v);
-    }
-    fn take(&mut self) -> Option<u32> {
-        let min = self.iter().min().copied()?;
-        self.remove(&min);
-        Some(min)
-    }
-    fn keep(&mut self, f: impl FnMut(&u32) -> bool) {
-        self.retain(f)
-    }
-    fn empty(&mut self) {
-        self.clear()
-    }
-    fn count(&self) -> usize {
-        self.len()
-    }
-}
-
-impl Coll for BTreeSet<u32> {
-    fn add(&mut self, v: u32) {
-        self.insert(v);
-    }
-    fn take(&mut self) -> Option<u32> {
-        self.pop_first()
-    }
-    fn keep(&mut self, f: impl FnMut(&u32) -> bool) {
-        self.retain(f)
-    }
-    fn empty(&mut self) {
-        self.clear()
-    }
-    fn count(&self) -> usize {
-        self.len()
-    }
-}
+coll!(Vec<u32>, add: |c, v| c.push(v), take: |c| c.pop());
+coll!(VecDeque<u32>, add: |c, v| c.push_back(v), take: |c| c.pop_front());
+coll!(HashSet<u32, Fixed>, add: |c, v| c.insert(v), take: |c| {
+    let min = c.iter().min().copied()?;
+    c.remove(&min);
+    Some(min)
+});
+coll!(BTreeSet<u32>, add: |c, v| c.insert(v), take: |c| c.pop_first());
 
 /// Edits of a `NestedMap<u8, C>` through the guard (`inner_mut`, `get_inner_mut`) and the
 /// closure (`with_inner_mut`).
