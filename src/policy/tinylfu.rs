@@ -555,9 +555,9 @@ mod tests {
             let p = m.policy();
             // A hit may move the climber; the segments follow at the next insert.
             if !hit {
-                let (window, protected) = (p.lists[WINDOW as usize].len as usize, p.lists[PROTECTED as usize].len);
-                assert!(window <= p.window_target(), "request {i}: the window is too large");
-                assert!(protected as usize <= p.protected_max(), "request {i}: protected is too large");
+                let len = |list: u8| p.lists[list as usize].len as usize;
+                assert!(len(WINDOW) <= p.window_target(), "request {i}: the window is too large");
+                assert!(len(PROTECTED) <= p.protected_max(), "request {i}: protected is too large");
             }
             let w = p.climber.window;
             match windows.last() {

@@ -51,9 +51,9 @@ pub use iter::{Iter, Keys, Values};
 pub use key::{ById, WeakKey};
 
 /// Buckets the incremental sweep examines per mutating operation that steps it (every
-/// one but the insertion of a new key, which pays by the sweep before growth instead; see
-/// the [module docs](crate::weak)). A table of `b` buckets is swept completely within `b / SWEEP_STEP`
-/// such operations.
+/// one but the insertion of a new key, which pays by the sweep before growth instead;
+/// see the [module docs](crate::weak)). A table of `b` buckets is swept completely
+/// within `b / SWEEP_STEP` such operations.
 ///
 /// # Examples
 ///
@@ -67,7 +67,9 @@ pub use key::{ById, WeakKey};
 /// let buckets = m.capacity().next_power_of_two() * 2; // an upper bound on the bucket count
 /// let keep = Rc::new(1000);
 /// for _ in 0..buckets / SWEEP_STEP + 1 {
-///     m.insert(&keep, 0); // each replacing insert sweeps SWEEP_STEP buckets (the first, of a new key, does not)
+///     // Each insert that replaces a value sweeps SWEEP_STEP buckets (the first, of a
+///     // new key, does not).
+///     m.insert(&keep, 0);
 /// }
 /// assert_eq!(m.len(), 1, "every dead entry was pruned by the incremental sweep");
 /// ```
