@@ -3,15 +3,18 @@
 //! finalizer. `validate()` after every op; finalizer exactly-once, also under panics.
 
 use std::cell::RefCell;
-use std::collections::{HashMap as StdMap, VecDeque};
-use std::hash::BuildHasher;
+use std::collections::VecDeque;
 use std::num::NonZeroUsize;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
-use leakless::lru::EntryWeigher;
-use leakless::{Capacity, Finalizer, FixedState, LruMap, RemovalCause, WTinyLfu};
+use leakless::{Capacity, FixedState, LruMap, RemovalCause, WTinyLfu};
 use proptest::prelude::*;
+
+#[path = "models/tinylfu.rs"]
+mod tinylfu;
+
+use tinylfu::{Log, TinyOp};
 
 fn cases() -> u32 {
     if cfg!(miri) {
@@ -43,6 +46,28 @@ enum Op {
     /// bumps every value it sees).
     Retain(u8),
     Clear,
+}
+
+impl Op {
+    /// The same call for the `WTinyLfu` model.
+    fn tiny(self) -> TinyOp {
+        match self {
+            Op::Put(k, v) => TinyOp::Insert(k, v),
+            Op::Push(k, v) => TinyOp::Push(k, v),
+            Op::Get(k) => TinyOp::Get(k),
+            Op::GetMut(k, _) => TinyOp::GetMut(k),
+            Op::Peek(k) => TinyOp::Peek(k),
+            Op::PeekMut(k, _) => TinyOp::PeekMut(k),
+            Op::Contains(k) => TinyOp::Contains(k),
+            Op::Pop(k) => TinyOp::Remove(k),
+            Op::PopLru => TinyOp::PopLru,
+            Op::PeekLru => TinyOp::PeekLru,
+            Op::Resize(n) => TinyOp::Resize(n),
+            Op::GetOrInsert(k, v) => TinyOp::GetOrInsert(k, v),
+            Op::Retain(m) => TinyOp::Retain(m),
+            Op::Clear => TinyOp::Clear,
+        }
+    }
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -260,8 +285,6 @@ fn wop() -> impl Strategy<Value = WOp> {
     ]
 }
 
-type Log = Rc<RefCell<Vec<(u8, u32, RemovalCause)>>>;
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases()))]
 
@@ -367,268 +390,10 @@ proptest! {
     }
 }
 
-/// What `stats()` should say, counted by the test.
-#[derive(Default)]
-struct Tally {
-    hits: u64,
-    misses: u64,
-    insertions: u64,
-    removed: Vec<RemovalCause>,
-}
-
-impl Tally {
-    fn lookup(&mut self, hit: bool) {
-        if hit {
-            self.hits += 1;
-        } else {
-            self.misses += 1;
-        }
-    }
-
-    fn removals(&self, cause: RemovalCause) -> u64 {
-        self.removed.iter().filter(|&&c| c == cause).count() as u64
-    }
-}
-
-/// Drive a `WTinyLfu` map with `ops` against a model of its live entries that does not
-/// predict victims. Every value written is new (`8 * id + weight source`), so a value
-/// names its write. After every op: `validate()`; the same entries with their latest
-/// values; len and weight within the limit; the counters of `stats()`. Per op:
-/// - each evicted value (finalized as `Evicted`, or the victim `push` hands back) was
-///   live with that latest value, and `push` hands back the key's old value if it had
-///   one;
-/// - a write evicts iff the new value does not fit beside the others, and evictions
-///   stop as soon as it fits (the last victim would not fit back);
-/// - a new value is rejected (finalized as `Rejected`, `get_or_insert_with` gives
-///   `None`) iff it alone exceeds the limit;
-/// - `retain` sees each entry once and finalizes exactly those it drops as `Explicit`,
-///   `clear` all as `Cleared`, nothing else reaches the finalizer.
-///
-/// At the end, dropping the map finalizes the live entries as `Dropped`, and every value
-/// written left exactly once (finalized or handed back).
-fn check_tinylfu<S, W, F>(
-    mut ours: LruMap<u8, u32, S, WTinyLfu, W, F>,
-    log: &Log,
-    weight_of: fn(u32) -> u64,
-    ops: Vec<Op>,
-) -> Result<(), TestCaseError>
-where
-    S: BuildHasher,
-    W: EntryWeigher<u8, u32>,
-    F: Finalizer<u8, u32>,
-{
-    let weight = |m: &StdMap<u8, u32>| m.values().map(|&v| weight_of(v)).sum::<u64>();
-    let mut live: StdMap<u8, u32> = StdMap::new();
-    let mut created: Vec<u32> = Vec::new();
-    let mut handed_back: Vec<u32> = Vec::new();
-    let mut tally = Tally::default();
-    for op in ops {
-        let seen = log.borrow().len();
-        let limit = ours.limit();
-        let fresh = |created: &Vec<u32>, raw: u16| (created.len() as u32 + 1) * 8 + u32::from(raw % 8);
-        // Departures other than evictions, predicted exactly.
-        let mut expect: Vec<(u8, u32, RemovalCause)> = Vec::new();
-        // The victim `push` handed back (checked with the finalizer's evictions).
-        let mut victims: Vec<(u8, u32)> = Vec::new();
-        // A new value this op wrote under a key (the key's old value already left `live`).
-        let mut wrote: Option<(u8, u32, bool)> = None;
-        // Whether the op had to evict (only writes and `set_limit` may).
-        let mut must_evict = false;
-        match op {
-            Op::Put(k, raw) => {
-                let v = fresh(&created, raw);
-                created.push(v);
-                let old = ours.insert(k, v);
-                prop_assert_eq!(old, live.remove(&k), "insert returns the old value");
-                tally.removed.extend(old.map(|_| RemovalCause::Replaced));
-                handed_back.extend(old);
-                wrote = Some((k, v, old.is_none()));
-            }
-            Op::Push(k, raw) => {
-                let v = fresh(&created, raw);
-                created.push(v);
-                let out = ours.push(k, v);
-                let old = live.remove(&k);
-                match old {
-                    Some(old) => {
-                        prop_assert_eq!(out, Some((k, old)), "push hands back the key's old value");
-                        tally.removed.push(RemovalCause::Replaced);
-                    }
-                    None => {
-                        if let Some((ek, ev)) = out {
-                            prop_assert!(ek != k, "push handed back the key it stored");
-                            victims.push((ek, ev));
-                            tally.removed.push(RemovalCause::Evicted);
-                        }
-                    }
-                }
-                handed_back.extend(out.map(|o| o.1));
-                wrote = Some((k, v, old.is_none()));
-            }
-            Op::Get(k) => {
-                let want = live.get(&k).copied();
-                tally.lookup(want.is_some());
-                prop_assert_eq!(ours.get(&k).copied(), want);
-            }
-            Op::GetMut(k, _) => {
-                let want = live.get(&k).copied();
-                tally.lookup(want.is_some());
-                prop_assert_eq!(ours.get_mut(&k).map(|v| *v), want);
-            }
-            Op::Peek(k) | Op::PeekMut(k, _) => {
-                let want = live.get(&k).copied();
-                tally.lookup(want.is_some());
-                prop_assert_eq!(ours.peek(&k).copied(), want);
-            }
-            Op::Contains(k) => prop_assert_eq!(ours.contains_key(&k), live.contains_key(&k)),
-            Op::Pop(k) => {
-                let got = ours.remove(&k);
-                prop_assert_eq!(got, live.remove(&k));
-                tally.removed.extend(got.map(|_| RemovalCause::Explicit));
-                handed_back.extend(got);
-            }
-            Op::PopLru => {
-                let peeked = ours.peek_lru().map(|(k, v)| (*k, *v));
-                let got = ours.pop_lru();
-                prop_assert_eq!(got, peeked, "peek_lru predicts pop_lru");
-                prop_assert_eq!(got.is_some(), !live.is_empty());
-                if let Some((k, v)) = got {
-                    prop_assert_eq!(live.remove(&k), Some(v));
-                    tally.removed.push(RemovalCause::Explicit);
-                    handed_back.push(v);
-                }
-            }
-            Op::PeekLru => {
-                let peeked = ours.peek_lru().map(|(k, v)| (*k, *v));
-                prop_assert_eq!(peeked.is_some(), !live.is_empty());
-                if let Some((k, v)) = peeked {
-                    prop_assert_eq!(live.get(&k), Some(&v));
-                }
-            }
-            Op::Resize(n) => {
-                let new = match limit.max_weight() {
-                    Some(w) => Capacity::entries(n as usize).with_max_weight(w),
-                    None => Capacity::entries(n as usize),
-                };
-                must_evict = new.is_exceeded_by(live.len(), weight(&live));
-                ours.set_limit(new);
-                prop_assert_eq!(ours.limit(), new);
-            }
-            Op::GetOrInsert(k, raw) => {
-                let v = fresh(&created, raw);
-                let mut called = false;
-                let got = ours
-                    .get_or_insert_with(k, || {
-                        called = true;
-                        v
-                    })
-                    .copied();
-                tally.lookup(live.contains_key(&k));
-                match live.get(&k) {
-                    Some(&old) => {
-                        prop_assert!(!called, "get_or_insert_with made a value for a present key");
-                        prop_assert_eq!(got, Some(old));
-                    }
-                    None => {
-                        prop_assert!(called, "get_or_insert_with made no value for an absent key");
-                        created.push(v);
-                        let rejected = limit.rejects_single(weight_of(v));
-                        prop_assert_eq!(got, (!rejected).then_some(v), "None iff rejected");
-                        wrote = Some((k, v, true));
-                    }
-                }
-            }
-            Op::Retain(m) => {
-                let keep = |k: u8, v: u32| (u32::from(k) + v) % u32::from(m) != 0;
-                let mut visited = Vec::new();
-                ours.retain(|k, v| {
-                    visited.push((*k, *v));
-                    keep(*k, *v)
-                });
-                visited.sort();
-                let mut want: Vec<_> = live.iter().map(|(k, v)| (*k, *v)).collect();
-                want.sort();
-                prop_assert_eq!(visited, want, "retain sees every entry once, with its latest value");
-                live.retain(|k, v| {
-                    if !keep(*k, *v) {
-                        expect.push((*k, *v, RemovalCause::Explicit));
-                    }
-                    keep(*k, *v)
-                });
-            }
-            Op::Clear => {
-                ours.clear();
-                expect.extend(live.drain().map(|(k, v)| (k, v, RemovalCause::Cleared)));
-            }
-        }
-        if let Some((k, v, new_key)) = wrote {
-            let w = weight_of(v);
-            if limit.rejects_single(w) {
-                expect.push((k, v, RemovalCause::Rejected));
-                must_evict = false;
-            } else {
-                must_evict = limit.is_exceeded_by(live.len() + 1, weight(&live) + w);
-                live.insert(k, v);
-                tally.insertions += u64::from(new_key);
-            }
-        }
-        tally.removed.extend(expect.iter().map(|e| e.2));
-        // What the finalizer saw during the op: evictions are checked against `live`,
-        // everything else must be exactly what was predicted.
-        let (evicted, mut other): (Vec<_>, Vec<_>) =
-            log.borrow()[seen..].iter().copied().partition(|e| e.2 == RemovalCause::Evicted);
-        other.sort();
-        expect.sort();
-        prop_assert_eq!(other, expect, "finalized besides evictions");
-        tally.removed.extend(evicted.iter().map(|e| e.2));
-        let evicted: Vec<(u8, u32)> = victims.into_iter().chain(evicted.iter().map(|e| (e.0, e.1))).collect();
-        for &(k, v) in &evicted {
-            prop_assert_eq!(live.remove(&k), Some(v), "evicted ({}, {}), which was not live", k, v);
-        }
-        let limit = ours.limit();
-        prop_assert_eq!(!evicted.is_empty(), must_evict, "evicted {:?} under {:?}", evicted, limit);
-        if let Some(&(_, last)) = evicted.last() {
-            prop_assert!(
-                limit.is_exceeded_by(live.len() + 1, weight(&live) + weight_of(last)),
-                "evicted more than needed: {:?} under {:?}",
-                evicted,
-                limit
-            );
-        }
-        ours.validate();
-        prop_assert_eq!(ours.len(), live.len());
-        prop_assert_eq!(ours.weight(), weight(&live));
-        prop_assert!(!limit.is_exceeded_by(ours.len(), ours.weight()));
-        let mut a: Vec<_> = ours.iter().map(|(k, v)| (*k, *v)).collect();
-        let mut b: Vec<_> = live.iter().map(|(k, v)| (*k, *v)).collect();
-        a.sort();
-        b.sort();
-        prop_assert_eq!(a, b);
-        let stats = ours.stats();
-        prop_assert_eq!((stats.hits, stats.misses), (tally.hits, tally.misses), "lookups");
-        prop_assert_eq!(stats.insertions, tally.insertions, "insertions");
-        for cause in RemovalCause::ALL {
-            prop_assert_eq!(stats.removals(cause), tally.removals(cause), "removals counted for {:?}", cause);
-        }
-    }
-    let seen = log.borrow().len();
-    drop(ours);
-    let mut dropped: Vec<_> = log.borrow()[seen..].to_vec();
-    dropped.sort();
-    let mut want: Vec<_> = live.into_iter().map(|(k, v)| (k, v, RemovalCause::Dropped)).collect();
-    want.sort();
-    prop_assert_eq!(dropped, want, "the live entries finalized on drop");
-    let mut all: Vec<u32> = log.borrow().iter().map(|e| e.1).chain(handed_back).collect();
-    all.sort();
-    created.sort();
-    prop_assert_eq!(all, created, "every value left exactly once");
-    Ok(())
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases()))]
 
-    /// W-TinyLFU bounded by entries (unit weigher): see `check_tinylfu`.
+    /// W-TinyLFU bounded by entries (unit weigher): see `tests/models/tinylfu.rs`.
     #[test]
     fn wtinylfu_against_live_model(
         cap in 0usize..40,
@@ -643,12 +408,12 @@ proptest! {
             .policy(WTinyLfu::default())
             .finalizer(move |k, v, c| l.borrow_mut().push((k, v, c)))
             .build();
-        check_tinylfu(ours, &log, |_| 1, ops)?;
+        tinylfu::check(ours, &log, |_| 1, ops.into_iter().map(Op::tiny));
     }
 
     /// W-TinyLFU bounded by entries and weight, so one insert may evict several entries
     /// (the multi-victim path with a policy that moves its candidate when choosing):
-    /// see `check_tinylfu`.
+    /// see `tests/models/tinylfu.rs`.
     #[test]
     fn wtinylfu_weighted_against_live_model(
         n in 0usize..40,
@@ -665,7 +430,7 @@ proptest! {
             .weigher(|_: &u8, v: &u32| u64::from(v % 8))
             .finalizer(move |k, v, c| l.borrow_mut().push((k, v, c)))
             .build();
-        check_tinylfu(ours, &log, |v| u64::from(v % 8), ops)?;
+        tinylfu::check(ours, &log, |v| u64::from(v % 8), ops.into_iter().map(Op::tiny));
     }
 }
 

@@ -1,16 +1,22 @@
 //! `leakless::LruMap` against a `VecDeque` LRU model (front = most recently used), bound
 //! by entries and weight; `validate()` after every op; every value finalized or handed
-//! back exactly once. The same ops then drive a `WTinyLfu` map against a model of its
-//! live entries that does not predict victims (see `tiny`).
+//! back exactly once. The same ops then drive a `WTinyLfu` map against the model of its
+//! live entries shared with `tests/lru.rs` (`tests/models/tinylfu.rs`), which does not
+//! predict victims.
 #![no_main]
 
 use std::cell::RefCell;
-use std::collections::{HashMap as StdMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use arbitrary::Arbitrary;
 use leakless::{Capacity, LruMap, RemovalCause, WTinyLfu};
 use libfuzzer_sys::fuzz_target;
+
+#[path = "../../tests/models/tinylfu.rs"]
+mod tinylfu;
+
+use tinylfu::{Log, TinyOp};
 
 #[derive(Arbitrary, Debug)]
 enum Op {
@@ -179,215 +185,34 @@ fuzz_target!(|input: (u8, u8, Vec<Op>)| {
     tiny(limit, &ops);
 });
 
-/// The ops on a `WTinyLfu` map (same limit, weigher, hasher), against a model of its live
-/// entries that does not predict victims. After every op: `validate()`; the same
-/// entries; every value that left was live with its latest value and is reported once
-/// (finalized with its cause, or handed back); a write evicts iff the new value does not
-/// fit beside the others and no more than needed; a value is rejected iff it alone
-/// exceeds the limit; `retain` and `clear` finalize exactly what they drop; `stats()`
-/// agrees with counts kept here. On drop the live entries are finalized as `Dropped`.
+/// The ops on a `WTinyLfu` map (same limit and hasher; values weigh `raw % 8 % 5`), against
+/// the live-entry model of `tests/models/tinylfu.rs`.
 fn tiny(limit: Capacity, ops: &[Op]) {
-    let log: Rc<RefCell<Vec<(u8, u32, RemovalCause)>>> = Rc::default();
+    let log: Log = Rc::default();
     let l = log.clone();
-    let mut map = LruMap::builder()
+    let map = LruMap::builder()
         .limit(limit)
         .hasher(leakless::DefaultHashBuilder::with_seeds(1, 2, 3, 4))
         .policy(WTinyLfu::default())
-        .weigher(|_: &u8, v: &(u32, u16)| weigh(v.1))
-        .finalizer(move |k: u8, v: (u32, u16), c: RemovalCause| l.borrow_mut().push((k, v.0, c)))
+        .weigher(|_: &u8, v: &u32| u64::from(v % 8 % 5))
+        .finalizer(move |k: u8, v: u32, c: RemovalCause| l.borrow_mut().push((k, v, c)))
         .build();
-    // Key -> (value id, weight recorded when it was written: `get_mut` may change the
-    // value's weight source, not its recorded weight).
-    let mut live: StdMap<u8, (u32, u64)> = StdMap::new();
-    let weight = |live: &StdMap<u8, (u32, u64)>| live.values().map(|e| e.1).sum::<u64>();
-    let mut next = 0u32;
-    let mut handed: Vec<u32> = Vec::new();
-    let (mut hits, mut misses, mut insertions) = (0u64, 0u64, 0u64);
-    let mut removed: Vec<RemovalCause> = Vec::new();
-    for op in ops {
-        let seen = log.borrow().len();
-        let limit = map.limit();
-        // Departures other than evictions, predicted exactly.
-        let mut expect: Vec<(u8, u32, RemovalCause)> = Vec::new();
-        // The victim `push` handed back, checked with the finalizer's evictions.
-        let mut victims: Vec<(u8, u32)> = Vec::new();
-        // A new value written: key, id, weight, and whether the key was new.
-        let mut wrote: Option<(u8, u32, u64, bool)> = None;
-        let mut must_evict = false;
-        match *op {
-            Op::Insert(k, v) => {
-                next += 1;
-                let old = map.insert(k, (next, v)).map(|x| x.0);
-                assert_eq!(old, live.remove(&k).map(|e| e.0), "insert returns the old value");
-                removed.extend(old.map(|_| RemovalCause::Replaced));
-                handed.extend(old);
-                wrote = Some((k, next, weigh(v), old.is_none()));
-            }
-            Op::Push(k, v) => {
-                next += 1;
-                let out = map.push(k, (next, v)).map(|(k, v)| (k, v.0));
-                let old = live.remove(&k).map(|e| e.0);
-                match (out, old) {
-                    (Some(o), Some(m)) => {
-                        assert_eq!(o, (k, m), "push hands back the key's old value");
-                        removed.push(RemovalCause::Replaced);
-                    }
-                    (None, Some(_)) => panic!("push lost the old value"),
-                    (Some((ek, ev)), None) => {
-                        assert_ne!(ek, k, "push handed back the key it stored");
-                        victims.push((ek, ev));
-                        removed.push(RemovalCause::Evicted);
-                    }
-                    (None, None) => {}
-                }
-                handed.extend(out.map(|o| o.1));
-                wrote = Some((k, next, weigh(v), old.is_none()));
-            }
-            Op::Get(k) | Op::Peek(k) => {
-                let want = live.get(&k).map(|e| e.0);
-                *(if want.is_some() { &mut hits } else { &mut misses }) += 1;
-                let got = if matches!(op, Op::Get(_)) { map.get(&k) } else { map.peek(&k) };
-                assert_eq!(got.map(|x| x.0), want);
-            }
-            Op::GetMut(k, v) => {
-                let want = live.get(&k).map(|e| e.0);
-                *(if want.is_some() { &mut hits } else { &mut misses }) += 1;
-                let got = map.get_mut(&k).map(|x| {
-                    x.1 = v;
-                    x.0
-                });
-                assert_eq!(got, want);
-            }
-            Op::Contains(k) => assert_eq!(map.contains_key(&k), live.contains_key(&k)),
-            Op::Remove(k) => {
-                let got = map.remove(&k).map(|x| x.0);
-                assert_eq!(got, live.remove(&k).map(|e| e.0));
-                removed.extend(got.map(|_| RemovalCause::Explicit));
-                handed.extend(got);
-            }
-            Op::PopLru => {
-                let peeked = map.peek_lru().map(|(k, v)| (*k, v.0));
-                let got = map.pop_lru().map(|(k, v)| (k, v.0));
-                assert_eq!(got, peeked, "peek_lru predicts pop_lru");
-                assert_eq!(got.is_some(), !live.is_empty());
-                if let Some((k, id)) = got {
-                    assert_eq!(live.remove(&k).map(|e| e.0), Some(id));
-                    removed.push(RemovalCause::Explicit);
-                    handed.push(id);
-                }
-            }
-            Op::PeekLru => {
-                let peeked = map.peek_lru().map(|(k, v)| (*k, v.0));
-                assert_eq!(peeked.is_some(), !live.is_empty());
-                if let Some((k, id)) = peeked {
-                    assert_eq!(live.get(&k).map(|e| e.0), Some(id));
-                }
-            }
-            Op::GetOrInsert(k, v) => {
-                let id = next + 1;
-                let mut called = false;
-                let got = map
-                    .get_or_insert_with(k, || {
-                        called = true;
-                        (id, v)
-                    })
-                    .map(|x| x.0);
-                match live.get(&k) {
-                    Some(e) => {
-                        hits += 1;
-                        assert!(!called, "made a value for a present key");
-                        assert_eq!(got, Some(e.0));
-                    }
-                    None => {
-                        misses += 1;
-                        assert!(called, "made no value for an absent key");
-                        next += 1;
-                        let rejected = limit.rejects_single(weigh(v));
-                        assert_eq!(got, (!rejected).then_some(id), "None iff rejected");
-                        wrote = Some((k, id, weigh(v), true));
-                    }
-                }
-            }
-            Op::SetLimit(n, w) => {
-                let new = Capacity::entries(usize::from(n % 32)).with_max_weight(u64::from(w % 64));
-                must_evict = new.is_exceeded_by(live.len(), weight(&live));
-                map.set_limit(new);
-            }
-            Op::Retain(m) => {
-                let m = u32::from(m.max(1));
-                let keep = |k: u8, id: u32| (u32::from(k) + id) % m != 0;
-                let mut visited = Vec::new();
-                map.retain(|k, v| {
-                    visited.push((*k, v.0));
-                    keep(*k, v.0)
-                });
-                visited.sort_unstable();
-                let mut want: Vec<_> = live.iter().map(|(k, e)| (*k, e.0)).collect();
-                want.sort_unstable();
-                assert_eq!(visited, want, "retain sees every entry once");
-                live.retain(|k, e| {
-                    if !keep(*k, e.0) {
-                        expect.push((*k, e.0, RemovalCause::Explicit));
-                    }
-                    keep(*k, e.0)
-                });
-            }
-            Op::Clear => {
-                map.clear();
-                expect.extend(live.drain().map(|(k, e)| (k, e.0, RemovalCause::Cleared)));
-            }
+    let ops = ops.iter().map(|op| match *op {
+        Op::Insert(k, v) => TinyOp::Insert(k, v),
+        Op::Push(k, v) => TinyOp::Push(k, v),
+        Op::Get(k) => TinyOp::Get(k),
+        Op::GetMut(k, _) => TinyOp::GetMut(k),
+        Op::Peek(k) => TinyOp::Peek(k),
+        Op::Contains(k) => TinyOp::Contains(k),
+        Op::Remove(k) => TinyOp::Remove(k),
+        Op::PopLru => TinyOp::PopLru,
+        Op::PeekLru => TinyOp::PeekLru,
+        Op::GetOrInsert(k, v) => TinyOp::GetOrInsert(k, v),
+        Op::SetLimit(n, w) => {
+            TinyOp::SetLimit(Capacity::entries(usize::from(n % 32)).with_max_weight(u64::from(w % 64)))
         }
-        if let Some((k, id, w, new_key)) = wrote {
-            if limit.rejects_single(w) {
-                expect.push((k, id, RemovalCause::Rejected));
-            } else {
-                must_evict = limit.is_exceeded_by(live.len() + 1, weight(&live) + w);
-                live.insert(k, (id, w));
-                insertions += u64::from(new_key);
-            }
-        }
-        removed.extend(expect.iter().map(|e| e.2));
-        let (evicted, mut other): (Vec<_>, Vec<_>) =
-            log.borrow()[seen..].iter().copied().partition(|e| e.2 == RemovalCause::Evicted);
-        other.sort_unstable();
-        expect.sort_unstable();
-        assert_eq!(other, expect, "finalized besides evictions");
-        removed.extend(evicted.iter().map(|e| e.2));
-        let mut last_w = None;
-        let evicted: Vec<(u8, u32)> = victims.into_iter().chain(evicted.iter().map(|e| (e.0, e.1))).collect();
-        for &(k, id) in &evicted {
-            let e = live.remove(&k);
-            assert_eq!(e.map(|e| e.0), Some(id), "evicted a value that was not live");
-            last_w = e.map(|e| e.1);
-        }
-        let limit = map.limit();
-        assert_eq!(!evicted.is_empty(), must_evict, "evicted {evicted:?} under {limit:?}");
-        if let Some(w) = last_w {
-            assert!(limit.is_exceeded_by(live.len() + 1, weight(&live) + w), "evicted more than needed");
-        }
-        map.validate();
-        assert_eq!(map.len(), live.len());
-        assert_eq!(map.weight(), weight(&live));
-        let mut a: Vec<_> = map.iter().map(|(k, v)| (*k, v.0)).collect();
-        let mut b: Vec<_> = live.iter().map(|(k, e)| (*k, e.0)).collect();
-        a.sort_unstable();
-        b.sort_unstable();
-        assert_eq!(a, b);
-        let stats = map.stats();
-        assert_eq!((stats.hits, stats.misses, stats.insertions), (hits, misses, insertions));
-        for cause in RemovalCause::ALL {
-            let want = removed.iter().filter(|&&c| c == cause).count() as u64;
-            assert_eq!(stats.removals(cause), want, "removals counted for {cause:?}");
-        }
-    }
-    let seen = log.borrow().len();
-    drop(map);
-    let mut dropped: Vec<_> = log.borrow()[seen..].to_vec();
-    dropped.sort_unstable();
-    let mut want: Vec<_> = live.into_iter().map(|(k, e)| (k, e.0, RemovalCause::Dropped)).collect();
-    want.sort_unstable();
-    assert_eq!(dropped, want, "the live entries finalized on drop");
-    let mut all: Vec<u32> = log.borrow().iter().map(|e| e.1).chain(handed).collect();
-    all.sort_unstable();
-    assert_eq!(all, (1..=next).collect::<Vec<_>>(), "every value left exactly once");
+        Op::Retain(m) => TinyOp::Retain(m),
+        Op::Clear => TinyOp::Clear,
+    });
+    tinylfu::check(map, &log, |v| u64::from(v % 8 % 5), ops);
 }
