@@ -87,6 +87,15 @@ fn the_replaced_entry_keeps_its_own_key() {
     assert_eq!(*seen.borrow(), [("old", 1), ("new", 2)]);
 }
 
+/// `n` entries, or 10 under Miri, where each panic a finalizer raises costs seconds.
+fn miri_scaled(n: u32) -> u32 {
+    if cfg!(miri) {
+        10
+    } else {
+        n
+    }
+}
+
 #[test]
 fn a_panicking_finalizer_does_not_stop_clear() {
     let count = Rc::new(RefCell::new(0));
@@ -97,12 +106,13 @@ fn a_panicking_finalizer_does_not_stop_clear() {
             panic!("finalizer panic on {k}");
         }
     });
-    for i in 0..30 {
+    let n = miri_scaled(30);
+    for i in 0..n {
         m.insert(i, i);
     }
     let r = catch_unwind(AssertUnwindSafe(|| m.clear()));
     assert!(r.is_err(), "the first panic is re-raised");
-    assert_eq!(*count.borrow(), 30, "every value was still finalized");
+    assert_eq!(*count.borrow(), n, "every value was still finalized");
     assert!(m.is_empty());
     m.validate();
     m.insert(1, 1);
@@ -120,12 +130,13 @@ fn a_panicking_finalizer_during_drop_finalizes_the_rest() {
             panic!("finalizer panic on drop");
         }
     });
-    for i in 0..20 {
+    let n = miri_scaled(20);
+    for i in 0..n {
         m.insert(i, i);
     }
     let r = catch_unwind(AssertUnwindSafe(move || drop(m)));
     assert!(r.is_err());
-    assert_eq!(*count.borrow(), 20);
+    assert_eq!(*count.borrow(), n);
 }
 
 #[test]
@@ -149,16 +160,17 @@ fn retain_with_a_panicking_finalizer_finalizes_every_rejected_value() {
         *c.borrow_mut() += 1;
         panic!("always");
     });
-    for i in 0..50 {
+    let n = miri_scaled(50);
+    for i in 0..n {
         m.insert(i, i);
     }
     assert!(catch_unwind(AssertUnwindSafe(|| m.retain(|k, _| k % 2 == 0))).is_err());
-    assert_eq!(*count.borrow(), 25);
-    assert_eq!(m.len(), 25);
+    assert_eq!(*count.borrow(), n / 2);
+    assert_eq!(m.len() as u32, n / 2);
     m.validate();
     // Its drop panics again (the finalizer always does), after finalizing everything.
     assert!(catch_unwind(AssertUnwindSafe(move || drop(m))).is_err());
-    assert_eq!(*count.borrow(), 50);
+    assert_eq!(*count.borrow(), n);
 }
 
 #[test]

@@ -9,17 +9,16 @@ use libfuzzer_sys::fuzz_target;
 
 /// The map against `std`'s, shared with `tests/model.rs` (`hash_map_matches_std`).
 #[path = "../../tests/models/hash_map.rs"]
-#[allow(dead_code)] // `Op::ValuesMut`, `Op::GetDisjointMut`: the proptest's ops only
 mod hash_map;
 use hash_map::{Checked, Op};
 
-/// The ops this target runs: the proptest's but `ValuesMut` and `GetDisjointMut` (equal
-/// present keys panic by design, and a fuzz target aborts on any panic), with up to 2047
-/// keys a range and every match extracted. (`Op` is this crate's own type, from the
-/// shared module.)
+/// The ops this target runs: the proptest's, with up to 2047 keys a range, every match
+/// extracted, and `GetDisjointMut` on two different keys only (equal present keys panic
+/// by design, and a fuzz target aborts on any panic). (`Op` is this crate's own type,
+/// from the shared module.)
 impl<'a> Arbitrary<'a> for Op {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        Ok(match u.choose_index(23)? {
+        Ok(match u.choose_index(25)? {
             0 => Op::Insert(u.arbitrary()?, u.arbitrary()?),
             1 => Op::Remove(u.arbitrary()?),
             2 => Op::Get(u.arbitrary()?),
@@ -42,6 +41,12 @@ impl<'a> Arbitrary<'a> for Op {
             19 => Op::ShrinkToFit,
             20 => Op::ShrinkTo(u.arbitrary()?),
             21 => Op::InsertRange(u.arbitrary()?, u.arbitrary::<u16>()? % 2048),
+            22 => Op::ValuesMut(u.arbitrary()?),
+            23 => {
+                let k1: u16 = u.arbitrary()?;
+                let k2 = k1.wrapping_add(u.arbitrary::<u16>()?.max(1));
+                Op::GetDisjointMut(k1, Some(k2), u.arbitrary()?)
+            }
             _ => Op::RemoveRange(u.arbitrary()?, u.arbitrary::<u16>()? % 2048),
         })
     }
