@@ -4,7 +4,6 @@
 //! two-thread tests (also run under Miri), and a 2–4 thread stress test
 //! (`LEAKLESS_STRESS=1` for the full size).
 
-use std::collections::HashMap as Model;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{mpsc, Arc, Barrier, Mutex};
@@ -18,6 +17,10 @@ use proptest::prelude::*;
 #[path = "models/concurrent_cache.rs"]
 mod concurrent_cache;
 use concurrent_cache::{Cache, Limit};
+/// The unbounded map's model, shared with the fuzz target.
+#[path = "models/concurrent_map.rs"]
+mod concurrent_map;
+use concurrent_map::Plain;
 
 /// Scales a workload down under Miri.
 fn scale(n: usize) -> usize {
@@ -805,50 +808,26 @@ proptest! {
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
+    /// An unbounded `ConcurrentMap` against `std::collections::HashMap` (the model and
+    /// its checks are in `tests/models/concurrent_map.rs`, shared with the fuzz target).
     #[test]
     fn model(ops in proptest::collection::vec(op(), 0..if cfg!(miri) { 40 } else { 400 })) {
-        let m = ConcurrentMap::with_hasher(fixed());
-        let mut model: Model<u16, u32> = Model::new();
+        let mut c = Plain::new(ConcurrentMap::with_hasher(fixed()));
         for op in ops {
             match op {
-                Op::Insert(k, v) => prop_assert_eq!(m.insert(k, v), model.insert(k, v).is_none()),
-                Op::Remove(k) => prop_assert_eq!(m.remove(&k), model.remove(&k).is_some()),
-                Op::Get(k) => prop_assert_eq!(m.get_cloned(&k), model.get(&k).copied()),
-                Op::Update(k, v) => {
-                    let present = model.get_mut(&k).map(|x| *x ^= v).is_some();
-                    prop_assert_eq!(m.update(k, |x| x ^ v), present);
-                }
-                Op::Compute(k, v) => {
-                    match v {
-                        Some(v) => { model.insert(k, v); }
-                        None => { model.remove(&k); }
-                    }
-                    prop_assert_eq!(m.compute(k, |_| v), v.is_some());
-                }
-                Op::GetOrInsert(k, v) => prop_assert_eq!(m.get_or_insert_with(k, || v), *model.entry(k).or_insert(v)),
-                Op::Retain(d) => {
-                    m.retain(|k, _| k % d == 0);
-                    model.retain(|k, _| k % d == 0);
-                }
-                Op::Clear => {
-                    m.clear();
-                    model.clear();
-                }
-                Op::Pin(k) => {
-                    let p = m.pin();
-                    prop_assert_eq!(p.get(&k), model.get(&k));
-                    prop_assert_eq!(p.iter().count(), model.len());
-                }
+                Op::Insert(k, v) => c.insert(k, v),
+                Op::Remove(k) => c.remove(k),
+                Op::Get(k) => c.get(k),
+                Op::Update(k, v) => c.update(k, v),
+                Op::Compute(k, v) => c.compute(k, v),
+                Op::GetOrInsert(k, v) => c.get_or_insert(k, v),
+                Op::Retain(d) => c.retain(d),
+                Op::Clear => c.clear(),
+                Op::Pin(k) => c.pinned_get(k),
             }
-            m.validate();
-            prop_assert_eq!(m.len(), model.len());
+            c.verify();
         }
-        let p = m.pin();
-        let mut all: Vec<_> = p.iter().map(|(k, v)| (*k, *v)).collect();
-        all.sort();
-        let mut want: Vec<_> = model.into_iter().collect();
-        want.sort();
-        prop_assert_eq!(all, want);
+        c.finish();
     }
 
     /// A bounded `ConcurrentMap` (by entries, weight or both, including bounds of 0 and 1
