@@ -198,8 +198,9 @@
 //!   [`NestedMap`], [`LruMap`] and [`Capacity`] (see [below](#serde)).
 //! - `arbitrary`: `arbitrary::Arbitrary` for [`HashMap`], [`FinalizingMap`], [`LruMap`]
 //!   (its limit taken from the input), [`NestedMap`] and [`ConcurrentMap`], so a fuzz
-//!   target can take a map as input (pair it with [`FixedState`]). [`WeakKeyMap`] has none: it owns no strong
-//!   pointer to its keys, so every key an `Arbitrary` impl made would be dead at once.
+//!   target can take a map as input (pair it with [`FixedState`]). [`WeakKeyMap`] has
+//!   none: it owns no strong pointer to its keys, so every key an `Arbitrary` impl made
+//!   would be dead at once.
 //!
 //! ## `serde`
 //!
