@@ -20,7 +20,7 @@ use concurrent_cache::{Cache, Limit};
 /// The unbounded map's model, shared with the fuzz target.
 #[path = "models/concurrent_map.rs"]
 mod concurrent_map;
-use concurrent_map::Plain;
+use concurrent_map::{Calls, Plain};
 
 /// Scales a workload down under Miri.
 fn scale(n: usize) -> usize {
@@ -773,6 +773,23 @@ fn op() -> impl Strategy<Value = Op> {
     op_over(0..512)
 }
 
+/// Applies `op` to either model (each call checked against it), then checks the whole
+/// map.
+fn apply(c: &mut impl Calls, op: Op) {
+    match op {
+        Op::Insert(k, v) => c.insert(k, v),
+        Op::Remove(k) => c.remove(k),
+        Op::Get(k) => c.get(k),
+        Op::Update(k, v) => c.update(k, v),
+        Op::Compute(k, v) => c.compute(k, v),
+        Op::GetOrInsert(k, v) => c.get_or_insert(k, v),
+        Op::Retain(d) => c.retain(d),
+        Op::Clear => c.clear(),
+        Op::Pin(k) => c.pinned_get(k),
+    }
+    c.verify();
+}
+
 /// [`Op`]s on keys drawn from `k`.
 fn op_over(k: std::ops::Range<u16>) -> impl Strategy<Value = Op> {
     prop_oneof![
@@ -814,18 +831,7 @@ proptest! {
     fn model(ops in proptest::collection::vec(op(), 0..if cfg!(miri) { 40 } else { 400 })) {
         let mut c = Plain::new(ConcurrentMap::with_hasher(fixed()));
         for op in ops {
-            match op {
-                Op::Insert(k, v) => c.insert(k, v),
-                Op::Remove(k) => c.remove(k),
-                Op::Get(k) => c.get(k),
-                Op::Update(k, v) => c.update(k, v),
-                Op::Compute(k, v) => c.compute(k, v),
-                Op::GetOrInsert(k, v) => c.get_or_insert(k, v),
-                Op::Retain(d) => c.retain(d),
-                Op::Clear => c.clear(),
-                Op::Pin(k) => c.pinned_get(k),
-            }
-            c.verify();
+            apply(&mut c, op);
         }
         c.finish();
     }
@@ -854,18 +860,7 @@ proptest! {
     ) {
         let mut c = Cache::new(limit);
         for op in ops {
-            match op {
-                Op::Insert(k, v) => c.insert(k, v),
-                Op::Remove(k) => c.remove(k),
-                Op::Get(k) => c.get(k),
-                Op::Update(k, v) => c.update(k, v),
-                Op::Compute(k, v) => c.compute(k, v),
-                Op::GetOrInsert(k, v) => c.get_or_insert(k, v),
-                Op::Retain(d) => c.retain(d),
-                Op::Clear => c.clear(),
-                Op::Pin(k) => c.pinned_get(k),
-            }
-            c.verify();
+            apply(&mut c, op);
         }
         c.finish();
     }

@@ -20,7 +20,7 @@ use concurrent_cache::{Cache, Limit};
 /// The unbounded map's model, shared with `tests/concurrent.rs` (`model`).
 #[path = "../../tests/models/concurrent_map.rs"]
 mod concurrent_map;
-use concurrent_map::Plain;
+use concurrent_map::{Calls, Plain};
 
 #[derive(Arbitrary, Debug)]
 enum Op {
@@ -59,61 +59,40 @@ fn fixed() -> DefaultHashBuilder {
     DefaultHashBuilder::with_seeds(1, 2, 3, 4)
 }
 
-/// Applies `op` to the cache (each call checked against its model), then checks the
-/// cache against the model.
-fn apply(cache: &mut Cache, op: &Op) {
+/// Applies `op` to either model (each call checked against it), then checks the whole
+/// map.
+fn apply(m: &mut impl Calls, op: &Op) {
     match *op {
-        Op::Insert(k, v) => cache.insert(k, v),
-        Op::Remove(k) => cache.remove(k),
-        Op::Get(k) => cache.get(k),
-        Op::Update(k, v) => cache.update(k, v),
-        Op::Compute(k, v) => cache.compute(k, v),
-        Op::GetOrInsert(k, v) => cache.get_or_insert(k, v),
-        Op::Retain(d) => cache.retain(u16::from(d.max(1))),
-        Op::Clear => cache.clear(),
-        Op::PinnedGet(k) => cache.pinned_get(k),
+        Op::Insert(k, v) => m.insert(k, v),
+        Op::Remove(k) => m.remove(k),
+        Op::Get(k) => m.get(k),
+        Op::Update(k, v) => m.update(k, v),
+        Op::Compute(k, v) => m.compute(k, v),
+        Op::GetOrInsert(k, v) => m.get_or_insert(k, v),
+        Op::Retain(d) => m.retain(u16::from(d.max(1))),
+        Op::Clear => m.clear(),
+        Op::PinnedGet(k) => m.pinned_get(k),
         Op::InsertMany(start, n) => {
             for k in start..start.saturating_add(n % 2048) {
-                cache.insert(k, u32::from(k));
+                m.insert(k, u32::from(k));
             }
         }
         Op::RemoveRange(start, n) => {
             for k in start..start.saturating_add(n % 2048) {
-                cache.remove(k);
+                m.remove(k);
             }
         }
     }
-    cache.verify();
+    m.verify();
 }
 
 fuzz_target!(|input: (Bound, Vec<Op>)| {
     let (bound, ops) = input;
     let mut plain = Plain::new(ConcurrentMap::with_hasher(fixed()));
     let mut cache = Cache::new(bound.into());
-    for op in ops {
-        apply(&mut cache, &op);
-        match op {
-            Op::Insert(k, v) => plain.insert(k, v),
-            Op::Remove(k) => plain.remove(k),
-            Op::Get(k) => plain.get(k),
-            Op::Update(k, v) => plain.update(k, v),
-            Op::Compute(k, v) => plain.compute(k, v),
-            Op::GetOrInsert(k, v) => plain.get_or_insert(k, v),
-            Op::Retain(d) => plain.retain(u16::from(d.max(1))),
-            Op::Clear => plain.clear(),
-            Op::PinnedGet(k) => plain.pinned_get(k),
-            Op::InsertMany(start, n) => {
-                for k in start..start.saturating_add(n % 2048) {
-                    plain.insert(k, u32::from(k));
-                }
-            }
-            Op::RemoveRange(start, n) => {
-                for k in start..start.saturating_add(n % 2048) {
-                    plain.remove(k);
-                }
-            }
-        }
-        plain.verify();
+    for op in &ops {
+        apply(&mut cache, op);
+        apply(&mut plain, op);
     }
     plain.finish();
     cache.finish();

@@ -1,15 +1,16 @@
 //! The model of a bounded `ConcurrentMap` (a cache by entries, weight or both), shared by
 //! `tests/concurrent.rs` (`bounded_model`) and `fuzz/fuzz_targets/concurrent.rs`, which
 //! include this file with `#[path]` and bring their own ops (a proptest strategy, an
-//! `Arbitrary` enum). It depends only on `std` and `leakless`; it does no I/O and no
-//! loops beyond the map's own contents, so it runs under Miri.
+//! `Arbitrary` enum). It depends only on `std`, `leakless` and the [`Calls`] trait of
+//! `concurrent_map.rs`, which both includers include beside it (as `concurrent_map`); it
+//! does no I/O and no loops beyond the map's own contents, so it runs under Miri.
 //!
 //! [`Cache`] holds the map, what the model says it holds and what its finalizer is owed.
 //! CLOCK's choice of victim cannot be predicted, so after every call the entries that
 //! the model holds and the map does not are taken as that call's evictions, and checked:
 //! only a call that stores a value evicts, never the entry it stored, and only while
 //! over the bound (putting its heaviest victim back would exceed it again). Each call
-//! checks what it returns; [`Cache::verify`] (after every op) checks `validate()`, the
+//! checks what it returns; `verify` (after every op) checks `validate()`, the
 //! contents, `len()`, `weight()`, the bound, `stats().removals` by cause, and that every
 //! value finalized so far was owed; [`Cache::finish`] drops the map and checks that the
 //! `Dropped` values are exactly what the model holds and that nothing stays owed.
@@ -18,6 +19,8 @@ use std::collections::HashMap as Model;
 use std::sync::{Arc, Mutex};
 
 use leakless::{ConcurrentMap, DefaultHashBuilder, RemovalCause};
+
+use super::concurrent_map::Calls;
 
 /// A cache's bound: entries (every entry weighs 1), weight (by [`weigh`]), or both.
 #[derive(Debug, Clone, Copy)]
@@ -119,91 +122,11 @@ impl Cache {
         old.is_some()
     }
 
-    /// `insert(k, v)`.
-    pub(crate) fn insert(&mut self, k: u16, v: u32) {
-        let (old, stored) = self.store(k, v);
-        // `true` if the key was new. The docs do not say what an insert whose value is
-        // rejected returns: it returns `false` (nothing was stored).
-        assert_eq!(self.map.insert(k, v), stored && old.is_none(), "insert({k}, {v})");
-        self.evictions(stored.then_some(k));
-    }
-
-    /// `remove(k)`.
-    pub(crate) fn remove(&mut self, k: u16) {
-        let present = self.unhold(k, RemovalCause::Explicit);
-        assert_eq!(self.map.remove(&k), present, "remove({k})");
-        self.evictions(None);
-    }
-
-    /// `get_cloned(k)`.
-    pub(crate) fn get(&mut self, k: u16) {
-        assert_eq!(self.map.get_cloned(&k), self.held.get(&k).copied(), "get_cloned({k})");
-        self.evictions(None);
-    }
-
-    /// `update(k, |x| x ^ v)`.
-    pub(crate) fn update(&mut self, k: u16, v: u32) {
-        let (present, written) = match self.held.get(&k) {
-            Some(&x) => (true, self.store(k, x ^ v).1.then_some(k)),
-            None => (false, None),
-        };
-        assert_eq!(self.map.update(k, |x| x ^ v), present, "update({k}, {v})");
-        self.evictions(written);
-    }
-
-    /// `compute(k, |_| v)`.
-    pub(crate) fn compute(&mut self, k: u16, v: Option<u32>) {
-        // `true` if the key is present afterwards; `None` removes (`Explicit`).
-        let present = match v {
-            Some(v) => self.store(k, v).1,
-            None => {
-                self.unhold(k, RemovalCause::Explicit);
-                false
-            }
-        };
-        assert_eq!(self.map.compute(k, |_| v), present, "compute({k}, {v:?})");
-        self.evictions(present.then_some(k));
-    }
-
-    /// `get_or_insert_with(k, || v)`.
-    pub(crate) fn get_or_insert(&mut self, k: u16, v: u32) {
-        let (want, written) = match self.held.get(&k) {
-            Some(&x) => (x, None),
-            None => (v, self.store(k, v).1.then_some(k)),
-        };
-        assert_eq!(self.map.get_or_insert_with(k, || v), want, "get_or_insert_with({k}, {v})");
-        self.evictions(written);
-    }
-
-    /// `retain` the keys divisible by `d` (not 0).
-    pub(crate) fn retain(&mut self, d: u16) {
-        self.map.retain(|k, _| k % d == 0);
-        for k in self.held.keys().copied().filter(|k| k % d != 0).collect::<Vec<_>>() {
-            self.unhold(k, RemovalCause::Explicit);
-        }
-        self.evictions(None);
-    }
-
-    /// `clear()`.
-    pub(crate) fn clear(&mut self) {
-        self.map.clear();
-        for k in self.held.keys().copied().collect::<Vec<_>>() {
-            self.unhold(k, RemovalCause::Cleared);
-        }
-        self.evictions(None);
-    }
-
-    /// `pin().get(k)`.
-    pub(crate) fn pinned_get(&mut self, k: u16) {
-        assert_eq!(self.map.pin().get(&k), self.held.get(&k), "pin().get({k})");
-        self.evictions(None);
-    }
-
     /// After a call that stored a value under `written` (or `None`): the entries the
     /// model holds and the map does not are that call's evictions. Checks them (only a
     /// call that stored a value evicts, never the stored entry, only while over the
     /// bound) and moves them from the model to what the finalizer is owed. (Each
-    /// eviction lowers `len()`; [`Cache::verify`] then checks the contents.)
+    /// eviction lowers `len()`; `verify` then checks the contents.)
     fn evictions(&mut self, written: Option<u16>) {
         if self.map.len() >= self.held.len() {
             return;
@@ -227,29 +150,6 @@ impl Cache {
         }
     }
 
-    /// The map matches the model (contents, `len`, `weight`, bound, removal counts), and
-    /// every value finalized so far was owed. (Values reach the finalizer after their
-    /// call, once reclaimed: a later write, or the drop.)
-    pub(crate) fn verify(&mut self) {
-        let mut contents: Vec<(u16, u32)> = self.map.pin().iter().map(|(k, v)| (*k, *v)).collect();
-        contents.sort_unstable();
-        let mut want: Vec<(u16, u32)> = self.held.iter().map(|(&k, &v)| (k, v)).collect();
-        want.sort_unstable();
-        assert_eq!(contents, want, "the cache's contents");
-        self.map.validate();
-        assert_eq!(self.map.len(), self.held.len(), "len()");
-        assert_eq!(self.map.weight(), self.weight(), "weight()");
-        assert!(self.limit.holds(self.held.len(), self.weight()), "{:?} over its bound: {contents:?}", self.limit);
-        let stats = self.map.stats();
-        for cause in RemovalCause::ALL {
-            assert_eq!(stats.removals(cause), self.departed[cause as usize], "{cause:?} removals");
-        }
-        let events = std::mem::take(&mut *self.log.lock().unwrap());
-        for (k, v, cause) in events {
-            finalized(&mut self.owed, k, v, cause);
-        }
-    }
-
     /// Drops the map: it finalizes what it holds as `Dropped`, and nothing stays owed.
     pub(crate) fn finish(self) {
         let Cache { map, log, held, mut owed, .. } = self;
@@ -267,6 +167,111 @@ impl Cache {
         want.sort_unstable();
         assert_eq!(dropped, want, "the values finalized as Dropped are those the cache held");
         assert!(owed.is_empty(), "left the cache but never finalized: {owed:?}");
+    }
+}
+
+impl Calls for Cache {
+    /// `insert(k, v)`.
+    fn insert(&mut self, k: u16, v: u32) {
+        let (old, stored) = self.store(k, v);
+        // `true` if the key was new. The docs do not say what an insert whose value is
+        // rejected returns: it returns `false` (nothing was stored).
+        assert_eq!(self.map.insert(k, v), stored && old.is_none(), "insert({k}, {v})");
+        self.evictions(stored.then_some(k));
+    }
+
+    /// `remove(k)`.
+    fn remove(&mut self, k: u16) {
+        let present = self.unhold(k, RemovalCause::Explicit);
+        assert_eq!(self.map.remove(&k), present, "remove({k})");
+        self.evictions(None);
+    }
+
+    /// `get_cloned(k)`.
+    fn get(&mut self, k: u16) {
+        assert_eq!(self.map.get_cloned(&k), self.held.get(&k).copied(), "get_cloned({k})");
+        self.evictions(None);
+    }
+
+    /// `update(k, |x| x ^ v)`.
+    fn update(&mut self, k: u16, v: u32) {
+        let (present, written) = match self.held.get(&k) {
+            Some(&x) => (true, self.store(k, x ^ v).1.then_some(k)),
+            None => (false, None),
+        };
+        assert_eq!(self.map.update(k, |x| x ^ v), present, "update({k}, {v})");
+        self.evictions(written);
+    }
+
+    /// `compute(k, |_| v)`.
+    fn compute(&mut self, k: u16, v: Option<u32>) {
+        // `true` if the key is present afterwards; `None` removes (`Explicit`).
+        let present = match v {
+            Some(v) => self.store(k, v).1,
+            None => {
+                self.unhold(k, RemovalCause::Explicit);
+                false
+            }
+        };
+        assert_eq!(self.map.compute(k, |_| v), present, "compute({k}, {v:?})");
+        self.evictions(present.then_some(k));
+    }
+
+    /// `get_or_insert_with(k, || v)`.
+    fn get_or_insert(&mut self, k: u16, v: u32) {
+        let (want, written) = match self.held.get(&k) {
+            Some(&x) => (x, None),
+            None => (v, self.store(k, v).1.then_some(k)),
+        };
+        assert_eq!(self.map.get_or_insert_with(k, || v), want, "get_or_insert_with({k}, {v})");
+        self.evictions(written);
+    }
+
+    /// `retain` the keys divisible by `d` (not 0).
+    fn retain(&mut self, d: u16) {
+        self.map.retain(|k, _| k % d == 0);
+        for k in self.held.keys().copied().filter(|k| k % d != 0).collect::<Vec<_>>() {
+            self.unhold(k, RemovalCause::Explicit);
+        }
+        self.evictions(None);
+    }
+
+    /// `clear()`.
+    fn clear(&mut self) {
+        self.map.clear();
+        for k in self.held.keys().copied().collect::<Vec<_>>() {
+            self.unhold(k, RemovalCause::Cleared);
+        }
+        self.evictions(None);
+    }
+
+    /// `pin().get(k)`.
+    fn pinned_get(&mut self, k: u16) {
+        assert_eq!(self.map.pin().get(&k), self.held.get(&k), "pin().get({k})");
+        self.evictions(None);
+    }
+
+    /// The map matches the model (contents, `len`, `weight`, bound, removal counts), and
+    /// every value finalized so far was owed. (Values reach the finalizer after their
+    /// call, once reclaimed: a later write, or the drop.)
+    fn verify(&mut self) {
+        let mut contents: Vec<(u16, u32)> = self.map.pin().iter().map(|(k, v)| (*k, *v)).collect();
+        contents.sort_unstable();
+        let mut want: Vec<(u16, u32)> = self.held.iter().map(|(&k, &v)| (k, v)).collect();
+        want.sort_unstable();
+        assert_eq!(contents, want, "the cache's contents");
+        self.map.validate();
+        assert_eq!(self.map.len(), self.held.len(), "len()");
+        assert_eq!(self.map.weight(), self.weight(), "weight()");
+        assert!(self.limit.holds(self.held.len(), self.weight()), "{:?} over its bound: {contents:?}", self.limit);
+        let stats = self.map.stats();
+        for cause in RemovalCause::ALL {
+            assert_eq!(stats.removals(cause), self.departed[cause as usize], "{cause:?} removals");
+        }
+        let events = std::mem::take(&mut *self.log.lock().unwrap());
+        for (k, v, cause) in events {
+            finalized(&mut self.owed, k, v, cause);
+        }
     }
 }
 
