@@ -323,56 +323,67 @@ impl<K: Kind> Checked<K> {
         self.end(Sweep::None, Vec::new());
     }
 
-    pub(crate) fn insert(&mut self, slot: usize) {
-        let mut sweep = Sweep::None;
-        if let Some(p) = self.holders[slot].clone() {
-            sweep = Sweep::Step;
-            let (id, old) = self.put(&p);
-            if old.is_none() {
-                // A new key: no step, but a sweep if the table is full.
-                sweep = Sweep::AllOrNone;
-            }
-            let got = self.map.insert(&p, id);
-            assert_eq!(got, old);
-            self.returned.extend(got);
-        }
+    /// An op on the key held in `slot`: `f` makes it, checks what it returns and says how
+    /// far it may sweep. With no key in the slot there is no op, and no sweep.
+    fn on_slot(&mut self, slot: usize, f: impl FnOnce(&mut Self, &K::P) -> Sweep) {
+        let sweep = match self.holders[slot].clone() {
+            Some(p) => f(self, &p),
+            None => Sweep::None,
+        };
         self.end(sweep, Vec::new());
+    }
+
+    /// The value a removal of `p`'s entry returned: the model's, counted as `Explicit`
+    /// and handed back.
+    fn removed(&mut self, p: &K::P, got: Option<u32>) {
+        let want = self.model.remove(&K::ident(p)).map(|e| e.1);
+        assert_eq!(got, want);
+        self.dead.want.explicit += u64::from(got.is_some());
+        self.returned.extend(got);
+    }
+
+    pub(crate) fn insert(&mut self, slot: usize) {
+        self.on_slot(slot, |c, p| {
+            let (id, old) = c.put(p);
+            let got = c.map.insert(p, id);
+            assert_eq!(got, old);
+            c.returned.extend(got);
+            // A new key: no step, but a sweep if the table is full.
+            if old.is_none() {
+                Sweep::AllOrNone
+            } else {
+                Sweep::Step
+            }
+        });
     }
 
     pub(crate) fn get(&mut self, slot: usize) {
-        if let Some(p) = &self.holders[slot] {
-            let want = self.model.get(&K::ident(p)).map(|e| e.1);
-            assert_eq!(self.map.get(p).copied(), want);
-            assert_eq!(self.map.contains_key(p), want.is_some());
-            let kv = self.map.get_key_value(p).map(|(k, v)| (K::ident(&k), *v));
+        self.on_slot(slot, |c, p| {
+            let want = c.model.get(&K::ident(p)).map(|e| e.1);
+            assert_eq!(c.map.get(p).copied(), want);
+            assert_eq!(c.map.contains_key(p), want.is_some());
+            let kv = c.map.get_key_value(p).map(|(k, v)| (K::ident(&k), *v));
             assert_eq!(kv, want.map(|v| (K::ident(p), v)));
-            self.dead.want.lookups(want.is_some(), 3);
-        }
-        self.end(Sweep::None, Vec::new());
+            c.dead.want.lookups(want.is_some(), 3);
+            Sweep::None
+        });
     }
 
     pub(crate) fn get_mut(&mut self, slot: usize) {
-        let mut sweep = Sweep::None;
-        if let Some(p) = &self.holders[slot] {
-            sweep = Sweep::Step;
-            let want = self.model.get(&K::ident(p)).map(|e| e.1);
-            assert_eq!(self.map.get_mut(p).copied(), want);
-            self.dead.want.lookups(want.is_some(), 1);
-        }
-        self.end(sweep, Vec::new());
+        self.on_slot(slot, |c, p| {
+            let want = c.model.get(&K::ident(p)).map(|e| e.1);
+            assert_eq!(c.map.get_mut(p).copied(), want);
+            c.dead.want.lookups(want.is_some(), 1);
+            Sweep::Step
+        });
     }
 
     pub(crate) fn remove(&mut self, slot: usize) {
-        let mut sweep = Sweep::None;
-        if let Some(p) = &self.holders[slot] {
-            sweep = Sweep::Step;
-            let want = self.model.remove(&K::ident(p)).map(|e| e.1);
-            let got = self.map.remove(p);
-            assert_eq!(got, want);
-            self.dead.want.explicit += u64::from(got.is_some());
-            self.returned.extend(got);
-        }
-        self.end(sweep, Vec::new());
+        self.on_slot(slot, |c, p| {
+            let got = c.map.remove(p);
+            c.removed(p, got);
+            Sweep::Step
+        });
     }
 
     /// `remove` of a key no slot holds (`absent` must not equal a slot key's value).
@@ -382,34 +393,30 @@ impl<K: Kind> Checked<K> {
     }
 
     pub(crate) fn entry_or_insert(&mut self, slot: usize) {
-        let mut sweep = Sweep::None;
-        if let Some(p) = self.holders[slot].clone() {
-            sweep = Sweep::Step;
-            let want = match self.model.get_mut(&K::ident(&p)) {
+        self.on_slot(slot, |c, p| {
+            let want = match c.model.get_mut(&K::ident(p)) {
                 // An occupied entry takes the caller's key, as `insert` does.
                 Some(e) => {
-                    e.0 = K::W::downgrade(&p);
+                    e.0 = K::W::downgrade(p);
                     e.1
                 }
                 None => {
-                    let id = self.fresh();
-                    self.dead.want.insertions += 1;
-                    self.model.insert(K::ident(&p), (K::W::downgrade(&p), id));
+                    let id = c.fresh();
+                    c.dead.want.insertions += 1;
+                    c.model.insert(K::ident(p), (K::W::downgrade(p), id));
                     id
                 }
             };
-            assert_eq!(*self.map.entry(&p).or_insert(self.next), want);
-        }
-        self.end(sweep, Vec::new());
+            assert_eq!(*c.map.entry(p).or_insert(c.next), want);
+            Sweep::Step
+        });
     }
 
     /// `entry(k)`: `OccupiedEntry::insert` (an overwrite) or `VacantEntry::insert`.
     pub(crate) fn entry_insert(&mut self, slot: usize) {
-        let mut sweep = Sweep::None;
-        if let Some(p) = self.holders[slot].clone() {
-            sweep = Sweep::Step;
-            let (id, old) = self.put(&p);
-            let got = match self.map.entry(&p) {
+        self.on_slot(slot, |c, p| {
+            let (id, old) = c.put(p);
+            let got = match c.map.entry(p) {
                 leakless::weak::Entry::Occupied(mut o) => Some(o.insert(id)),
                 leakless::weak::Entry::Vacant(v) => {
                     assert_eq!(*v.insert(id), id);
@@ -417,28 +424,22 @@ impl<K: Kind> Checked<K> {
                 }
             };
             assert_eq!(got, old);
-            self.returned.extend(got);
-        }
-        self.end(sweep, Vec::new());
+            c.returned.extend(got);
+            Sweep::Step
+        });
     }
 
     pub(crate) fn entry_remove(&mut self, slot: usize) {
-        let mut sweep = Sweep::None;
-        if let Some(p) = &self.holders[slot] {
-            sweep = Sweep::Step;
-            let want = self.model.remove(&K::ident(p)).map(|e| e.1);
-            let got = match self.map.entry(p) {
+        self.on_slot(slot, |c, p| {
+            let got = match c.map.entry(p) {
                 leakless::weak::Entry::Occupied(o) => Some(o.remove()),
                 leakless::weak::Entry::Vacant(_) => None,
             };
-            assert_eq!(got, want);
-            self.dead.want.explicit += u64::from(got.is_some());
-            self.returned.extend(got);
-        }
-        self.end(sweep, Vec::new());
+            c.removed(p, got);
+            Sweep::Step
+        });
     }
 
-    /// `retain` keeping the values not divisible by `m` (`m > 0`).
     pub(crate) fn retain(&mut self, m: u32) {
         let model = &self.model;
         self.map.retain(|k, v| {
