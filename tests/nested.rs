@@ -13,14 +13,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap as StdMap, HashSet, VecDeque}
 use std::fmt::Debug;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use leakless::nested::{InnerCollection, InnerLookup, InnerMap};
+use leakless::nested::{InnerLookup, InnerMap};
 use leakless::{HashMap, NestedMap, RemovalCause};
 use proptest::prelude::*;
 
 #[path = "models/nested.rs"]
 mod model;
 
-use model::{fixed, Counts, Fixed, Three, Two, STATS_BLOCK};
+use model::{Coll, Colls, Fixed, Three, Two, STATS_BLOCK};
 
 fn config() -> ProptestConfig {
     ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 })
@@ -154,52 +154,6 @@ fn depth_three(ops: Vec<Op3>) {
     }
 }
 
-/// An inner collection that is not a map, with the few edits the model makes to it.
-trait Coll: InnerCollection + Default + Clone + PartialEq + Debug {
-    /// Add `v` (a set may already hold it).
-    fn add(&mut self, v: u32);
-    /// Take one element out (the last, the first, or the smallest).
-    fn take(&mut self) -> Option<u32>;
-    fn keep(&mut self, f: impl FnMut(&u32) -> bool);
-    fn empty(&mut self);
-    fn count(&self) -> usize;
-}
-
-/// `Coll` for a std collection whose `retain`, `clear` and `len` are the model's
-/// `keep`, `empty` and `count`; `add` and `take` as given.
-macro_rules! coll {
-    ($t:ty, add: |$c:ident, $v:ident| $add:expr, take: |$d:ident| $take:expr) => {
-        impl Coll for $t {
-            fn add(&mut self, $v: u32) {
-                let $c = self;
-                $add;
-            }
-            fn take(&mut self) -> Option<u32> {
-                let $d = self;
-                $take
-            }
-            fn keep(&mut self, f: impl FnMut(&u32) -> bool) {
-                self.retain(f)
-            }
-            fn empty(&mut self) {
-                self.clear()
-            }
-            fn count(&self) -> usize {
-                self.len()
-            }
-        }
-    };
-}
-
-coll!(Vec<u32>, add: |c, v| c.push(v), take: |c| c.pop());
-coll!(VecDeque<u32>, add: |c, v| c.push_back(v), take: |c| c.pop_front());
-coll!(HashSet<u32, Fixed>, add: |c, v| c.insert(v), take: |c| {
-    let min = c.iter().min().copied()?;
-    c.remove(&min);
-    Some(min)
-});
-coll!(BTreeSet<u32>, add: |c, v| c.insert(v), take: |c| c.pop_first());
-
 /// Edits of a `NestedMap<u8, C>` through the guard (`inner_mut`, `get_inner_mut`) and the
 /// closure (`with_inner_mut`).
 #[derive(Clone, Debug)]
@@ -247,160 +201,24 @@ fn op_c() -> impl Strategy<Value = OpC> {
     ]
 }
 
-/// Add `add` values from `from` on, then take `take` elements out.
-fn add_take<C: Coll>(c: &mut C, from: u32, add: u8, take: u8) {
-    for i in 0..u32::from(add) {
-        c.add(from + i);
-    }
-    for _ in 0..take {
-        c.take();
-    }
-}
-
-/// Replay `ops` on a `NestedMap<u8, C>` and on a `HashMap<u8, C>` model that drops a
-/// group when it empties. After every op: `validate()`, no empty inner collection, each
-/// inner collection equal to the model's, `len()` the model's leaf count, `outer_len()`
-/// its group count, and `stats()` equal to counts kept beside the model (net growth as
-/// insertions, net shrinkage as explicit removals, `clear` as cleared, one prune for each
-/// inner collection a guard or closure left empty, no lookups).
+/// Replay `ops` on a `NestedMap<u8, C>` against the collection model (see [`Colls`]).
 fn collection_model<C: Coll>(ops: Vec<OpC>) {
-    let mut map: NestedMap<u8, C, Fixed> = NestedMap::with_hasher(fixed());
-    let mut model: StdMap<u8, C> = StdMap::new();
-    let mut want = Counts::default();
+    let mut c = Colls::<C>::new();
     for op in ops {
-        let leaves = |m: &StdMap<u8, C>| m.values().map(C::count).sum::<usize>();
-        let len_before = leaves(&model);
-        // The group a guard or closure opened: pruned if the op leaves it empty.
-        // `inner_mut` opens `a` even if absent; `get_inner_mut`/`with_inner_mut` only if
-        // present.
-        let mut opened = None;
         match op {
-            OpC::Add(a, v, n) => {
-                opened = Some(a);
-                let mut g = map.inner_mut(a);
-                let m = model.entry(a).or_default();
-                for i in 0..u32::from(n) {
-                    g.add(v + i);
-                    m.add(v + i);
-                }
-                assert_eq!(*g, *m);
-            }
-            OpC::AddIfPresent(a, v) => {
-                let got = map.with_inner_mut(&a, |c| {
-                    c.add(v);
-                    c.count()
-                });
-                let want = model.get_mut(&a).map(|m| {
-                    m.add(v);
-                    m.count()
-                });
-                assert_eq!(got, want);
-                opened = want.map(|_| a);
-            }
-            OpC::Take(a, n) => {
-                let got: Option<Vec<Option<u32>>> =
-                    map.get_inner_mut(&a).map(|mut g| (0..n).map(|_| g.take()).collect());
-                let want: Option<Vec<Option<u32>>> = model.get_mut(&a).map(|m| (0..n).map(|_| m.take()).collect());
-                assert_eq!(got, want);
-                opened = want.map(|_| a);
-            }
-            OpC::TakeClosure(a) => {
-                let got = map.with_inner_mut(&a, C::take);
-                let want = model.get_mut(&a).map(C::take);
-                assert_eq!(got, want);
-                opened = want.map(|_| a);
-            }
-            OpC::Keep(a, m) => {
-                opened = Some(a);
-                map.inner_mut(a).keep(|v| v % m != 0);
-                model.entry(a).or_default().keep(|v| v % m != 0);
-            }
-            OpC::Empty(a) => {
-                assert_eq!(map.with_inner_mut(&a, C::empty).is_some(), model.contains_key(&a));
-                if let Some(m) = model.get_mut(&a) {
-                    m.empty();
-                    opened = Some(a);
-                }
-            }
-            OpC::Touch(a) => {
-                opened = Some(a);
-                let g = map.inner_mut(a);
-                assert_eq!(*g, model.get(&a).cloned().unwrap_or_default());
-                model.entry(a).or_default();
-            }
-            OpC::PanicGuard(a, add, take) => {
-                opened = Some(a);
-                let from = 100 * u32::from(a);
-                let r = catch_unwind(AssertUnwindSafe(|| {
-                    let mut g = map.inner_mut(a);
-                    add_take(&mut *g, from, add, take);
-                    panic!("user code fails inside the guard");
-                }));
-                assert!(r.is_err());
-                // What was done before the panic stays done.
-                add_take(model.entry(a).or_default(), from, add, take);
-            }
-            OpC::PanicClosure(a, add, take) => {
-                let from = 100 * u32::from(a);
-                let r = catch_unwind(AssertUnwindSafe(|| {
-                    map.with_inner_mut(&a, |c| {
-                        add_take(c, from, add, take);
-                        panic!("user code fails inside with_inner_mut");
-                    })
-                }));
-                // Absent: the closure never runs, so nothing panics.
-                assert_eq!(r.is_err(), model.contains_key(&a));
-                if let Some(m) = model.get_mut(&a) {
-                    add_take(m, from, add, take);
-                    opened = Some(a);
-                }
-            }
-            OpC::RemoveInner(a) => {
-                // Taken away whole: an explicit removal of its leaves, not a prune.
-                assert_eq!(map.remove_inner(&a), model.remove(&a));
-            }
-            OpC::Clear => {
-                map.clear();
-                want.cleared += len_before as u64;
-                model.clear();
-            }
-            OpC::Check => {
-                let mut keys: Vec<u8> = map
-                    .inners()
-                    .map(|(a, c)| {
-                        assert_eq!(Some(c), model.get(a));
-                        *a
-                    })
-                    .collect();
-                keys.sort_unstable();
-                let mut want_keys: Vec<u8> = model.keys().copied().collect();
-                want_keys.sort_unstable();
-                assert_eq!(keys, want_keys);
-                let copy = map.clone();
-                copy.validate();
-                assert!(copy == map);
-            }
+            OpC::Add(a, v, n) => c.add(a, v, n),
+            OpC::AddIfPresent(a, v) => c.add_if_present(a, v),
+            OpC::Take(a, n) => c.take(a, n),
+            OpC::TakeClosure(a) => c.take_closure(a),
+            OpC::Keep(a, m) => c.keep(a, m),
+            OpC::Empty(a) => c.empty(a),
+            OpC::Touch(a) => c.touch(a),
+            OpC::PanicGuard(a, add, take) => c.panic_guard(a, add, take),
+            OpC::PanicClosure(a, add, take) => c.panic_closure(a, add, take),
+            OpC::RemoveInner(a) => c.remove_inner(a),
+            OpC::Clear => c.clear(),
+            OpC::Check => c.check(),
         }
-        // The model drops the groups left empty.
-        model.retain(|_, m| m.count() > 0);
-        if let Some(a) = opened {
-            if !model.contains_key(&a) {
-                want.pruned += 1;
-            }
-        }
-        if !matches!(op, OpC::Clear) {
-            want.net(len_before, leaves(&model));
-        }
-
-        map.validate();
-        assert!(map.inners().all(|(_, c)| !InnerCollection::is_empty(c)), "an empty inner collection survived");
-        for (a, m) in &model {
-            assert_eq!(map.get_inner(a), Some(m), "group {a}");
-        }
-        assert_eq!(map.len(), leaves(&model));
-        assert_eq!(map.outer_len(), model.len());
-        assert_eq!(map.is_empty(), model.is_empty());
-        assert_eq!(Counts::of(map.stats()), want, "stats");
     }
 }
 

@@ -1,27 +1,28 @@
 //! `leakless::NestedMap` against flat models: two levels against
 //! `std::collections::HashMap<(K1, K2), V>`, depth three against
 //! `HashMap<(K1, K2, K3), V>`, and `Vec` / `VecDeque` inner collections (edited through
-//! the guard and the closure) against `HashMap<K1, Vec<V>>`. After every op:
+//! the guard and the closure) against `HashMap<K1, C>`. After every op:
 //! `validate()` (no empty inner collection, leaf count right, tables valid), `len()` and
 //! `outer_len()` equal the model's, and `stats()` equals counts kept beside the model —
 //! for the depth-three map also each middle map's own, with `pruned` counting the inner
 //! collections a guard, closure, `remove` or `retain` left empty at that level (not those
-//! `remove_inner` or `clear` took). The two maps are checked by the model shared with
-//! `tests/nested.rs` (`tests/models/nested.rs`); the sequences here.
+//! `remove_inner` or `clear` took). All are checked by the models shared with
+//! `tests/nested.rs` (`tests/models/nested.rs`).
 //!
 //! (Panics inside guards are tested in `tests/nested.rs`: libFuzzer's panic hook aborts.)
 #![no_main]
 
-use std::collections::{HashMap as Model, VecDeque};
+use std::collections::VecDeque;
 
 use arbitrary::Arbitrary;
-use leakless::{HashMap, NestedMap};
+use leakless::HashMap;
 use libfuzzer_sys::fuzz_target;
 
 #[path = "../../tests/models/nested.rs"]
+#[allow(dead_code)] // the panicking collection ops: `tests/nested.rs` only
 mod model;
 
-use model::{fixed, Counts, Fixed, Three, Two};
+use model::{Coll, Colls, Fixed, Three, Two};
 
 #[derive(Arbitrary, Debug)]
 enum Op {
@@ -45,31 +46,45 @@ enum Op {
     EmptyMid(u8, u8),
     /// Through the outer guard: `remove_inner(b)` on the middle map of `a`.
     RemoveMid(u8, u8),
-    /// `inner_mut(a)` on the sequences (made if absent): push `n` values from `v` on.
-    SeqPush(u8, u16, u8),
-    /// `get_inner_mut(&a)`: pop `n` from the back.
-    SeqPop(u8, u8),
-    /// `with_inner_mut(&a, ..)`: truncate to `n`.
-    SeqTruncate(u8, u8),
-    /// `inner_mut(a)`, changing nothing: an absent key is made and pruned at once.
+    /// The sequence models' ops (see `Colls`), minus the panicking ones.
+    SeqAdd(u8, u32, u8),
+    SeqAddIfPresent(u8, u32),
+    SeqTake(u8, u8),
+    SeqTakeClosure(u8),
+    SeqKeep(u8, u32),
+    SeqEmpty(u8),
     SeqTouch(u8),
     SeqRemoveInner(u8),
+    SeqCheck,
+}
+
+/// Applies the sequence ops (and `Clear`) to one sequence model; other ops leave it
+/// alone.
+fn seq<C: Coll>(c: &mut Colls<C>, op: &Op) {
+    match *op {
+        Op::SeqAdd(a, v, n) => c.add(a, v, n % 8),
+        Op::SeqAddIfPresent(a, v) => c.add_if_present(a, v),
+        Op::SeqTake(a, n) => c.take(a, n % 8),
+        Op::SeqTakeClosure(a) => c.take_closure(a),
+        Op::SeqKeep(a, m) => c.keep(a, m.max(1)),
+        Op::SeqEmpty(a) => c.empty(a),
+        Op::SeqTouch(a) => c.touch(a),
+        Op::SeqRemoveInner(a) => c.remove_inner(a),
+        Op::SeqCheck => c.check(),
+        Op::Clear => c.clear(),
+        _ => {}
+    }
 }
 
 fuzz_target!(|ops: Vec<Op>| {
     let mut two = Two::<HashMap<u8, u16, Fixed>>::new();
     let mut three = Three::<u16>::new();
-    let mut vecs: NestedMap<u8, Vec<u16>, Fixed> = NestedMap::with_hasher(fixed());
-    let mut deques: NestedMap<u8, VecDeque<u16>, Fixed> = NestedMap::with_hasher(fixed());
-    let mut seqs: Model<u8, Vec<u16>> = Model::new();
-    let mut want_seq = Counts::default();
+    let mut vecs = Colls::<Vec<u32>>::new();
+    let mut deques = Colls::<VecDeque<u32>>::new();
 
     for op in ops {
-        let before_seq = seqs.clone();
-        // The group a guard made with `inner_mut` opened (pruned if left empty, even if it
-        // was absent).
-        let mut opened_seq = None;
-        let is_clear = matches!(op, Op::Clear);
+        seq(&mut vecs, &op);
+        seq(&mut deques, &op);
         match op {
             Op::Insert(a, b, v) => two.insert(a, b, v),
             Op::Remove(a, b) => two.remove(a, b),
@@ -85,9 +100,6 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::Clear => {
                 two.clear();
                 three.clear();
-                vecs.clear();
-                deques.clear();
-                seqs.clear();
             }
             Op::Insert3(a, b, c, v) => three.insert3(a, b, c, v),
             Op::Remove3(a, b, c) => three.remove3(a, b, c),
@@ -99,69 +111,8 @@ fuzz_target!(|ops: Vec<Op>| {
             }
             Op::EmptyMid(a, b) => three.empty_mid(a, b),
             Op::RemoveMid(a, b) => three.remove_mid(a, b),
-            Op::SeqPush(a, v, n) => {
-                opened_seq = Some(a);
-                let (mut gv, mut gd) = (vecs.inner_mut(a), deques.inner_mut(a));
-                let m = seqs.entry(a).or_default();
-                for i in 0..u16::from(n % 8) {
-                    gv.push(v.wrapping_add(i));
-                    gd.push_back(v.wrapping_add(i));
-                    m.push(v.wrapping_add(i));
-                }
-            }
-            Op::SeqPop(a, n) => {
-                let n = n % 8;
-                let got_v: Option<Vec<_>> = vecs.get_inner_mut(&a).map(|mut g| (0..n).map(|_| g.pop()).collect());
-                let got_d: Option<Vec<_>> =
-                    deques.get_inner_mut(&a).map(|mut g| (0..n).map(|_| g.pop_back()).collect());
-                let want: Option<Vec<_>> = seqs.get_mut(&a).map(|m| (0..n).map(|_| m.pop()).collect());
-                opened_seq = want.as_ref().map(|_| a);
-                assert_eq!(got_v, want);
-                assert_eq!(got_d, want);
-            }
-            Op::SeqTruncate(a, n) => {
-                let n = usize::from(n % 8);
-                assert_eq!(vecs.with_inner_mut(&a, |v| v.truncate(n)).is_some(), seqs.contains_key(&a));
-                assert_eq!(deques.with_inner_mut(&a, |v| v.truncate(n)).is_some(), seqs.contains_key(&a));
-                if let Some(m) = seqs.get_mut(&a) {
-                    opened_seq = Some(a);
-                    m.truncate(n);
-                }
-            }
-            Op::SeqTouch(a) => {
-                opened_seq = Some(a);
-                assert_eq!(vecs.inner_mut(a).len(), seqs.get(&a).map_or(0, Vec::len));
-                assert_eq!(deques.inner_mut(a).len(), seqs.get(&a).map_or(0, Vec::len));
-            }
-            Op::SeqRemoveInner(a) => {
-                let want = seqs.remove(&a);
-                assert_eq!(vecs.remove_inner(&a), want);
-                assert_eq!(deques.remove_inner(&a).map(|d| d.len()), want.map(|v| v.len()));
-            }
+            _ => {}
         }
-        seqs.retain(|_, m| !m.is_empty());
-
-        vecs.validate();
-        deques.validate();
-        let leaves = |m: &Model<u8, Vec<u16>>| m.values().map(Vec::len).sum::<usize>();
-        assert_eq!(vecs.len(), leaves(&seqs));
-        assert_eq!(deques.len(), leaves(&seqs));
-        assert_eq!(vecs.outer_len(), seqs.len());
-        assert_eq!(deques.outer_len(), seqs.len());
-        for (a, m) in &seqs {
-            assert_eq!(vecs.get_inner(a), Some(m));
-            assert!(deques.get_inner(a).is_some_and(|d| d.iter().eq(m)));
-        }
-        if is_clear {
-            want_seq.cleared += leaves(&before_seq) as u64;
-        } else {
-            want_seq.net(leaves(&before_seq), leaves(&seqs));
-            if opened_seq.is_some_and(|a| !seqs.contains_key(&a)) {
-                want_seq.pruned += 1;
-            }
-        }
-        assert_eq!(Counts::of(vecs.stats()), want_seq, "Vec stats");
-        assert_eq!(Counts::of(deques.stats()), want_seq, "VecDeque stats");
     }
     two.check();
     three.check();

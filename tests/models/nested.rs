@@ -4,7 +4,9 @@
 //! `leakless`, and does no I/O.
 //!
 //! [`Two`] checks a two-level map with inner map `M` against `HashMap<(K1, K2), V>`,
-//! [`Three`] a depth-three map against `HashMap<(K1, K2, K3), V>`. Each method makes one
+//! [`Three`] a depth-three map against `HashMap<(K1, K2, K3), V>`, [`Colls`] a map of
+//! inner collections that are not maps ([`Coll`]: `Vec`, `VecDeque`, `HashSet`,
+//! `BTreeSet`) against `HashMap<K1, C>`. Each method makes one
 //! op on the map and the model and checks what it returns; then, after every op:
 //! `validate()`, no empty inner collection at any level, `len()` and `outer_len()` equal
 //! the model's, and `stats()` equals [`Counts`] kept beside the model — at depth three
@@ -12,8 +14,9 @@
 //! closure, `remove` or `retain` left empty at that level (not those `remove_inner` or
 //! `clear` took).
 
-use std::collections::{HashMap as StdMap, HashSet};
+use std::collections::{BTreeSet, HashMap as StdMap, HashSet, VecDeque};
 use std::fmt::Debug;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use leakless::nested::{InnerCollection, InnerLookup, InnerMap};
 use leakless::{HashMap, NestedMap, RemovalCause};
@@ -409,5 +412,269 @@ impl<V: Val> Three<V> {
         want.sort_by_key(|e| e.0);
         assert_eq!(got, want);
         self.end(before, false, true);
+    }
+}
+
+/// An inner collection that is not a map, with the few edits the model makes to it.
+pub(crate) trait Coll: InnerCollection + Default + Clone + PartialEq + Debug {
+    /// Add `v` (a set may already hold it).
+    fn add(&mut self, v: u32);
+    /// Take one element out (the last, the first, or the smallest).
+    fn take(&mut self) -> Option<u32>;
+    fn keep(&mut self, f: impl FnMut(&u32) -> bool);
+    fn empty(&mut self);
+    fn count(&self) -> usize;
+}
+
+/// `Coll` for a std collection whose `retain`, `clear` and `len` are the model's
+/// `keep`, `empty` and `count`; `add` and `take` as given.
+macro_rules! coll {
+    ($t:ty, add: |$c:ident, $v:ident| $add:expr, take: |$d:ident| $take:expr) => {
+        impl Coll for $t {
+            fn add(&mut self, $v: u32) {
+                let $c = self;
+                $add;
+            }
+            fn take(&mut self) -> Option<u32> {
+                let $d = self;
+                $take
+            }
+            fn keep(&mut self, f: impl FnMut(&u32) -> bool) {
+                self.retain(f)
+            }
+            fn empty(&mut self) {
+                self.clear()
+            }
+            fn count(&self) -> usize {
+                self.len()
+            }
+        }
+    };
+}
+
+coll!(Vec<u32>, add: |c, v| c.push(v), take: |c| c.pop());
+coll!(VecDeque<u32>, add: |c, v| c.push_back(v), take: |c| c.pop_front());
+coll!(HashSet<u32, Fixed>, add: |c, v| c.insert(v), take: |c| {
+    let min = c.iter().min().copied()?;
+    c.remove(&min);
+    Some(min)
+});
+coll!(BTreeSet<u32>, add: |c, v| c.insert(v), take: |c| c.pop_first());
+
+/// Add `add` values from `from` on, then take `take` elements out.
+fn add_take<C: Coll>(c: &mut C, from: u32, add: u8, take: u8) {
+    for i in 0..u32::from(add) {
+        c.add(from.wrapping_add(i));
+    }
+    for _ in 0..take {
+        c.take();
+    }
+}
+
+/// A `NestedMap<u8, C>` edited through the guard (`inner_mut`, `get_inner_mut`) and the
+/// closure (`with_inner_mut`), against a `HashMap<u8, C>` model that drops a group when
+/// it empties. After every op: `validate()`, no empty inner collection, each inner
+/// collection equal to the model's, `len()` the model's leaf count, `outer_len()` its
+/// group count, and `stats()` equal to counts kept beside the model (net growth as
+/// insertions, net shrinkage as explicit removals, `clear` as cleared, one prune for each
+/// inner collection a guard or closure left empty, no lookups). The `panic_*` ops unwind
+/// out of user code: not for a caller that aborts on panics (a fuzz target).
+pub(crate) struct Colls<C: Coll> {
+    map: NestedMap<u8, C, Fixed>,
+    model: StdMap<u8, C>,
+    want: Counts,
+}
+
+impl<C: Coll> Colls<C> {
+    pub(crate) fn new() -> Self {
+        Colls { map: NestedMap::with_hasher(fixed()), model: StdMap::new(), want: Counts::default() }
+    }
+
+    fn leaves(&self) -> usize {
+        self.model.values().map(C::count).sum()
+    }
+
+    /// One op: `f` makes it on the map and the model, checks what it returns, and names
+    /// the group a guard or closure opened (`inner_mut` opens `a` even if absent,
+    /// `get_inner_mut` and `with_inner_mut` only if present), which is pruned if the op
+    /// leaves it empty. Then the model drops its empty groups and the map is checked.
+    fn edit(&mut self, f: impl FnOnce(&mut Self) -> Option<u8>) {
+        let before = self.leaves();
+        let opened = f(self);
+        self.model.retain(|_, m| m.count() > 0);
+        if opened.is_some_and(|a| !self.model.contains_key(&a)) {
+            self.want.pruned += 1;
+        }
+        self.want.net(before, self.leaves());
+        self.verify();
+    }
+
+    /// `inner_mut(a)` (made if absent): add `n` values from `v` on.
+    pub(crate) fn add(&mut self, a: u8, v: u32, n: u8) {
+        self.edit(|c| {
+            let mut g = c.map.inner_mut(a);
+            let m = c.model.entry(a).or_default();
+            for i in 0..u32::from(n) {
+                g.add(v.wrapping_add(i));
+                m.add(v.wrapping_add(i));
+            }
+            assert_eq!(*g, *m);
+            Some(a)
+        });
+    }
+
+    /// `with_inner_mut(&a, ..)`: add `v` if `a` is present.
+    pub(crate) fn add_if_present(&mut self, a: u8, v: u32) {
+        self.edit(|c| {
+            let got = c.map.with_inner_mut(&a, |x| {
+                x.add(v);
+                x.count()
+            });
+            let want = c.model.get_mut(&a).map(|m| {
+                m.add(v);
+                m.count()
+            });
+            assert_eq!(got, want);
+            want.map(|_| a)
+        });
+    }
+
+    /// `get_inner_mut(&a)`: take `n` elements out.
+    pub(crate) fn take(&mut self, a: u8, n: u8) {
+        self.edit(|c| {
+            let got: Option<Vec<Option<u32>>> = c.map.get_inner_mut(&a).map(|mut g| (0..n).map(|_| g.take()).collect());
+            let want: Option<Vec<Option<u32>>> = c.model.get_mut(&a).map(|m| (0..n).map(|_| m.take()).collect());
+            assert_eq!(got, want);
+            want.map(|_| a)
+        });
+    }
+
+    /// `with_inner_mut(&a, ..)`: take one element out.
+    pub(crate) fn take_closure(&mut self, a: u8) {
+        self.edit(|c| {
+            let got = c.map.with_inner_mut(&a, C::take);
+            let want = c.model.get_mut(&a).map(C::take);
+            assert_eq!(got, want);
+            want.map(|_| a)
+        });
+    }
+
+    /// `inner_mut(a)` (made if absent): keep the values not divisible by `m` (not 0).
+    pub(crate) fn keep(&mut self, a: u8, m: u32) {
+        self.edit(|c| {
+            c.map.inner_mut(a).keep(|v| v % m != 0);
+            c.model.entry(a).or_default().keep(|v| v % m != 0);
+            Some(a)
+        });
+    }
+
+    /// `with_inner_mut(&a, ..)`: empty it.
+    pub(crate) fn empty(&mut self, a: u8) {
+        self.edit(|c| {
+            assert_eq!(c.map.with_inner_mut(&a, C::empty).is_some(), c.model.contains_key(&a));
+            c.model.get_mut(&a).map(|m| {
+                m.empty();
+                a
+            })
+        });
+    }
+
+    /// `inner_mut(a)`, changing nothing: an absent key is made and pruned at once.
+    pub(crate) fn touch(&mut self, a: u8) {
+        self.edit(|c| {
+            let g = c.map.inner_mut(a);
+            assert_eq!(*g, c.model.get(&a).cloned().unwrap_or_default());
+            c.model.entry(a).or_default();
+            Some(a)
+        });
+    }
+
+    /// `inner_mut(a)`: add `add` values, take `take` out, then panic.
+    pub(crate) fn panic_guard(&mut self, a: u8, add: u8, take: u8) {
+        self.edit(|c| {
+            let from = 100 * u32::from(a);
+            let map = &mut c.map;
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                let mut g = map.inner_mut(a);
+                add_take(&mut *g, from, add, take);
+                panic!("user code fails inside the guard");
+            }));
+            assert!(r.is_err());
+            // What was done before the panic stays done.
+            add_take(c.model.entry(a).or_default(), from, add, take);
+            Some(a)
+        });
+    }
+
+    /// `with_inner_mut(&a, ..)`: add `add` values, take `take` out, then panic.
+    pub(crate) fn panic_closure(&mut self, a: u8, add: u8, take: u8) {
+        self.edit(|c| {
+            let from = 100 * u32::from(a);
+            let map = &mut c.map;
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                map.with_inner_mut(&a, |x| {
+                    add_take(x, from, add, take);
+                    panic!("user code fails inside with_inner_mut");
+                })
+            }));
+            // Absent: the closure never runs, so nothing panics.
+            assert_eq!(r.is_err(), c.model.contains_key(&a));
+            c.model.get_mut(&a).map(|m| {
+                add_take(m, from, add, take);
+                a
+            })
+        });
+    }
+
+    /// `remove_inner(&a)`: taken away whole, an explicit removal of its leaves, not a
+    /// prune.
+    pub(crate) fn remove_inner(&mut self, a: u8) {
+        self.edit(|c| {
+            assert_eq!(c.map.remove_inner(&a), c.model.remove(&a));
+            None
+        });
+    }
+
+    /// `clear()`: its leaves counted as cleared.
+    pub(crate) fn clear(&mut self) {
+        self.want.cleared += self.leaves() as u64;
+        self.map.clear();
+        self.model.clear();
+        self.verify();
+    }
+
+    /// `inners()` sees every group once, and a clone is valid and equal.
+    pub(crate) fn check(&mut self) {
+        self.edit(|c| {
+            let mut keys: Vec<u8> = c
+                .map
+                .inners()
+                .map(|(a, x)| {
+                    assert_eq!(Some(x), c.model.get(a));
+                    *a
+                })
+                .collect();
+            keys.sort_unstable();
+            let mut want_keys: Vec<u8> = c.model.keys().copied().collect();
+            want_keys.sort_unstable();
+            assert_eq!(keys, want_keys);
+            let copy = c.map.clone();
+            copy.validate();
+            assert!(copy == c.map);
+            None
+        });
+    }
+
+    fn verify(&self) {
+        let map = &self.map;
+        map.validate();
+        assert!(map.inners().all(|(_, c)| !InnerCollection::is_empty(c)), "an empty inner collection survived");
+        for (a, m) in &self.model {
+            assert_eq!(map.get_inner(a), Some(m), "group {a}");
+        }
+        assert_eq!(map.len(), self.leaves());
+        assert_eq!(map.outer_len(), self.model.len());
+        assert_eq!(map.is_empty(), self.model.is_empty());
+        assert_eq!(Counts::of(map.stats()), self.want, "stats");
     }
 }
