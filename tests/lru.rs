@@ -3,7 +3,6 @@
 //! finalizer. `validate()` after every op; finalizer exactly-once, also under panics.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::num::NonZeroUsize;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
@@ -14,6 +13,10 @@ use proptest::prelude::*;
 #[path = "models/tinylfu.rs"]
 mod tinylfu;
 
+#[path = "models/lru.rs"]
+mod lru_model;
+
+use lru_model::WOp;
 use tinylfu::{Log, TinyOp};
 
 fn cases() -> u32 {
@@ -167,103 +170,8 @@ proptest! {
     }
 }
 
-/// The weighted model: front = most recently used; `(key, value, weight)`.
-#[derive(Default)]
-struct Model {
-    q: VecDeque<(u8, u32, u64)>,
-    limit: Capacity,
-    /// What a finalizer should have seen, in order.
-    gone: Vec<(u8, u32, RemovalCause)>,
-    /// Departures handed back to the caller or checked apart from `gone` (explicit
-    /// removals, replaced values, `retain` and `clear`), for the removal counters.
-    counted: Vec<RemovalCause>,
-}
-
 fn weigh(v: u32) -> u64 {
     u64::from(v % 7)
-}
-
-impl Model {
-    fn weight(&self) -> u64 {
-        self.q.iter().map(|e| e.2).sum()
-    }
-
-    fn pos(&self, k: u8) -> Option<usize> {
-        self.q.iter().position(|e| e.0 == k)
-    }
-
-    fn evict_while(&mut self, extra_len: usize, extra_w: u64) {
-        while !self.q.is_empty() && self.limit.is_exceeded_by(self.q.len() + extra_len, self.weight() + extra_w) {
-            let (k, v, _) = self.q.pop_back().unwrap();
-            self.gone.push((k, v, RemovalCause::Evicted));
-        }
-    }
-
-    fn insert(&mut self, k: u8, v: u32) -> Option<u32> {
-        let w = weigh(v);
-        if let Some(p) = self.pos(k) {
-            let old = self.q.remove(p).unwrap();
-            self.counted.push(RemovalCause::Replaced);
-            if self.limit.rejects_single(w) {
-                self.gone.push((k, v, RemovalCause::Rejected));
-                return Some(old.1);
-            }
-            self.q.push_front((k, v, w));
-            self.evict_while(0, 0);
-            return Some(old.1);
-        }
-        if self.limit.rejects_single(w) {
-            self.gone.push((k, v, RemovalCause::Rejected));
-            return None;
-        }
-        self.evict_while(1, w);
-        self.q.push_front((k, v, w));
-        None
-    }
-
-    /// `push`: the old value of `k` with `k`, or else the first entry evicted for the new
-    /// one (the least recently used), handed back instead of finalized.
-    fn push(&mut self, k: u8, v: u32) -> Option<(u8, u32)> {
-        let before = self.gone.len();
-        if let Some(old) = self.insert(k, v) {
-            return Some((k, old));
-        }
-        let first = self.gone[before..].iter().position(|e| e.2 == RemovalCause::Evicted)?;
-        let (k, v, cause) = self.gone.remove(before + first);
-        self.counted.push(cause);
-        Some((k, v))
-    }
-
-    fn get(&mut self, k: u8) -> Option<u32> {
-        let p = self.pos(k)?;
-        let e = self.q.remove(p).unwrap();
-        self.q.push_front(e);
-        Some(e.1)
-    }
-
-    /// How many departures the map's `stats()` should count for `cause`.
-    fn removals(&self, cause: RemovalCause) -> u64 {
-        let gone = self.gone.iter().filter(|e| e.2 == cause).count();
-        (gone + self.counted.iter().filter(|&&c| c == cause).count()) as u64
-    }
-}
-
-#[derive(Debug, Clone)]
-enum WOp {
-    Insert(u8, u32),
-    Push(u8, u32),
-    /// Set the value through `get_mut`: the recorded weight stays that of the old value.
-    GetMut(u8, u32),
-    /// Add to every value through `iter_mut` (no promotion; the weights stay).
-    IterMut(u32),
-    Get(u8),
-    Peek(u8),
-    Remove(u8),
-    PopLru,
-    SetLimit(u8, u8),
-    Retain(u8),
-    Clear,
-    GetOrInsert(u8, u32),
 }
 
 fn wop() -> impl Strategy<Value = WOp> {
@@ -275,10 +183,13 @@ fn wop() -> impl Strategy<Value = WOp> {
         1 => (0u32..40).prop_map(WOp::IterMut),
         4 => k.clone().prop_map(WOp::Get),
         1 => k.clone().prop_map(WOp::Peek),
+        1 => k.clone().prop_map(WOp::Contains),
         1 => k.clone().prop_map(WOp::Remove),
         1 => Just(WOp::PopLru),
+        1 => Just(WOp::PeekLru),
         // Weight bounds under 6 (the heaviest value) reject some values outright.
-        1 => (0u8..16, prop_oneof![0u8..8, 0u8..40]).prop_map(|(n, w)| WOp::SetLimit(n, w)),
+        1 => (0usize..16, prop_oneof![0u64..8, 0u64..40])
+            .prop_map(|(n, w)| WOp::SetLimit(Capacity::entries(n).with_max_weight(w))),
         1 => (1u8..5).prop_map(WOp::Retain),
         1 => Just(WOp::Clear),
         2 => (k, 0u32..40).prop_map(|(k, v)| WOp::GetOrInsert(k, v)),
@@ -289,7 +200,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     /// Bounded by entries and weight: the same contents, order and finalized values
-    /// (with their causes, in order) as a `VecDeque` LRU.
+    /// (with their causes, in order) as a `VecDeque` LRU: see `tests/models/lru.rs`.
     #[test]
     fn same_as_weighted_vecdeque(
         n in 0usize..12,
@@ -298,95 +209,12 @@ proptest! {
     ) {
         let log: Log = Rc::default();
         let l = log.clone();
-        let limit = Capacity::entries(n).with_max_weight(w);
-        let mut ours = LruMap::builder()
-            .limit(limit)
+        let ours = LruMap::builder()
+            .limit(Capacity::entries(n).with_max_weight(w))
             .weigher(|_: &u8, v: &u32| weigh(*v))
             .finalizer(move |k, v, c| l.borrow_mut().push((k, v, c)))
             .build();
-        let mut model = Model { limit, ..Model::default() };
-        for op in ops {
-            match op {
-                WOp::Insert(k, v) => prop_assert_eq!(ours.insert(k, v), model.insert(k, v)),
-                WOp::Push(k, v) => prop_assert_eq!(ours.push(k, v), model.push(k, v)),
-                WOp::GetMut(k, v) => {
-                    let a = ours.get_mut(&k).map(|x| std::mem::replace(x, v));
-                    let b = model.get(k).inspect(|_| model.q[0].1 = v);
-                    prop_assert_eq!(a, b);
-                }
-                WOp::IterMut(add) => {
-                    let a: Vec<_> = ours.iter_mut().map(|(k, v)| { *v += add; (*k, *v) }).collect();
-                    model.q.iter_mut().for_each(|e| e.1 += add);
-                    let b: Vec<_> = model.q.iter().map(|e| (e.0, e.1)).collect();
-                    prop_assert_eq!(a, b, "iter_mut yields every entry once, in the order of iter");
-                }
-                WOp::Get(k) => prop_assert_eq!(ours.get(&k).copied(), model.get(k)),
-                WOp::Peek(k) => prop_assert_eq!(ours.peek(&k).copied(), model.pos(k).map(|p| model.q[p].1)),
-                WOp::Remove(k) => {
-                    let want = model.pos(k).map(|p| model.q.remove(p).unwrap().1);
-                    model.counted.extend(want.map(|_| RemovalCause::Explicit));
-                    prop_assert_eq!(ours.remove(&k), want);
-                }
-                WOp::PopLru => {
-                    let want = model.q.pop_back().map(|e| (e.0, e.1));
-                    model.counted.extend(want.map(|_| RemovalCause::Explicit));
-                    prop_assert_eq!(ours.pop_lru(), want);
-                }
-                WOp::SetLimit(n, w) => {
-                    let limit = Capacity::entries(n as usize).with_max_weight(u64::from(w));
-                    ours.set_limit(limit);
-                    model.limit = limit;
-                    model.evict_while(0, 0);
-                }
-                WOp::Retain(m) => {
-                    ours.retain(|k, _| k % m == 0);
-                    let (keep, drop): (VecDeque<_>, VecDeque<_>) = model.q.drain(..).partition(|e| e.0 % m == 0);
-                    model.q = keep;
-                    let mut dropped: Vec<_> = drop.into_iter().map(|e| (e.0, e.1, RemovalCause::Explicit)).collect();
-                    // retain's call order is unspecified: compare as a set.
-                    let mut seen: Vec<_> = log.borrow_mut().drain(model.gone.len()..).collect();
-                    seen.sort();
-                    dropped.sort();
-                    model.counted.extend(dropped.iter().map(|e| e.2));
-                    prop_assert_eq!(seen, dropped);
-                }
-                WOp::Clear => {
-                    ours.clear();
-                    let mut cleared: Vec<_> = model.q.drain(..).map(|e| (e.0, e.1, RemovalCause::Cleared)).collect();
-                    let mut seen: Vec<_> = log.borrow_mut().drain(model.gone.len()..).collect();
-                    seen.sort();
-                    cleared.sort();
-                    model.counted.extend(cleared.iter().map(|e| e.2));
-                    prop_assert_eq!(seen, cleared);
-                }
-                WOp::GetOrInsert(k, v) => {
-                    let a = ours.get_or_insert_with(k, || v).copied();
-                    let b = match model.get(k) {
-                        Some(x) => Some(x),
-                        None => {
-                            model.insert(k, v);
-                            model.pos(k).map(|p| model.q[p].1)
-                        }
-                    };
-                    prop_assert_eq!(a, b);
-                }
-            }
-            ours.validate();
-            prop_assert_eq!(&*log.borrow(), &model.gone, "finalized values and causes, in order");
-            prop_assert_eq!(ours.weight(), model.weight());
-            let stats = ours.stats();
-            for cause in RemovalCause::ALL {
-                prop_assert_eq!(stats.removals(cause), model.removals(cause), "removals counted for {:?}", cause);
-            }
-            let a: Vec<_> = ours.iter().map(|(k, v)| (*k, *v)).collect();
-            let b: Vec<_> = model.q.iter().map(|e| (e.0, e.1)).collect();
-            prop_assert_eq!(a, b);
-        }
-        let live = ours.len();
-        let before = log.borrow().len();
-        drop(ours);
-        prop_assert_eq!(log.borrow().len() - before, live, "every live value finalized on drop");
-        prop_assert!(log.borrow()[before..].iter().all(|e| e.2 == RemovalCause::Dropped));
+        lru_model::check(ours, &log, weigh, ops);
     }
 }
 
