@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs every cargo-fuzz target for a fixed time (FUZZ_SECONDS, default 30). Installs the
+# Runs every cargo-fuzz target for a fixed time (FUZZ_SECONDS, default 20). Installs the
 # nightly toolchain and cargo-fuzz when missing. A crash fails the script and libFuzzer
 # prints the reproducing input (also saved under fuzz/artifacts/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds="${FUZZ_SECONDS:-30}"
+seconds="${FUZZ_SECONDS:-20}"
 
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 if ! cargo fuzz --version >/dev/null 2>&1; then
