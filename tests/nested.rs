@@ -7,20 +7,30 @@
 //! the model's, and `stats()` equals counts kept beside the model — at depth three also
 //! each middle map's own — with `pruned` counting the inner collections a guard, a
 //! closure, `remove` or `retain` left empty at that level (not those `remove_inner` or
-//! `clear` took). Plus guards under panics.
+//! `clear` took). Inner `LruMap`s (bounded caches per outer key) against one `VecDeque`
+//! LRU model per key (`tests/models/nested_lru.rs`). Plus guards under panics, and the leaf
+//! count of an inner map whose insert evicts.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap as StdMap, HashSet, VecDeque};
 use std::fmt::Debug;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use leakless::nested::{InnerLookup, InnerMap};
-use leakless::{HashMap, NestedMap, RemovalCause};
+use leakless::{Capacity, HashMap, NestedMap, RemovalCause};
 use proptest::prelude::*;
 
 #[path = "models/nested.rs"]
 mod model;
 
+#[allow(dead_code)] // its whole-map driver (`check`) serves tests/lru.rs
+#[path = "models/lru.rs"]
+mod lru_model;
+
+#[path = "models/nested_lru.rs"]
+mod nested_lru;
+
 use model::{Coll, Colls, Fixed, Three, Two, STATS_BLOCK};
+use nested_lru::{LruInner, LruOp};
 
 fn config() -> ProptestConfig {
     ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 })
@@ -435,4 +445,94 @@ fn two_level_helpers_leave_the_inner_maps_stats_alone() {
     assert_eq!((inner.hits, inner.misses), (0, 0), "inner map's own stats: {inner:?}");
     let outer = m.stats();
     assert_eq!((outer.hits, outer.misses), (3, 2), "{outer:?}");
+}
+
+fn op_l() -> impl Strategy<Value = LruOp> {
+    let k = || 0u8..4;
+    prop_oneof![
+        8 => (k(), 0u8..8, 0u32..40).prop_map(|(a, b, v)| LruOp::Insert(a, b, v)),
+        3 => (k(), 0u8..8).prop_map(|(a, b)| LruOp::Remove(a, b)),
+        2 => (k(), 0u8..8).prop_map(|(a, b)| LruOp::Get(a, b)),
+        1 => (k(), 0u8..8, 0u32..40).prop_map(|(a, b, v)| LruOp::GetMut(a, b, v)),
+        2 => (k(), 0u8..8).prop_map(|(a, b)| LruOp::Touch(a, b)),
+        1 => k().prop_map(LruOp::PopLru),
+        1 => (k(), 0u8..4).prop_map(|(a, n)| LruOp::SetLimit(a, n)),
+        1 => (1u8..5).prop_map(LruOp::Retain),
+        1 => k().prop_map(LruOp::RemoveInner),
+        1 => Just(LruOp::Clear),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A bounded cache per outer key: each inner `LruMap` evicts, rejects and orders its
+    /// entries as its own `VecDeque` model (see `tests/models/nested_lru.rs`).
+    #[test]
+    fn model_lru_inner(
+        n in 0usize..5,
+        w in prop_oneof![0u64..4, 0u64..12],
+        ops in proptest::collection::vec(op_l(), 1..200),
+    ) {
+        let mut m = LruInner::new(Capacity::entries(n).with_max_weight(w));
+        for op in ops {
+            m.apply(op);
+        }
+    }
+}
+
+/// An inner map whose insert evicts (`INSERT_ADDS_ONE` is `false`): `NestedMap::insert`
+/// counts its leaves by length, so `len()` stays the sum of the inner lengths, and an
+/// inner map an insert leaves empty is pruned.
+#[test]
+fn an_inner_map_whose_insert_evicts_keeps_the_leaf_count() {
+    /// Keeps only the latest entry; rejects the value 0.
+    #[derive(Default, Debug)]
+    struct Latest(Option<(u8, u32)>);
+
+    impl leakless::nested::InnerCollection for Latest {
+        fn len(&self) -> usize {
+            usize::from(self.0.is_some())
+        }
+    }
+
+    impl InnerMap for Latest {
+        type Key = u8;
+        type Value = u32;
+        type Iter<'a> = std::option::IntoIter<(&'a u8, &'a u32)>;
+        const INSERT_ADDS_ONE: bool = false;
+
+        fn insert(&mut self, key: u8, value: u32) -> Option<u32> {
+            let old = self.0.take().and_then(|(k, v)| (k == key).then_some(v));
+            self.0 = (value != 0).then_some((key, value));
+            old
+        }
+
+        fn iter(&self) -> Self::Iter<'_> {
+            self.0.as_ref().map(|(k, v)| (k, v)).into_iter()
+        }
+
+        fn retain<F: FnMut(&u8, &mut u32) -> bool>(&mut self, mut f: F) {
+            if let Some((k, v)) = &mut self.0 {
+                if !f(k, v) {
+                    self.0 = None;
+                }
+            }
+        }
+    }
+
+    let mut m: NestedMap<u8, Latest> = NestedMap::new();
+    assert_eq!(m.insert(1, 1, 10), None);
+    assert_eq!(m.insert(1, 2, 20), None, "evicts (1, 1)");
+    assert_eq!(m.insert(2, 1, 30), None);
+    m.validate();
+    assert_eq!(m.len(), 2);
+    assert_eq!(m.insert(1, 2, 21), Some(20));
+    assert_eq!(m.insert(2, 5, 0), None, "rejected, and (2, 1) evicted");
+    m.validate();
+    assert_eq!((m.len(), m.outer_len()), (1, 1), "group 2 was left empty and pruned");
+    let s = m.stats();
+    assert_eq!((s.insertions, s.pruned), (4, 1));
+    assert_eq!(s.removals(RemovalCause::Replaced), 1);
+    assert_eq!(s.removals(RemovalCause::Explicit), 3, "(1, 1), (2, 1) and the rejected 0");
 }

@@ -7,7 +7,8 @@
 //! for the depth-three map also each middle map's own, with `pruned` counting the inner
 //! collections a guard, closure, `remove` or `retain` left empty at that level (not those
 //! `remove_inner` or `clear` took). All are checked by the models shared with
-//! `tests/nested.rs` (`tests/models/nested.rs`).
+//! `tests/nested.rs` (`tests/models/nested.rs`). The `Lru*` ops drive a map of bounded
+//! `LruMap`s against one LRU model per key (`tests/models/nested_lru.rs`).
 //!
 //! (Panics inside guards are tested in `tests/nested.rs`: libFuzzer's panic hook aborts.)
 #![no_main]
@@ -22,7 +23,15 @@ use libfuzzer_sys::fuzz_target;
 #[allow(dead_code)] // the panicking collection ops: `tests/nested.rs` only
 mod model;
 
+#[path = "../../tests/models/lru.rs"]
+#[allow(dead_code)] // its whole-map driver: `tests/lru.rs` and the `lru` target
+mod lru_model;
+
+#[path = "../../tests/models/nested_lru.rs"]
+mod nested_lru;
+
 use model::{Coll, Colls, Fixed, Three, Two};
+use nested_lru::{LruInner, LruOp};
 
 #[derive(Arbitrary, Debug)]
 enum Op {
@@ -56,6 +65,33 @@ enum Op {
     SeqTouch(u8),
     SeqRemoveInner(u8),
     SeqCheck,
+    /// The inner-`LruMap` model's ops (see `LruOp`; `Clear` too).
+    LruInsert(u8, u8, u8),
+    LruRemove(u8, u8),
+    LruGet(u8, u8),
+    LruGetMut(u8, u8, u8),
+    LruTouch(u8, u8),
+    LruPopLru(u8),
+    LruSetLimit(u8, u8),
+    LruRetain(u8),
+    LruRemoveInner(u8),
+}
+
+/// The op for the inner-`LruMap` model, if it is one (keys folded to 4 outer, 8 inner).
+fn lru_op(op: &Op) -> Option<LruOp> {
+    Some(match *op {
+        Op::LruInsert(a, b, v) => LruOp::Insert(a % 4, b % 8, v.into()),
+        Op::LruRemove(a, b) => LruOp::Remove(a % 4, b % 8),
+        Op::LruGet(a, b) => LruOp::Get(a % 4, b % 8),
+        Op::LruGetMut(a, b, v) => LruOp::GetMut(a % 4, b % 8, v.into()),
+        Op::LruTouch(a, b) => LruOp::Touch(a % 4, b % 8),
+        Op::LruPopLru(a) => LruOp::PopLru(a % 4),
+        Op::LruSetLimit(a, n) => LruOp::SetLimit(a % 4, n % 5),
+        Op::LruRetain(m) => LruOp::Retain(m),
+        Op::LruRemoveInner(a) => LruOp::RemoveInner(a % 4),
+        Op::Clear => LruOp::Clear,
+        _ => return None,
+    })
 }
 
 /// Applies the sequence ops (and `Clear`) to one sequence model; other ops leave it
@@ -76,7 +112,9 @@ fn seq<C: Coll>(c: &mut Colls<C>, op: &Op) {
     }
 }
 
-fuzz_target!(|ops: Vec<Op>| {
+fuzz_target!(|input: (u8, u8, Vec<Op>)| {
+    let (n, w, ops) = input;
+    let mut lrus = LruInner::new(leakless::Capacity::entries(usize::from(n % 6)).with_max_weight(u64::from(w % 16)));
     let mut two = Two::<HashMap<u8, u16, Fixed>>::new();
     let mut three = Three::<u16>::new();
     let mut vecs = Colls::<Vec<u32>>::new();
@@ -85,6 +123,9 @@ fuzz_target!(|ops: Vec<Op>| {
     for op in ops {
         seq(&mut vecs, &op);
         seq(&mut deques, &op);
+        if let Some(op) = lru_op(&op) {
+            lrus.apply(op);
+        }
         match op {
             Op::Insert(a, b, v) => two.insert(a, b, v),
             Op::Remove(a, b) => two.remove(a, b),

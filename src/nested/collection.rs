@@ -7,15 +7,17 @@ use std::collections::{btree_map, hash_map as std_hash_map, BTreeMap, BTreeSet, 
 
 use super::NestedMap;
 use crate::hash_map::{self, HashMap};
-use crate::policy::PanicSlot;
+use crate::lru::{self, EntryWeigher, LruMap};
+use crate::policy::{EvictionPolicy, Finalizer, PanicSlot};
 
 /// A collection that can live inside a [`NestedMap`]: it says how many entries it holds
 /// and whether it is empty, so the nested map can count leaves and prune it when it
 /// empties.
 ///
-/// Implemented for [`HashMap`](crate::HashMap), [`NestedMap`] itself (its `len` is its
-/// leaf count, so nesting works at any depth) and `std`'s `HashMap`, `HashSet`,
-/// `BTreeMap`, `BTreeSet`, `Vec` and `VecDeque`. Implementing it for another collection
+/// Implemented for [`HashMap`](crate::HashMap), [`LruMap`](crate::LruMap) (a bounded
+/// cache per outer key), [`NestedMap`] itself (its `len` is its leaf count, so nesting
+/// works at any depth) and `std`'s `HashMap`, `HashSet`, `BTreeMap`, `BTreeSet`, `Vec`
+/// and `VecDeque`. Implementing it for another collection
 /// takes one method.
 ///
 /// # Contract
@@ -106,7 +108,8 @@ pub trait InnerCollection {
 /// (`insert(k1, k2, v)`, `iter()`, `retain`, ...) need. Lookups by a borrowed key are in
 /// [`InnerLookup`].
 ///
-/// Implemented for [`HashMap`](crate::HashMap) and `std`'s `HashMap` and `BTreeMap`.
+/// Implemented for [`HashMap`](crate::HashMap), [`LruMap`](crate::LruMap) and `std`'s
+/// `HashMap` and `BTreeMap`.
 ///
 /// # Examples
 ///
@@ -130,10 +133,27 @@ pub trait InnerMap: InnerCollection {
     where
         Self: 'a;
 
-    /// Insert `value` under `key`, returning the previous value. Returning `None` means
-    /// one entry more (`len()` grew by one), `Some` means none: [`NestedMap::insert`]
-    /// counts its leaves by that, and [`NestedMap::validate`] reports a collection that
-    /// breaks it.
+    /// `true` (the default) if [`insert`](InnerMap::insert) always stores its value
+    /// and removes nothing else: [`NestedMap::insert`] then counts its leaves from the
+    /// result alone. A bounded collection whose insert may evict other entries, or
+    /// reject the value ([`LruMap`](crate::LruMap)), sets it to `false`, and the nested
+    /// map counts such an insert by the lengths before and after it instead (and prunes
+    /// a collection the insert left empty).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::nested::InnerMap;
+    /// assert!(<leakless::HashMap<u8, u8> as InnerMap>::INSERT_ADDS_ONE);
+    /// assert!(!<leakless::LruMap<u8, u8> as InnerMap>::INSERT_ADDS_ONE);
+    /// ```
+    const INSERT_ADDS_ONE: bool = true;
+
+    /// Insert `value` under `key`, returning the previous value. Unless
+    /// [`INSERT_ADDS_ONE`](InnerMap::INSERT_ADDS_ONE) is `false`, returning `None`
+    /// means one entry more (`len()` grew by one) and `Some` means none:
+    /// [`NestedMap::insert`] counts its leaves by that, and [`NestedMap::validate`]
+    /// reports a collection that breaks it.
     ///
     /// # Examples
     ///
@@ -322,6 +342,112 @@ where
         let removed = self.remove_counted(key, None, &mut slot);
         slot.resume();
         removed.map(|(_, v)| v)
+    }
+}
+
+/// A bounded cache per outer key: `NestedMap<K1, LruMap<K2, V>>` keeps at most the
+/// limit of each inner map, and prunes one that empties. `LruMap` has no `Default` (it
+/// needs a limit), so create inner maps with
+/// [`inner_mut_or_insert_with`](NestedMap::inner_mut_or_insert_with).
+///
+/// # Examples
+///
+/// ```
+/// use leakless::{LruMap, NestedMap};
+/// let mut recent: NestedMap<&str, LruMap<u32, &str>> = NestedMap::new();
+/// for (i, page) in ["a", "b", "c"].into_iter().enumerate() {
+///     recent.inner_mut_or_insert_with("alice", || LruMap::new(2)).insert(i as u32, page);
+/// }
+/// assert_eq!(recent.len(), 2, "alice's oldest page was evicted");
+/// assert_eq!(recent.remove("alice", &1), Some("b"));
+/// assert_eq!(recent.remove("alice", &2), Some("c"));
+/// assert_eq!(recent.outer_len(), 0, "her emptied cache was pruned");
+/// ```
+impl<K, V, S, P, W, F> InnerCollection for LruMap<K, V, S, P, W, F>
+where
+    K: Eq + Hash,
+    S: BuildHasher,
+    P: EvictionPolicy,
+    W: EntryWeigher<K, V>,
+    F: Finalizer<K, V>,
+{
+    len_via_inherent!(LruMap<K, V, S, P, W, F>);
+
+    fn allocation_size(&self) -> usize {
+        LruMap::allocation_size(self)
+    }
+
+    fn validate(&self) {
+        LruMap::validate(self)
+    }
+}
+
+/// Inserts, evictions and lookups through a [`NestedMap`] are also counted in the inner
+/// map's own [`stats`](LruMap::stats) (its evictions only there: the nested map's
+/// `stats()` counts them as explicit removals).
+impl<K, V, S, P, W, F> InnerMap for LruMap<K, V, S, P, W, F>
+where
+    K: Eq + Hash,
+    S: BuildHasher,
+    P: EvictionPolicy,
+    W: EntryWeigher<K, V>,
+    F: Finalizer<K, V>,
+{
+    type Key = K;
+    type Value = V;
+    type Iter<'a>
+        = lru::Iter<'a, K, V, P, W::Stored>
+    where
+        Self: 'a;
+
+    /// An insert may evict others, or reject a value heavier than the whole limit.
+    const INSERT_ADDS_ONE: bool = false;
+
+    /// [`LruMap::insert`]: the entry becomes the most recently used.
+    #[inline]
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        LruMap::insert(self, key, value)
+    }
+
+    /// Most recently used first, as [`LruMap::iter`].
+    fn iter(&self) -> Self::Iter<'_> {
+        LruMap::iter(self)
+    }
+
+    fn retain<R: FnMut(&K, &mut V) -> bool>(&mut self, f: R) {
+        LruMap::retain(self, f)
+    }
+}
+
+impl<K, V, S, P, W, F, Q> InnerLookup<Q> for LruMap<K, V, S, P, W, F>
+where
+    K: Eq + Hash + Borrow<Q>,
+    Q: Eq + Hash + ?Sized,
+    S: BuildHasher,
+    P: EvictionPolicy,
+    W: EntryWeigher<K, V>,
+    F: Finalizer<K, V>,
+{
+    /// [`LruMap::peek`]: a read through `&self` does not promote.
+    #[inline]
+    fn get(&self, key: &Q) -> Option<&V> {
+        LruMap::peek(self, key)
+    }
+
+    /// [`LruMap::get_mut`]: the entry becomes the most recently used.
+    #[inline]
+    fn get_mut(&mut self, key: &Q) -> Option<&mut V> {
+        LruMap::get_mut(self, key)
+    }
+
+    #[inline]
+    fn remove(&mut self, key: &Q) -> Option<V> {
+        LruMap::remove(self, key)
+    }
+
+    #[inline]
+    fn contains_key(&self, key: &Q) -> bool {
+        LruMap::contains_key(self, key)
     }
 }
 

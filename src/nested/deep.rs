@@ -34,7 +34,7 @@ where
         M: Default,
         S2: Default,
     {
-        self.insert_into(k1, |mid| mid.insert(k2, k3, value))
+        self.insert_into(k1, M::INSERT_ADDS_ONE, |mid| mid.insert(k2, k3, value))
     }
 
     /// The value under `(k1, k2, k3)`; `&self`, borrowed keys, never allocates.

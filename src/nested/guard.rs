@@ -168,21 +168,37 @@ pub(super) fn remove_from<K1: Hash, M: InnerLookup<Q>, Q: ?Sized, S: BuildHasher
 }
 
 /// Run `f`, which inserts one value and returns the one it replaced, on the inner
-/// collection of `entry`, then settle it as [`edit`] does, but from the result: `None` is
-/// one leaf more (the [`InnerMap::insert`](super::InnerMap::insert) contract), `Some` is
-/// a replacement. A collection just inserted into is not empty, so nothing is pruned.
+/// collection of `entry`, then settle it as [`edit`] does, but from the result: `Some` is
+/// a replacement, and with `adds_one` `None` is one leaf more (the
+/// [`InnerMap::insert`](super::InnerMap::insert) contract). A collection just inserted
+/// into is then not empty, so nothing is pruned. Without `adds_one` (an insert may evict
+/// others or reject its value) the leaves are settled by the lengths before and after,
+/// and a collection left empty is pruned; `None` still counts one insertion (a value
+/// rejected, or stored while another was evicted, leaves as an explicit removal).
 #[inline(always)]
 pub(super) fn insert_into<K1: Hash, M: InnerCollection, S: BuildHasher, R>(
     entry: OccupiedEntry<'_, (K1, M)>,
     outer: &mut Outer<'_, S>,
+    adds_one: bool,
     f: impl FnOnce(&mut M) -> Option<R>,
 ) -> Option<R> {
-    edit_then(entry, outer, f, |_, outer, _, old| {
+    edit_then(entry, outer, f, |entry, outer, before, old| {
+        let tally = &mut *outer.tally;
         if old.is_some() {
-            outer.tally.counters.removed(RemovalCause::Replaced, 1);
+            tally.counters.removed(RemovalCause::Replaced, 1);
         } else {
-            outer.tally.leaves = outer.tally.leaves.wrapping_add(1);
-            outer.tally.insertions = outer.tally.insertions.wrapping_add(1);
+            tally.insertions = tally.insertions.wrapping_add(1);
+        }
+        if adds_one {
+            if old.is_none() {
+                tally.leaves = tally.leaves.wrapping_add(1);
+            }
+        } else {
+            let after = entry.get().1.len();
+            tally.leaves = tally.leaves.wrapping_sub(before).wrapping_add(after);
+            if entry.get().1.is_empty() {
+                prune(entry, outer, true);
+            }
         }
     })
 }

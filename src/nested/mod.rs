@@ -377,12 +377,19 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     where
         M: Default,
     {
+        self.find_or_create_inner_with(k1, M::default).0
+    }
+
+    /// The outer entry of `k1`, created with `make()` if absent, the parts settling it
+    /// updates, and whether it was created.
+    #[inline(always)]
+    fn find_or_create_inner_with(&mut self, k1: K1, make: impl FnOnce() -> M) -> (Found<'_, K1, M, S>, bool) {
         let NestedMap { outer: HashMap { raw, hash_builder }, tally } = self;
-        let entry = match hash_map::entry_in(&mut raw.table, hash_builder, &k1) {
-            hashbrown::hash_table::Entry::Occupied(o) => o,
-            hashbrown::hash_table::Entry::Vacant(v) => v.insert((k1, M::default())),
+        let (entry, created) = match hash_map::entry_in(&mut raw.table, hash_builder, &k1) {
+            hashbrown::hash_table::Entry::Occupied(o) => (o, false),
+            hashbrown::hash_table::Entry::Vacant(v) => (v.insert((k1, make())), true),
         };
-        (entry, Outer { ctl: &mut raw.ctl, hash_builder, tally })
+        ((entry, Outer { ctl: &mut raw.ctl, hash_builder, tally }), created)
     }
 
     /// A guard giving mutable access to the inner collection of `k1`, created empty
@@ -409,6 +416,38 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         InnerMut::new(entry, outer, true)
     }
 
+    /// A guard giving mutable access to the inner collection of `k1`, created by `make`
+    /// if absent (for collections without a `Default`, such as a bounded
+    /// [`LruMap`](crate::LruMap), or with settings of their own). When the guard is
+    /// dropped, the inner collection is removed if it is empty; a created collection's
+    /// entries count as leaves from the start. If `make` panics, nothing changes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{LruMap, NestedMap};
+    /// let mut last_seen: NestedMap<&str, LruMap<&str, u64>> = NestedMap::new();
+    /// last_seen.inner_mut_or_insert_with("eu", || LruMap::new(2)).insert("a", 1);
+    /// last_seen.inner_mut_or_insert_with("eu", || LruMap::new(2)).insert("b", 2);
+    /// last_seen.inner_mut_or_insert_with("eu", || LruMap::new(2)).insert("c", 3);
+    /// assert_eq!(last_seen.len(), 2, "each inner cache keeps at most 2");
+    /// assert_eq!(last_seen.get("eu", "a"), None, "the least recently used left");
+    ///
+    /// let mut groups: NestedMap<u8, Vec<u8>> = NestedMap::new();
+    /// groups.inner_mut_or_insert_with(1, || vec![7, 8]).push(9);
+    /// assert_eq!(groups.len(), 3);
+    /// ```
+    #[inline]
+    pub fn inner_mut_or_insert_with(&mut self, k1: K1, make: impl FnOnce() -> M) -> InnerMut<'_, K1, M, S> {
+        let ((entry, outer), created) = self.find_or_create_inner_with(k1, make);
+        let mut guard = InnerMut::new(entry, outer, true);
+        if created {
+            // Settled against an empty start: what `make` put in counts as inserted.
+            guard.before = 0;
+        }
+        guard
+    }
+
     /// Run `f` on the inner collection of `k1`, if present, and remove it if `f` leaves
     /// it empty (also if `f` panics). Returns `f`'s result, or `None` if `k1` is absent.
     ///
@@ -433,14 +472,16 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
 
     /// Run `f`, which inserts one value, on the inner collection of `k1` (created empty
     /// if absent) and settle it; `f`'s result is the value it replaced, if any, which
-    /// is counted as [`RemovalCause::Replaced`].
+    /// is counted as [`RemovalCause::Replaced`]. With `adds_one` (the innermost map's
+    /// [`InnerMap::INSERT_ADDS_ONE`]) the result alone says whether a leaf was added;
+    /// otherwise the insert is settled by the lengths before and after it.
     #[inline(always)]
-    fn insert_into<R>(&mut self, k1: K1, f: impl FnOnce(&mut M) -> Option<R>) -> Option<R>
+    fn insert_into<R>(&mut self, k1: K1, adds_one: bool, f: impl FnOnce(&mut M) -> Option<R>) -> Option<R>
     where
         M: Default,
     {
         let (entry, mut outer) = self.find_or_create_inner(k1);
-        guard::insert_into(entry, &mut outer, f)
+        guard::insert_into(entry, &mut outer, adds_one, f)
     }
 
     /// Remove the inner collection of `k1` and return it.
@@ -592,7 +633,7 @@ impl<K1: Eq + Hash, M: InnerMap, S: BuildHasher> NestedMap<K1, M, S> {
     where
         M: Default,
     {
-        self.insert_into(k1, |inner| InnerMap::insert(inner, k2, value))
+        self.insert_into(k1, M::INSERT_ADDS_ONE, |inner| InnerMap::insert(inner, k2, value))
     }
 
     /// The value under `(k1, k2)`. Takes `&self`, borrowed keys, and never allocates.

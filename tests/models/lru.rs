@@ -1,8 +1,8 @@
 //! Exact-LRU `LruMap` bounded by entries and weight against a `VecDeque` model (front =
 //! most recently used), shared by `tests/lru.rs` (`same_as_weighted_vecdeque`) and
 //! `fuzz/fuzz_targets/lru.rs`, which include this file with `#[path]` and translate their
-//! own ops into [`WOp`]s. It depends only on `std`, `leakless` and the sibling `tinylfu`
-//! model (for [`Log`]), and does no I/O.
+//! own ops into [`WOp`]s; `tests/nested.rs` keeps one [`Model`] per inner `LruMap` of a
+//! `NestedMap`. It depends only on `std` and `leakless`, and does no I/O.
 //!
 //! After every op [`check`] asserts: `validate()`; the same entries in the same MRU-to-LRU
 //! order; the same weight; every value the finalizer saw, with its cause and in order
@@ -10,13 +10,16 @@
 //! `insert`, `push`, `remove` and `pop_lru` hand back; the removal counters of `stats()`.
 //! At the end, dropping the map finalizes exactly its live entries as `Dropped`.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::hash::BuildHasher;
+use std::rc::Rc;
 
 use leakless::lru::EntryWeigher;
 use leakless::{Capacity, Finalizer, LruMap, RemovalCause};
 
-use super::tinylfu::Log;
+/// What the map's finalizer records (the type of `tinylfu::Log`).
+type Log = Rc<RefCell<Vec<Record>>>;
 
 /// One finalizer record: key, value, cause.
 type Record = (u8, u32, RemovalCause);
@@ -45,33 +48,37 @@ pub(crate) enum WOp {
 }
 
 /// The model: `(key, value, weight)` from most to least recently used.
-struct Model {
-    q: VecDeque<(u8, u32, u64)>,
-    limit: Capacity,
+pub(crate) struct Model {
+    pub(crate) q: VecDeque<(u8, u32, u64)>,
+    pub(crate) limit: Capacity,
     /// What the finalizer should have seen, in order.
-    gone: Vec<Record>,
+    pub(crate) gone: Vec<Record>,
     /// Departures handed back to the caller or checked apart from `gone` (explicit
     /// removals, replaced values, `retain` and `clear`), for the removal counters.
     counted: Vec<RemovalCause>,
 }
 
 impl Model {
+    pub(crate) fn new(limit: Capacity) -> Self {
+        Model { q: VecDeque::new(), limit, gone: Vec::new(), counted: Vec::new() }
+    }
+
     fn weight(&self) -> u64 {
         self.q.iter().map(|e| e.2).sum()
     }
 
-    fn pos(&self, k: u8) -> Option<usize> {
+    pub(crate) fn pos(&self, k: u8) -> Option<usize> {
         self.q.iter().position(|e| e.0 == k)
     }
 
-    fn evict_while(&mut self, extra_len: usize, extra_w: u64) {
+    pub(crate) fn evict_while(&mut self, extra_len: usize, extra_w: u64) {
         while !self.q.is_empty() && self.limit.is_exceeded_by(self.q.len() + extra_len, self.weight() + extra_w) {
             let (k, v, _) = self.q.pop_back().unwrap();
             self.gone.push((k, v, RemovalCause::Evicted));
         }
     }
 
-    fn insert(&mut self, k: u8, v: u32, w: u64) -> Option<u32> {
+    pub(crate) fn insert(&mut self, k: u8, v: u32, w: u64) -> Option<u32> {
         let old = self.pos(k).map(|p| self.q.remove(p).unwrap().1);
         self.counted.extend(old.map(|_| RemovalCause::Replaced));
         if self.limit.rejects_single(w) {
@@ -99,14 +106,14 @@ impl Model {
         Some((k, v))
     }
 
-    fn get(&mut self, k: u8) -> Option<u32> {
+    pub(crate) fn get(&mut self, k: u8) -> Option<u32> {
         let e = self.q.remove(self.pos(k)?).unwrap();
         self.q.push_front(e);
         Some(e.1)
     }
 
     /// An explicit removal the caller gets back.
-    fn take(&mut self, p: Option<usize>) -> Option<(u8, u32)> {
+    pub(crate) fn take(&mut self, p: Option<usize>) -> Option<(u8, u32)> {
         let (k, v, _) = self.q.remove(p?).unwrap();
         self.counted.push(RemovalCause::Explicit);
         Some((k, v))
@@ -144,7 +151,7 @@ pub(crate) fn check<S, W, F>(
     W: EntryWeigher<u8, u32>,
     F: Finalizer<u8, u32>,
 {
-    let mut model = Model { q: VecDeque::new(), limit: ours.limit(), gone: Vec::new(), counted: Vec::new() };
+    let mut model = Model::new(ours.limit());
     for op in ops {
         match op {
             WOp::Insert(k, v) => assert_eq!(ours.insert(k, v), model.insert(k, v, weight_of(v)), "insert"),
