@@ -536,3 +536,21 @@ fn an_inner_map_whose_insert_evicts_keeps_the_leaf_count() {
     assert_eq!(s.removals(RemovalCause::Replaced), 1);
     assert_eq!(s.removals(RemovalCause::Explicit), 3, "(1, 1), (2, 1) and the rejected 0");
 }
+
+/// `inner_mut_or_insert_with`: a made collection's entries are leaves from the start, and
+/// a `make` that panics adds nothing.
+#[test]
+fn inner_mut_or_insert_with_counts_what_make_made() {
+    let mut m: NestedMap<u8, Vec<u8>> = NestedMap::new();
+    m.inner_mut_or_insert_with(1, || vec![1, 2]).push(3);
+    m.inner_mut_or_insert_with(1, || unreachable!("present: not made again")).push(4);
+    assert_eq!((m.len(), m.outer_len()), (4, 1));
+    let panicked = catch_unwind(AssertUnwindSafe(|| {
+        m.inner_mut_or_insert_with(2, || panic!("make fails"));
+    }));
+    assert!(panicked.is_err());
+    drop(m.inner_mut_or_insert_with(3, Vec::new));
+    m.validate();
+    assert_eq!((m.len(), m.outer_len()), (4, 1), "neither the failed nor the empty one stayed");
+    assert_eq!(m.stats().insertions, 4);
+}

@@ -17,8 +17,7 @@ use crate::policy::{EvictionPolicy, Finalizer, PanicSlot};
 /// Implemented for [`HashMap`](crate::HashMap), [`LruMap`](crate::LruMap) (a bounded
 /// cache per outer key), [`NestedMap`] itself (its `len` is its leaf count, so nesting
 /// works at any depth) and `std`'s `HashMap`, `HashSet`, `BTreeMap`, `BTreeSet`, `Vec`
-/// and `VecDeque`. Implementing it for another collection
-/// takes one method.
+/// and `VecDeque`. Implementing it for another collection takes one method.
 ///
 /// # Contract
 ///

@@ -420,7 +420,7 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     /// if absent (for collections without a `Default`, such as a bounded
     /// [`LruMap`](crate::LruMap), or with settings of their own). When the guard is
     /// dropped, the inner collection is removed if it is empty; a created collection's
-    /// entries count as leaves from the start. If `make` panics, nothing changes.
+    /// entries count as leaves from the start. If `make` panics, no entry is added.
     ///
     /// # Examples
     ///
