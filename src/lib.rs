@@ -207,7 +207,7 @@
 //! | type | serialized as | deserialized |
 //! |---|---|---|
 //! | [`HashMap`], [`FinalizingMap`] | a map `{k: v, ...}`, like `std`'s `HashMap` | entries inserted in order (a repeated key: the last wins; a [`FinalizingMap`] finalizes the earlier value as `Replaced`) |
-//! | [`NestedMap`] | a map of inner collections `{k1: inner, ...}` | an empty inner collection in the input is not stored |
+//! | [`NestedMap`] | a map of inner collections `{k1: inner, ...}` | an empty inner collection in the input is not stored; a repeated key: the last wins; the inner type needs no `Default` (a map of [`LruMap`]s keeps each limit) |
 //! | [`LruMap`] | a struct `{limit, entries}`: `limit` is the [`Capacity`], `entries` the `(k, v)` pairs from the most to the least recently used (the order of [`LruMap::iter`]) | a map with that `limit`, the entries inserted from the least to the most recently used: the recency order, hence the eviction order, is the same as before (entries beyond the limit, in hand-written input, are evicted oldest first, whatever the policy; an older value of a repeated key is replaced by the first listed) |
 //! | [`Capacity`] | a struct `{max_entries, max_weight}`, each a number or none | the same bound |
 //!

@@ -78,7 +78,7 @@ impl<K: Eq + Hash, V, F: Finalizer<K, V> + Default, S: BuildHasher + Default> Fr
     }
 }
 
-impl<K1: Eq + Hash, M: InnerCollection + Default, S: BuildHasher + Default> FromEntries<K1, M> for NestedMap<K1, M, S> {
+impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher + Default> FromEntries<K1, M> for NestedMap<K1, M, S> {
     const EXPECTING: &'static str = "a map of inner collections";
 
     fn empty(_size_hint: usize) -> Self {
@@ -87,7 +87,13 @@ impl<K1: Eq + Hash, M: InnerCollection + Default, S: BuildHasher + Default> From
 
     fn put(&mut self, k1: K1, inner: M) {
         // Through the guard: it counts the leaves and prunes an empty inner collection.
-        *self.inner_mut(k1) = inner;
+        // No `Default` needed (an inner `LruMap` has none): a new key's collection is
+        // made from `inner`, a repeated key's is replaced by it.
+        let mut inner = Some(inner);
+        let mut guard = self.inner_mut_or_insert_with(k1, || inner.take().expect("made once"));
+        if let Some(inner) = inner {
+            *guard = inner;
+        }
     }
 }
 
@@ -151,7 +157,7 @@ where
 impl<'de, K1, M, S> Deserialize<'de> for NestedMap<K1, M, S>
 where
     K1: Deserialize<'de> + Eq + Hash,
-    M: Deserialize<'de> + InnerCollection + Default,
+    M: Deserialize<'de> + InnerCollection,
     S: BuildHasher + Default,
 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

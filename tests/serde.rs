@@ -64,6 +64,29 @@ fn nested_map_round_trip() {
     assert_eq!(back, m);
 }
 
+/// Inner `LruMap`s (which have no `Default`) come back with their limits and recency
+/// order; a repeated outer key's collection replaces the earlier one.
+#[test]
+fn nested_map_of_lru_maps_round_trip() {
+    let mut m: NestedMap<u8, LruMap<u32, u32>> = NestedMap::new();
+    for (a, b) in [(1, 10), (1, 11), (2, 20), (1, 12), (1, 13)] {
+        m.inner_mut_or_insert_with(a, || LruMap::new(3)).insert(b, b * 2);
+    }
+    let json = serde_json::to_string(&m).unwrap();
+    let mut back: NestedMap<u8, LruMap<u32, u32>> = serde_json::from_str(&json).unwrap();
+    back.validate();
+    assert_eq!((back.len(), back.outer_len()), (4, 2));
+    let order = |m: &NestedMap<u8, LruMap<u32, u32>>| m.iter_inner(&1).map(|(k, _)| *k).collect::<Vec<_>>();
+    assert_eq!(order(&back), [13, 12, 11], "most recently used first, 10 evicted");
+    back.inner_mut_or_insert_with(1, || unreachable!()).insert(14, 28);
+    assert_eq!(order(&back), [14, 13, 12], "the limit of 3 came back: 11 evicted");
+
+    let dup: NestedMap<u8, Vec<u8>> = serde_json::from_str(r#"{"1": [1], "1": [2, 3]}"#).unwrap();
+    dup.validate();
+    assert_eq!(dup.get_inner(&1), Some(&vec![2, 3]));
+    assert_eq!(dup.len(), 2);
+}
+
 #[test]
 fn nested_map_drops_empty_inner_collections() {
     let back: NestedMap<String, BTreeSet<u8>> = serde_json::from_str(r#"{"a": [1, 2], "b": [], "c": [3]}"#).unwrap();
