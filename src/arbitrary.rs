@@ -72,19 +72,19 @@ where
 }
 
 /// Pairs of an outer key and an inner collection, each stored through
-/// [`inner_mut`](NestedMap::inner_mut) (so an empty inner collection is not kept, and a
-/// repeated outer key replaces the earlier collection).
+/// [`insert_inner`](NestedMap::insert_inner) (so an empty inner collection is not kept,
+/// and a repeated outer key replaces the earlier collection).
 impl<'a, K1, M, S> Arbitrary<'a> for NestedMap<K1, M, S>
 where
     K1: Arbitrary<'a> + Eq + Hash,
-    M: Arbitrary<'a> + InnerCollection + Default,
+    M: Arbitrary<'a> + InnerCollection,
     S: BuildHasher + Default,
 {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
         let mut map = NestedMap::default();
         for entry in u.arbitrary_iter()? {
             let (k1, inner) = entry?;
-            *map.inner_mut(k1) = inner;
+            map.insert_inner(k1, inner);
         }
         Ok(map)
     }

@@ -86,14 +86,9 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher + Default> FromEntries<K1
     }
 
     fn put(&mut self, k1: K1, inner: M) {
-        // Through the guard: it counts the leaves and prunes an empty inner collection.
-        // No `Default` needed (an inner `LruMap` has none): a new key's collection is
-        // made from `inner`, a repeated key's is replaced by it.
-        let mut inner = Some(inner);
-        let mut guard = self.inner_mut_or_insert_with(k1, || inner.take().expect("made once"));
-        if let Some(inner) = inner {
-            *guard = inner;
-        }
+        // Counts the leaves, does not keep an empty inner collection, and needs no
+        // `Default` (an inner `LruMap` has none); a repeated key's collection is replaced.
+        self.insert_inner(k1, inner);
     }
 }
 

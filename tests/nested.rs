@@ -186,6 +186,8 @@ enum OpC {
     PanicGuard(u8, u8, u8),
     /// `with_inner_mut(&a, ..)`: add `add` values, take `take` out, then panic.
     PanicClosure(u8, u8, u8),
+    /// `insert_inner(a, ..)`: a whole collection of `n` values from `v` on.
+    InsertInner(u8, u32, u8),
     RemoveInner(u8),
     Clear,
     Check,
@@ -205,6 +207,7 @@ fn op_c() -> impl Strategy<Value = OpC> {
         1 => k().prop_map(OpC::Touch),
         2 => (k(), 0u8..3, 0u8..4).prop_map(|(a, x, y)| OpC::PanicGuard(a, x, y)),
         2 => (k(), 0u8..3, 0u8..4).prop_map(|(a, x, y)| OpC::PanicClosure(a, x, y)),
+        2 => (k(), v(), 0u8..3).prop_map(|(a, v, n)| OpC::InsertInner(a, v, n)),
         1 => k().prop_map(OpC::RemoveInner),
         1 => Just(OpC::Clear),
         1 => Just(OpC::Check),
@@ -225,6 +228,7 @@ fn collection_model<C: Coll>(ops: Vec<OpC>) {
             OpC::Touch(a) => c.touch(a),
             OpC::PanicGuard(a, add, take) => c.panic_guard(a, add, take),
             OpC::PanicClosure(a, add, take) => c.panic_closure(a, add, take),
+            OpC::InsertInner(a, v, n) => c.insert_inner(a, v, n),
             OpC::RemoveInner(a) => c.remove_inner(a),
             OpC::Clear => c.clear(),
             OpC::Check => c.check(),
@@ -553,4 +557,24 @@ fn inner_mut_or_insert_with_counts_what_make_made() {
     m.validate();
     assert_eq!((m.len(), m.outer_len()), (4, 1), "neither the failed nor the empty one stayed");
     assert_eq!(m.stats().insertions, 4);
+}
+
+/// `insert_inner`: the replaced collection's leaves count as removed, the new one's as
+/// inserted, and an empty collection is not kept.
+#[test]
+fn insert_inner_counts_both_collections() {
+    let mut m: NestedMap<u8, Vec<u8>> = NestedMap::new();
+    assert_eq!(m.insert_inner(1, vec![1, 2, 3]), None);
+    assert_eq!(m.insert_inner(2, vec![]), None);
+    assert_eq!(m.insert_inner(1, vec![4, 5]), Some(vec![1, 2, 3]));
+    m.validate();
+    assert_eq!((m.len(), m.outer_len()), (2, 1));
+    let s = m.stats();
+    assert_eq!(s.insertions, 5);
+    assert_eq!(s.removals(RemovalCause::Explicit), 3);
+    assert_eq!(s.pruned, 1, "the empty collection under 2");
+    assert_eq!(m.insert_inner(1, vec![]), Some(vec![4, 5]));
+    m.validate();
+    assert_eq!((m.len(), m.outer_len()), (0, 0));
+    assert_eq!(m.stats().removals(RemovalCause::Explicit), 5);
 }

@@ -64,6 +64,7 @@ enum Op {
     SeqEmpty(u8),
     SeqTouch(u8),
     SeqRemoveInner(u8),
+    SeqInsertInner(u8, u32, u8),
     SeqCheck,
     /// The inner-`LruMap` model's ops (see `LruOp`; `Clear` too).
     LruInsert(u8, u8, u8),
@@ -106,6 +107,7 @@ fn seq<C: Coll>(c: &mut Colls<C>, op: &Op) {
         Op::SeqEmpty(a) => c.empty(a),
         Op::SeqTouch(a) => c.touch(a),
         Op::SeqRemoveInner(a) => c.remove_inner(a),
+        Op::SeqInsertInner(a, v, n) => c.insert_inner(a, v, n % 4),
         Op::SeqCheck => c.check(),
         Op::Clear => c.clear(),
         _ => {}

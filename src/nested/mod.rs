@@ -484,6 +484,32 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
         guard::insert_into(entry, &mut outer, adds_one, f)
     }
 
+    /// Store `inner` as the inner collection of `k1`, returning the one it replaces. An
+    /// empty `inner` is not kept (the key is then absent). The leaves of the replaced
+    /// collection count as removed, those of `inner` as inserted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::NestedMap<u8, Vec<u8>> = leakless::NestedMap::new();
+    /// assert_eq!(m.insert_inner(1, vec![1, 2]), None);
+    /// assert_eq!(m.insert_inner(1, vec![3]), Some(vec![1, 2]));
+    /// assert_eq!(m.len(), 1);
+    /// assert_eq!(m.insert_inner(1, vec![]), Some(vec![3]));
+    /// assert_eq!(m.outer_len(), 0, "an empty inner collection is not kept");
+    /// ```
+    pub fn insert_inner(&mut self, k1: K1, inner: M) -> Option<M> {
+        let mut new = Some(inner);
+        let mut guard = self.inner_mut_or_insert_with(k1, || new.take().expect("made at most once"));
+        let old = core::mem::replace(&mut *guard, new?);
+        // The old leaves leave (explicit removals, counted by the gap they leave); the
+        // guard then counts every leaf of the new collection as inserted.
+        let tally = &mut *guard.outer.tally;
+        tally.leaves = tally.leaves.wrapping_sub(old.len());
+        guard.before = 0;
+        Some(old)
+    }
+
     /// Remove the inner collection of `k1` and return it.
     ///
     /// # Examples

@@ -626,6 +626,26 @@ impl<C: Coll> Colls<C> {
         });
     }
 
+    /// `insert_inner(a, ..)` with `n` values from `v` on: the replaced collection's
+    /// leaves count as removed and the new one's as inserted (not their net change); an
+    /// empty new collection is not kept (a prune).
+    pub(crate) fn insert_inner(&mut self, a: u8, v: u32, n: u8) {
+        let mut new = C::default();
+        for i in 0..u32::from(n) {
+            new.add(v.wrapping_add(i));
+        }
+        let old = self.map.insert_inner(a, new.clone());
+        assert_eq!(old, self.model.remove(&a), "insert_inner returns the replaced collection");
+        self.want.explicit += old.map_or(0, |o| o.count()) as u64;
+        self.want.insertions += new.count() as u64;
+        if new.count() == 0 {
+            self.want.pruned += 1;
+        } else {
+            self.model.insert(a, new);
+        }
+        self.verify();
+    }
+
     /// `remove_inner(&a)`: taken away whole, an explicit removal of its leaves, not a
     /// prune.
     pub(crate) fn remove_inner(&mut self, a: u8) {
