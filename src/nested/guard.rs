@@ -195,10 +195,7 @@ pub(super) fn insert_into<K1: Hash, M: InnerCollection, S: BuildHasher, R>(
             }
         } else {
             let after = entry.get().1.len();
-            tally.leaves = tally.leaves.wrapping_sub(before).wrapping_add(after);
-            if entry.get().1.is_empty() {
-                prune(entry, outer, true);
-            }
+            settle_leaves(entry, outer, before, after, true);
         }
     })
 }
@@ -238,14 +235,28 @@ fn settle<K1: Hash, M: InnerCollection, S: BuildHasher>(
     may_shrink: bool,
 ) {
     let after = entry.get().1.len();
+    if after > before {
+        outer.tally.insertions = outer.tally.insertions.wrapping_add((after - before) as u64);
+    } // else: explicit removals, counted by the gap they leave (see `Tally`)
+    settle_leaves(entry, outer, before, after, may_shrink);
+}
+
+/// The part of [`settle`] that counts no insertions: the leaf count moves from `before`
+/// to `after` (the inner collection's length now), and an empty inner collection is
+/// removed (with `may_shrink`, possibly shrinking the outer table).
+#[inline(always)]
+fn settle_leaves<K1: Hash, M: InnerCollection, S: BuildHasher>(
+    entry: OccupiedEntry<'_, (K1, M)>,
+    outer: &mut Outer<'_, S>,
+    before: usize,
+    after: usize,
+    may_shrink: bool,
+) {
     if after != before {
         // Cannot underflow while the leaf count is right; wrapping keeps a wrong
         // user-supplied `len` from panicking in a destructor (validate() reports it).
         let tally = &mut *outer.tally;
         tally.leaves = tally.leaves.wrapping_sub(before).wrapping_add(after);
-        if after > before {
-            tally.insertions = tally.insertions.wrapping_add((after - before) as u64);
-        } // else: explicit removals, counted by the gap they leave (see `Tally`)
     }
     if entry.get().1.is_empty() {
         prune(entry, outer, may_shrink);
