@@ -16,8 +16,8 @@ mod tinylfu;
 #[path = "models/lru.rs"]
 mod lru_model;
 
-use lru_model::WOp;
-use tinylfu::{Log, TinyOp};
+use lru_model::{Log, WOp};
+use tinylfu::TinyOp;
 
 fn cases() -> u32 {
     if cfg!(miri) {

@@ -17,8 +17,8 @@ mod tinylfu;
 #[path = "../../tests/models/lru.rs"]
 mod lru_model;
 
-use lru_model::WOp;
-use tinylfu::{Log, TinyOp};
+use lru_model::{Log, WOp};
+use tinylfu::TinyOp;
 
 #[derive(Arbitrary, Debug)]
 enum Op {

@@ -18,11 +18,11 @@ use std::rc::Rc;
 use leakless::lru::EntryWeigher;
 use leakless::{Capacity, Finalizer, LruMap, RemovalCause};
 
-/// What the map's finalizer records (the type of `tinylfu::Log`).
-type Log = Rc<RefCell<Vec<Record>>>;
+/// What the map's finalizer records (also for `tests/models/tinylfu.rs`).
+pub(crate) type Log = Rc<RefCell<Vec<Record>>>;
 
 /// One finalizer record: key, value, cause.
-type Record = (u8, u32, RemovalCause);
+pub(crate) type Record = (u8, u32, RemovalCause);
 
 /// One call on the map. A write's weight is the includer's `weight_of` of its value.
 #[allow(dead_code)] // each includer generates a part

@@ -1,7 +1,8 @@
 //! A `NestedMap` of `LruMap`s (a bounded cache per outer key) against one `VecDeque` LRU
 //! model per key (`tests/models/lru.rs`, which includers bring in as `lru_model`),
 //! shared by `tests/nested.rs` and `fuzz/fuzz_targets/nested.rs`. It depends only on
-//! `std`, `leakless` and that model, and does no I/O.
+//! `std`, `leakless`, that model and the sibling `model` (`tests/models/nested.rs`, for
+//! its fixed hasher), and does no I/O.
 //!
 //! Each inner map is bounded by entries and weight (a value weighs `v % 4`) and made by
 //! `inner_mut_or_insert_with` when an insert finds none. After every op
@@ -15,8 +16,7 @@ use std::collections::BTreeMap;
 use leakless::{Capacity, LruMap, NestedMap};
 
 use super::lru_model::Model;
-
-type Fixed = leakless::DefaultHashBuilder;
+use super::model::{fixed, Fixed};
 
 /// An inner map: exact LRU with a weigher.
 pub(crate) type Lru = LruMap<u8, u32, Fixed, leakless::Lru, fn(&u8, &u32) -> u64>;
@@ -63,12 +63,7 @@ pub(crate) struct LruInner {
 impl LruInner {
     /// Inner maps made with `limit`.
     pub(crate) fn new(limit: Capacity) -> Self {
-        LruInner {
-            map: NestedMap::with_hasher(Fixed::with_seeds(1, 2, 3, 4)),
-            model: BTreeMap::new(),
-            limit,
-            pruned: 0,
-        }
+        LruInner { map: NestedMap::with_hasher(fixed()), model: BTreeMap::new(), limit, pruned: 0 }
     }
 
     /// Makes `op` on the map and the models, and checks (see the module docs).

@@ -2,7 +2,8 @@
 //! predict victims, shared by `tests/lru.rs` (`wtinylfu_against_live_model`,
 //! `wtinylfu_weighted_against_live_model`) and `fuzz/fuzz_targets/lru.rs`, which include
 //! this file with `#[path]` and translate their own ops into [`TinyOp`]s. It depends only
-//! on `std` and `leakless`, and does no I/O.
+//! on `std`, `leakless` and the sibling `lru_model` (`tests/models/lru.rs`, for its
+//! finalizer [`Log`]), and does no I/O.
 //!
 //! Every value written is new (`8 * write number + weight source`), so a value names its
 //! write. After every op [`check`] asserts: `validate()`; the same entries with their
@@ -19,16 +20,13 @@
 //! At the end, dropping the map finalizes the live entries as `Dropped`, and every value
 //! written left exactly once (finalized or handed back).
 
-use std::cell::RefCell;
 use std::collections::HashMap as StdMap;
 use std::hash::BuildHasher;
-use std::rc::Rc;
 
 use leakless::lru::EntryWeigher;
 use leakless::{Capacity, Finalizer, LruMap, RemovalCause, WTinyLfu};
 
-/// What the map's finalizer records: key, value, cause.
-pub(crate) type Log = Rc<RefCell<Vec<(u8, u32, RemovalCause)>>>;
+use super::lru_model::Log;
 
 /// One call on the map. Writes take a weight source (`raw % 8` ends the value).
 #[allow(dead_code)] // each includer generates a part
