@@ -66,33 +66,17 @@ enum Op {
     SeqRemoveInner(u8),
     SeqInsertInner(u8, u32, u8),
     SeqCheck,
-    /// The inner-`LruMap` model's ops (see `LruOp`; `Clear` too).
-    LruInsert(u8, u8, u8),
-    LruRemove(u8, u8),
-    LruGet(u8, u8),
-    LruGetMut(u8, u8, u8),
-    LruTouch(u8, u8),
-    LruPopLru(u8),
-    LruSetLimit(u8, u8),
-    LruRetain(u8),
-    LruRemoveInner(u8),
+    /// An op of the inner-`LruMap` model (`Clear` also clears it).
+    Lru(LruOp),
 }
 
-/// The op for the inner-`LruMap` model, if it is one (keys folded to 4 outer, 8 inner).
+/// The op for the inner-`LruMap` model, if it is one.
 fn lru_op(op: &Op) -> Option<LruOp> {
-    Some(match *op {
-        Op::LruInsert(a, b, v) => LruOp::Insert(a % 4, b % 8, v.into()),
-        Op::LruRemove(a, b) => LruOp::Remove(a % 4, b % 8),
-        Op::LruGet(a, b) => LruOp::Get(a % 4, b % 8),
-        Op::LruGetMut(a, b, v) => LruOp::GetMut(a % 4, b % 8, v.into()),
-        Op::LruTouch(a, b) => LruOp::Touch(a % 4, b % 8),
-        Op::LruPopLru(a) => LruOp::PopLru(a % 4),
-        Op::LruSetLimit(a, n) => LruOp::SetLimit(a % 4, n % 5),
-        Op::LruRetain(m) => LruOp::Retain(m),
-        Op::LruRemoveInner(a) => LruOp::RemoveInner(a % 4),
-        Op::Clear => LruOp::Clear,
-        _ => return None,
-    })
+    match *op {
+        Op::Lru(op) => Some(op),
+        Op::Clear => Some(LruOp::Clear),
+        _ => None,
+    }
 }
 
 /// Applies the sequence ops (and `Clear`) to one sequence model; other ops leave it

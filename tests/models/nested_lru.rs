@@ -29,9 +29,10 @@ fn lru(limit: Capacity) -> Lru {
     LruMap::builder().limit(limit).hasher(Fixed::with_seeds(5, 6, 7, 8)).weigher(weigh as fn(&u8, &u32) -> u64).build()
 }
 
-/// One call on the nested map.
-#[allow(dead_code)] // each includer generates a part
+/// One call on the nested map. Outer keys are taken modulo 4, inner keys modulo 8 and
+/// `SetLimit` entry counts modulo 5 (so the fuzz target can generate any op).
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(fuzzing, derive(arbitrary::Arbitrary))]
 pub(crate) enum LruOp {
     /// Through `inner_mut_or_insert_with`, which makes a missing inner map.
     Insert(u8, u8, u32),
@@ -49,6 +50,24 @@ pub(crate) enum LruOp {
     Retain(u8),
     RemoveInner(u8),
     Clear,
+}
+
+impl LruOp {
+    /// The op with its keys and limit folded into the model's small ranges.
+    fn folded(self) -> Self {
+        let (a, b) = (|a: u8| a % 4, |b: u8| b % 8);
+        match self {
+            LruOp::Insert(x, y, v) => LruOp::Insert(a(x), b(y), v),
+            LruOp::Remove(x, y) => LruOp::Remove(a(x), b(y)),
+            LruOp::Get(x, y) => LruOp::Get(a(x), b(y)),
+            LruOp::GetMut(x, y, v) => LruOp::GetMut(a(x), b(y), v),
+            LruOp::Touch(x, y) => LruOp::Touch(a(x), b(y)),
+            LruOp::PopLru(x) => LruOp::PopLru(a(x)),
+            LruOp::SetLimit(x, n) => LruOp::SetLimit(a(x), n % 5),
+            LruOp::RemoveInner(x) => LruOp::RemoveInner(a(x)),
+            op @ (LruOp::Retain(_) | LruOp::Clear) => op,
+        }
+    }
 }
 
 /// The nested map and its models.
@@ -70,7 +89,7 @@ impl LruInner {
     pub(crate) fn apply(&mut self, op: LruOp) {
         let LruInner { map: m, model, limit, .. } = self;
         let limit = *limit;
-        match op {
+        match op.folded() {
             LruOp::Insert(a, b, v) => {
                 let got = m.inner_mut_or_insert_with(a, || lru(limit)).insert(b, v);
                 let want = model.entry(a).or_insert_with(|| Model::new(limit)).insert(b, v, weigh(&b, &v));
@@ -108,9 +127,9 @@ impl LruInner {
             }
             LruOp::Retain(d) => {
                 let d = u32::from(d.max(1));
-                m.retain(|_, k2, v| (u32::from(*k2) + *v) % d != 0);
+                m.retain(|_, k2, v| u32::from(*k2).wrapping_add(*v) % d != 0);
                 for g in model.values_mut() {
-                    g.q.retain(|e| (u32::from(e.0) + e.1) % d != 0);
+                    g.q.retain(|e| u32::from(e.0).wrapping_add(e.1) % d != 0);
                 }
             }
             LruOp::RemoveInner(a) => {
