@@ -262,6 +262,52 @@ proptest! {
     }
 }
 
+/// A step of [`wtinylfu_climber_against_live_model`]: one op, or a burst of requests.
+#[derive(Debug, Clone)]
+enum Step {
+    One(Op),
+    Burst(u8, u8),
+}
+
+proptest! {
+    // A case replays about three bursts of up to 16,384 requests: fewer cases.
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 1 } else { 8 }))]
+
+    /// W-TinyLFU with its hill climber moving the window (`tinylfu::burst` runs past the
+    /// climber's 4,096-request samples, which the short op sequences above never reach),
+    /// bounded by entries and weight (either may bind), against the live-entry model.
+    #[test]
+    fn wtinylfu_climber_against_live_model(
+        n in 1usize..64,
+        w in 8u64..200,
+        seed in any::<u64>(),
+        steps in proptest::collection::vec(
+            prop_oneof![
+                5 => op().prop_map(Step::One),
+                1 => (any::<u8>(), 64u8..=255).prop_map(|(s, n)| Step::Burst(s, n)),
+            ],
+            0..18,
+        ),
+    ) {
+        let ops = steps.into_iter().flat_map(|step| -> Box<dyn Iterator<Item = TinyOp>> {
+            match step {
+                Step::One(op) => Box::new(std::iter::once(op.tiny())),
+                Step::Burst(s, n) => Box::new(tinylfu::burst(s, n)),
+            }
+        });
+        let log: Log = Rc::default();
+        let l = log.clone();
+        let ours = LruMap::builder()
+            .limit(Capacity::entries(n).with_max_weight(w))
+            .hasher(FixedState::with_seed(seed))
+            .policy(WTinyLfu::default())
+            .weigher(|_: &u8, v: &u32| u64::from(v % 8))
+            .finalizer(move |k, v, c| l.borrow_mut().push((k, v, c)))
+            .build();
+        tinylfu::check(ours, &log, |v| u64::from(v % 8), ops);
+    }
+}
+
 #[test]
 fn zero_capacity_admits_nothing_and_finalizes_rejects() {
     let mut log = Vec::new();

@@ -51,6 +51,26 @@ pub(crate) enum TinyOp {
     Clear,
 }
 
+/// `64 × (n + 1)` `get_or_insert_with` requests (up to 16,384), drawn from `seed`, so
+/// that a run reaches the policy's hill climber: it samples the hit ratio every 4,096
+/// requests (`10 × len` for a cache of more than 409 entries) and moves the window when the
+/// ratio changed. Phases of 4,096 requests alternate between 16 hot keys and all 256, so
+/// consecutive samples differ by far more than the climber's restart threshold and the
+/// window grows and shrinks from the second sample on, while the model checks every
+/// request.
+#[allow(dead_code)] // each includer uses a part
+pub(crate) fn burst(seed: u8, n: u8) -> impl Iterator<Item = TinyOp> {
+    // xorshift32 from a nonzero state.
+    let mut x = u32::from(seed) << 8 | 0x5A;
+    (0..64 * (usize::from(n) + 1)).map(move |i| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let key = if i / 4096 % 2 == 0 { x % 16 } else { x % 256 };
+        TinyOp::GetOrInsert(key as u8, x as u16)
+    })
+}
+
 /// What `stats()` should say.
 #[derive(Default)]
 struct Tally {
