@@ -10,6 +10,11 @@ use std::rc::Rc;
 
 use leakless::{Capacity, FinalizingMap, HashMap, LruMap, RemovalCause};
 
+#[path = "models/drops.rs"]
+mod drops;
+
+use drops::Val;
+
 thread_local! {
     /// Keys whose `Hash` panics (while armed).
     static BAD_HASH: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
@@ -17,8 +22,6 @@ thread_local! {
     static BAD_EQ: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
     /// Value ids whose `Drop` panics.
     static BAD_DROP: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
-    /// drops[id]: how many times value `id` was dropped.
-    static DROPS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
     /// Number of clones of values made so far, and the clone that panics.
     static CLONE_PANIC_AT: Cell<Option<usize>> = const { Cell::new(None) };
     static CLONES: Cell<usize> = const { Cell::new(0) };
@@ -30,7 +33,7 @@ fn reset() {
     BAD_HASH.with(|b| b.borrow_mut().clear());
     BAD_EQ.with(|b| b.borrow_mut().clear());
     BAD_DROP.with(|b| b.borrow_mut().clear());
-    DROPS.with(|d| d.borrow_mut().clear());
+    drops::reset();
     CLONE_PANIC_AT.with(|c| c.set(None));
     CLONES.with(|c| c.set(0));
     HASH_ONLY.with(|h| h.set(None));
@@ -73,19 +76,6 @@ impl PartialEq for Key {
 }
 impl Eq for Key {}
 
-#[derive(Debug)]
-struct Val(usize);
-
-impl Val {
-    fn new() -> Val {
-        DROPS.with(|d| {
-            let mut d = d.borrow_mut();
-            d.push(0);
-            Val(d.len() - 1)
-        })
-    }
-}
-
 impl Clone for Val {
     fn clone(&self) -> Val {
         let n = CLONES.with(|c| {
@@ -99,20 +89,16 @@ impl Clone for Val {
     }
 }
 
-impl Drop for Val {
-    fn drop(&mut self) {
-        DROPS.with(|d| d.borrow_mut()[self.0] += 1);
-        if BAD_DROP.with(|b| b.borrow().contains(&self.0)) && !std::thread::panicking() {
-            panic!("injected Drop panic on value {}", self.0);
-        }
+/// `Drop` of value `id` (outside a panic; see `tests/models/drops.rs`): panics if armed.
+fn on_drop(id: usize) {
+    if BAD_DROP.with(|b| b.borrow().contains(&id)) {
+        panic!("injected Drop panic on value {id}");
     }
 }
 
 /// Every value ever created dropped exactly once; lists the offenders otherwise.
 fn assert_each_dropped_once() {
-    let bad: Vec<(usize, u32)> =
-        DROPS.with(|d| d.borrow().iter().copied().enumerate().filter(|&(_, c)| c != 1).collect());
-    assert!(bad.is_empty(), "values (id, times dropped) not dropped exactly once: {bad:?}");
+    drops::assert_each_dropped_once("");
 }
 
 fn hasher() -> ahash::RandomState {
@@ -599,7 +585,7 @@ fn lru_finalizer_panics_in_set_limit_clear_retain_and_drop() {
     s.dedup();
     assert_eq!(s.len(), n, "a value was finalized twice");
     assert_each_dropped_once();
-    assert_eq!(n, DROPS.with(|d| d.borrow().len()), "every value finalized");
+    assert_eq!(n, drops::created(), "every value finalized");
 }
 
 // ---------------------------------------------------------------------------------------

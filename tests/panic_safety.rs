@@ -11,6 +11,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use leakless::{FinalizingMap, HashMap, RemovalCause};
 
+#[path = "models/drops.rs"]
+mod drops;
+
+use drops::Val;
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Fault {
     Hash,
@@ -21,7 +26,6 @@ enum Fault {
 
 thread_local! {
     static FAULT: Cell<Option<(Fault, u32)>> = const { Cell::new(None) };
-    static DROPS: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Count a call of `kind`; panic if it is the armed N-th one.
@@ -62,26 +66,10 @@ impl PartialEq for Key {
 
 impl Eq for Key {}
 
-#[derive(Debug)]
-struct Val(usize);
-
-impl Val {
-    fn new() -> Val {
-        DROPS.with(|d| {
-            let mut d = d.borrow_mut();
-            d.push(0);
-            Val(d.len() - 1)
-        })
-    }
-}
-
-impl Drop for Val {
-    fn drop(&mut self) {
-        DROPS.with(|d| d.borrow_mut()[self.0] += 1);
-        if !std::thread::panicking() {
-            tick(Fault::Drop);
-        }
-    }
+/// `Drop` of a value (outside a panic; see `tests/models/drops.rs`): counted, and
+/// panics if it is the armed one.
+fn on_drop(_: usize) {
+    tick(Fault::Drop);
 }
 
 /// The ops of the sequence; each says whether, if it panics, entries other than its own
@@ -147,7 +135,7 @@ fn run<M>(
     snapshot: impl Fn(&M) -> BTreeMap<u32, usize>,
     validate: impl Fn(&M),
 ) {
-    DROPS.with(|d| d.borrow_mut().clear());
+    drops::reset();
     FAULT.with(|f| f.set(Some((fault, n))));
     for op in sequence() {
         let before = disarmed(|| snapshot(&map));
@@ -179,11 +167,7 @@ fn run<M>(
     apply(&mut map, Op::Insert(u32::MAX));
     validate(&map);
     let _ = catch_unwind(AssertUnwindSafe(move || drop(map)));
-    DROPS.with(|d| {
-        for (id, &count) in d.borrow().iter().enumerate() {
-            assert_eq!(count, 1, "{fault:?}@{n}: value {id} dropped {count} times");
-        }
-    });
+    drops::assert_each_dropped_once(&format!("{fault:?}@{n}: "));
 }
 
 /// Run `f` with the fault disarmed (the harness's own `Hash`/`Eq`/`Drop` calls do not count),
@@ -197,11 +181,13 @@ fn disarmed<R>(f: impl FnOnce() -> R) -> R {
 }
 
 /// Run `one(fault, n)` for every `n` up to `dense`, then for `dense` more values spread
-/// over the rest of the calls the sequence makes (counted by a dry run with `count`).
+/// over the rest of the calls the sequence makes (counted by a dry run with `count`, which
+/// must find some: a fault that never fires would test nothing).
 fn sweep(dense: u32, faults: &[Fault], count: impl Fn(Fault) -> u32, mut one: impl FnMut(Fault, u32)) {
     let dense = if cfg!(miri) { dense.min(4) } else { dense };
     for &fault in faults {
         let total = count(fault);
+        assert!(total > 0, "the sequence makes no {fault:?} call: no fault to inject");
         let stride = (total / dense.max(1)).max(1);
         let points = (1..=dense.min(total)).chain((dense + 1..=total).step_by(stride as usize));
         for n in points {
