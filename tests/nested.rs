@@ -559,6 +559,79 @@ fn inner_mut_or_insert_with_counts_what_make_made() {
     assert_eq!(m.stats().insertions, 4);
 }
 
+/// What the stats of each side count for an inner `LruMap` (as its `InnerMap` impl
+/// documents): the inner map counts inserts, evictions and `get`/`get_mut` lookups; the
+/// nested map counts leaves by length, so an evicting insert is neither there.
+#[test]
+fn lru_inner_stats_count_as_documented() {
+    let mut m: NestedMap<u8, leakless::LruMap<u8, u8>> = NestedMap::new();
+    for k in 0..3 {
+        m.inner_mut_or_insert_with(1, || leakless::LruMap::new(2)).insert(k, k);
+    }
+    let inner = m.get_inner(&1).unwrap().stats();
+    assert_eq!((inner.insertions, inner.evictions()), (3, 1));
+    let outer = m.stats();
+    assert_eq!((outer.insertions, outer.removals(RemovalCause::Explicit), outer.evictions()), (2, 0, 0));
+    assert!(m.contains(&1, &2) && !m.contains(&1, &0));
+    assert_eq!(m.get(&1, &2), Some(&2));
+    assert_eq!(m.get(&1, &0), None);
+    let inner = m.get_inner(&1).unwrap().stats();
+    assert_eq!((inner.hits, inner.misses), (1, 1), "get counts, contains does not");
+    assert_eq!((m.stats().hits, m.stats().misses), (2, 2), "the nested map counts both");
+}
+
+/// An inner map whose `Default` is not empty: its first entry is a leaf however the
+/// collection was created (`inner_mut`, `insert`, `inner_mut_or_insert_with`).
+#[derive(Debug)]
+struct Seeded(BTreeMap<u8, ()>);
+
+impl Default for Seeded {
+    fn default() -> Self {
+        Seeded(BTreeMap::from([(0, ())]))
+    }
+}
+
+impl leakless::nested::InnerCollection for Seeded {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl InnerMap for Seeded {
+    type Key = u8;
+    type Value = ();
+    type Iter<'a> = std::collections::btree_map::Iter<'a, u8, ()>;
+
+    fn insert(&mut self, key: u8, value: ()) -> Option<()> {
+        self.0.insert(key, value)
+    }
+
+    fn iter(&self) -> Self::Iter<'_> {
+        self.0.iter()
+    }
+
+    fn retain<F: FnMut(&u8, &mut ()) -> bool>(&mut self, f: F) {
+        self.0.retain(f);
+    }
+}
+
+#[test]
+fn a_non_empty_default_counts_as_leaves() {
+    let mut m: NestedMap<u8, Seeded> = NestedMap::new();
+    m.inner_mut(1).0.insert(1, ());
+    m.validate();
+    m.insert(2, 5, ());
+    m.validate();
+    m.inner_mut_or_insert_with(3, Seeded::default).0.insert(1, ());
+    m.validate();
+    let recount: usize = m.inners().map(|(_, inner)| inner.0.len()).sum();
+    assert_eq!((m.len(), recount), (6, 6));
+    assert_eq!(m.stats().insertions, 6);
+    m.with_inner_mut(&1, |s| s.0.clear());
+    m.validate();
+    assert_eq!((m.len(), m.outer_len()), (4, 2));
+}
+
 /// `insert_inner`: the replaced collection's leaves count as removed, the new one's as
 /// inserted, and an empty collection is not kept.
 #[test]

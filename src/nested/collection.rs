@@ -381,9 +381,17 @@ where
     }
 }
 
-/// Inserts, evictions and lookups through a [`NestedMap`] are also counted in the inner
-/// map's own [`stats`](LruMap::stats) (its evictions only there: the nested map's
-/// `stats()` counts them as explicit removals).
+/// What each side counts: an inner map's own [`stats`](LruMap::stats) count what is done
+/// to it through a [`NestedMap`] (inserts, evictions, and lookups by `get` and `get_mut`,
+/// but not by `contains`, as [`LruMap::contains_key`] counts none). The nested map's
+/// `stats()` see an inner map by its length, settled when its guard (such as
+/// [`NestedMap::inner_mut_or_insert_with`]'s) is dropped: leaves gained count as
+/// insertions, leaves lost as explicit removals. So an insert that evicts one entry
+/// changes neither there.
+///
+/// [`INSERT_ADDS_ONE`](InnerMap::INSERT_ADDS_ONE) is `false`, as the insert may evict
+/// or reject. `NestedMap::insert` needs `M: Default`, which `LruMap` is not (it needs a
+/// limit), so its inserts go through a guard.
 impl<K, V, S, P, W, F> InnerMap for LruMap<K, V, S, P, W, F>
 where
     K: Eq + Hash,

@@ -377,19 +377,27 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     where
         M: Default,
     {
-        self.find_or_create_inner_with(k1, M::default).0
+        self.find_or_create_inner_with(k1, M::default)
     }
 
-    /// The outer entry of `k1`, created with `make()` if absent, the parts settling it
-    /// updates, and whether it was created.
+    /// The outer entry of `k1`, created with `make()` if absent, and the parts settling
+    /// it updates. A created collection's entries (`make` may return a non-empty one, as
+    /// may a `Default`) are counted as inserted leaves here, so every caller settles
+    /// against the length it finds.
     #[inline(always)]
-    fn find_or_create_inner_with(&mut self, k1: K1, make: impl FnOnce() -> M) -> (Found<'_, K1, M, S>, bool) {
+    fn find_or_create_inner_with(&mut self, k1: K1, make: impl FnOnce() -> M) -> Found<'_, K1, M, S> {
         let NestedMap { outer: HashMap { raw, hash_builder }, tally } = self;
-        let (entry, created) = match hash_map::entry_in(&mut raw.table, hash_builder, &k1) {
-            hashbrown::hash_table::Entry::Occupied(o) => (o, false),
-            hashbrown::hash_table::Entry::Vacant(v) => (v.insert((k1, make())), true),
+        let entry = match hash_map::entry_in(&mut raw.table, hash_builder, &k1) {
+            hashbrown::hash_table::Entry::Occupied(o) => o,
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                let entry = v.insert((k1, make()));
+                let made = entry.get().1.len();
+                tally.leaves = tally.leaves.wrapping_add(made);
+                tally.insertions = tally.insertions.wrapping_add(made as u64);
+                entry
+            }
         };
-        ((entry, Outer { ctl: &mut raw.ctl, hash_builder, tally }), created)
+        (entry, Outer { ctl: &mut raw.ctl, hash_builder, tally })
     }
 
     /// A guard giving mutable access to the inner collection of `k1`, created empty
@@ -439,13 +447,8 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     /// ```
     #[inline]
     pub fn inner_mut_or_insert_with(&mut self, k1: K1, make: impl FnOnce() -> M) -> InnerMut<'_, K1, M, S> {
-        let ((entry, outer), created) = self.find_or_create_inner_with(k1, make);
-        let mut guard = InnerMut::new(entry, outer, true);
-        if created {
-            // Settled against an empty start: what `make` put in counts as inserted.
-            guard.before = 0;
-        }
-        guard
+        let (entry, outer) = self.find_or_create_inner_with(k1, make);
+        InnerMut::new(entry, outer, true)
     }
 
     /// Run `f` on the inner collection of `k1`, if present, and remove it if `f` leaves
