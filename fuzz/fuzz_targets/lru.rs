@@ -2,8 +2,7 @@
 //! (`tests/models/lru.rs`): bound by entries and weight, `validate()` after every op,
 //! every value finalized (with its cause, in order) or handed back exactly once. The same ops then drive a `WTinyLfu` map against the model of its
 //! live entries shared with `tests/lru.rs` (`tests/models/tinylfu.rs`), which does not
-//! predict victims; `Burst` ops replay enough requests there to move the policy's hill
-//! climber.
+//! predict victims.
 #![no_main]
 
 use std::rc::Rc;
@@ -37,9 +36,6 @@ enum Op {
     SetLimit(u8, u8),
     Retain(u8),
     Clear,
-    /// For the `WTinyLfu` map only: `tinylfu::burst`, enough requests to move its hill
-    /// climber's window.
-    Burst(u8, u8),
 }
 
 fn capacity(n: u8, w: u8) -> Capacity {
@@ -57,7 +53,7 @@ fuzz_target!(|input: (u8, u8, Vec<Op>)| {
         .weigher(|_: &u8, v: &u32| u64::from(v % 5))
         .finalizer(move |k: u8, v: u32, c: RemovalCause| l.borrow_mut().push((k, v, c)))
         .build();
-    let wops = ops.iter().filter(|op| !matches!(op, Op::Burst(..))).map(|op| match *op {
+    let wops = ops.iter().map(|op| match *op {
         Op::Insert(k, v) => WOp::Insert(k, v.into()),
         Op::Push(k, v) => WOp::Push(k, v.into()),
         Op::Get(k) => WOp::Get(k),
@@ -72,7 +68,6 @@ fuzz_target!(|input: (u8, u8, Vec<Op>)| {
         Op::SetLimit(n, w) => WOp::SetLimit(capacity(n, w)),
         Op::Retain(m) => WOp::Retain(m),
         Op::Clear => WOp::Clear,
-        Op::Burst(..) => unreachable!("filtered out"),
     });
     lru_model::check(map, &log, |v| u64::from(v % 5), wops);
     tiny(limit, &ops);
@@ -90,15 +85,14 @@ fn tiny(limit: Capacity, ops: &[Op]) {
         .weigher(|_: &u8, v: &u32| u64::from(v % 8 % 5))
         .finalizer(move |k: u8, v: u32, c: RemovalCause| l.borrow_mut().push((k, v, c)))
         .build();
-    let ops = ops.iter().flat_map(|op| -> Box<dyn Iterator<Item = TinyOp>> {
-        Box::new(std::iter::once(match *op {
+    let ops = ops.iter().filter_map(|op| {
+        Some(match *op {
             Op::Insert(k, v) => TinyOp::Insert(k, v),
             Op::Push(k, v) => TinyOp::Push(k, v),
             Op::Get(k) => TinyOp::Get(k),
             Op::GetMut(k, _) => TinyOp::GetMut(k),
             // The live-entry model has no `iter_mut`.
-            Op::IterMut(_) => return Box::new(std::iter::empty()),
-            Op::Burst(seed, n) => return Box::new(tinylfu::burst(seed, n)),
+            Op::IterMut(_) => return None,
             Op::Peek(k) => TinyOp::Peek(k),
             Op::Contains(k) => TinyOp::Contains(k),
             Op::Remove(k) => TinyOp::Remove(k),
@@ -108,7 +102,7 @@ fn tiny(limit: Capacity, ops: &[Op]) {
             Op::SetLimit(n, w) => TinyOp::SetLimit(capacity(n, w)),
             Op::Retain(m) => TinyOp::Retain(m),
             Op::Clear => TinyOp::Clear,
-        }))
+        })
     });
     tinylfu::check(map, &log, |v| u64::from(v % 8 % 5), ops);
 }

@@ -77,7 +77,7 @@ struct Tally {
     hits: u64,
     misses: u64,
     insertions: u64,
-    removed: Vec<RemovalCause>,
+    removed: Removed,
 }
 
 impl Tally {
@@ -86,7 +86,26 @@ impl Tally {
     }
 
     fn removals(&self, cause: RemovalCause) -> u64 {
-        self.removed.iter().filter(|&&c| c == cause).count() as u64
+        self.removed.0[Removed::slot(cause)]
+    }
+}
+
+/// Removals counted by cause (a count per cause, not a list: runs of many thousands of
+/// ops check the counters after every op).
+#[derive(Default)]
+struct Removed([u64; RemovalCause::ALL.len()]);
+
+impl Removed {
+    fn slot(cause: RemovalCause) -> usize {
+        RemovalCause::ALL.iter().position(|&c| c == cause).expect("every cause is in ALL")
+    }
+
+    fn push(&mut self, cause: RemovalCause) {
+        self.0[Self::slot(cause)] += 1;
+    }
+
+    fn extend(&mut self, causes: impl IntoIterator<Item = RemovalCause>) {
+        causes.into_iter().for_each(|c| self.push(c));
     }
 }
 
