@@ -125,8 +125,7 @@ impl<K, V, F: Finalizer<K, V>, S> FinalizingMap<K, V, F, S> {
     /// assert!(m.is_empty());
     /// ```
     pub fn with_shrink_policy(mut self, policy: ShrinkPolicy) -> Self {
-        self.map.raw.ctl.shrink = policy;
-        self.map.raw.ctl.invalidate();
+        self.map.raw.ctl.set_shrink_policy(policy);
         self
     }
 

@@ -239,3 +239,67 @@ fn entry_takes_the_callers_key_as_insert_does() {
     drop(b);
     assert_eq!(by_entry.get("k"), None);
 }
+
+/// A legal hasher under which every key collides, so that lookups reach the key
+/// comparison whatever the keys.
+#[derive(Default)]
+struct Collide;
+
+impl std::hash::Hasher for Collide {
+    fn finish(&self) -> u64 {
+        0
+    }
+
+    fn write(&mut self, _: &[u8]) {}
+}
+
+type Colliding = std::hash::BuildHasherDefault<Collide>;
+
+/// A prefix of an `Arc<str>`/`Arc<[T]>` key starts at the key's address but is another
+/// key (the `Arc` shortcut compares pointers with their length).
+#[test]
+fn a_prefix_of_an_unsized_key_is_another_key() {
+    let ab: Arc<str> = Arc::from("ab");
+    let mut m: WeakKeyMap<std::sync::Weak<str>, u32, Colliding> = WeakKeyMap::with_hasher(Colliding::default());
+    m.insert(&ab, 1);
+    assert_eq!(m.get(&ab[..1]), None);
+    assert_eq!(m.get(&*ab), Some(&1));
+    let rab: Rc<str> = Rc::from("ab");
+    let mut r: WeakKeyMap<std::rc::Weak<str>, u32, Colliding> = WeakKeyMap::with_hasher(Colliding::default());
+    r.insert(&rab, 1);
+    assert_eq!(r.get(&rab[..1]), None);
+    let whole: Arc<[u8]> = Arc::from(&[1u8, 2, 3][..]);
+    let mut s: WeakKeyMap<std::sync::Weak<[u8]>, &str, Colliding> = WeakKeyMap::with_hasher(Colliding::default());
+    s.insert(&whole, "whole");
+    assert_eq!(s.remove(&whole[..1]), None);
+    assert_eq!(s.remove(&whole[..]), Some("whole"));
+    s.validate();
+}
+
+/// `with_shrink_policy` on a map in use takes effect at once: the threshold cached
+/// under the old policy is dropped (for removals and for the sweep that prunes).
+#[test]
+fn with_shrink_policy_on_a_used_map_takes_effect() {
+    let keys: Vec<Rc<u32>> = (0..2000).map(Rc::new).collect();
+    let never = || {
+        let mut m: WeakKeyMap<std::rc::Weak<u32>, u64> =
+            WeakKeyMap::new().with_shrink_policy(leakless::ShrinkPolicy::never());
+        for k in &keys {
+            m.insert(k, 0);
+        }
+        assert_eq!(m.remove(&0), Some(0), "a removal under `never` caches its threshold");
+        m
+    };
+    let m = never();
+    let peak = m.allocation_size();
+    let mut m = m.with_shrink_policy(leakless::ShrinkPolicy::default());
+    for k in &keys[1..] {
+        m.remove(k);
+    }
+    m.validate();
+    assert!(m.allocation_size() < peak / 8, "{} of {peak} bytes held by an empty map", m.allocation_size());
+    let mut m = never().with_shrink_policy(leakless::ShrinkPolicy::default());
+    drop(keys);
+    assert_eq!(m.prune(), 1999);
+    assert!(m.allocation_size() < peak / 8, "{} of {peak} bytes held after pruning all", m.allocation_size());
+}

@@ -196,8 +196,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// assert_eq!(m.capacity(), cap, "like std: capacity is kept");
     /// ```
     pub fn with_shrink_policy(mut self, policy: ShrinkPolicy) -> Self {
-        self.raw.ctl.shrink = policy;
-        self.raw.ctl.invalidate();
+        self.raw.ctl.set_shrink_policy(policy);
         self
     }
 
@@ -210,7 +209,7 @@ impl<K, V, S> HashMap<K, V, S> {
     /// assert_eq!(m.shrink_policy(), leakless::ShrinkPolicy::default());
     /// ```
     pub fn shrink_policy(&self) -> ShrinkPolicy {
-        self.raw.ctl.shrink
+        self.raw.ctl.shrink_policy()
     }
 
     /// How many entries the map can hold without reallocating.

@@ -383,13 +383,13 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         let nodes = &self.nodes.0;
         self.ctl.maybe_shrink(&mut self.index, |&j| hasher(&nodes[j as usize].item), slot);
         let v = &mut self.nodes.0;
-        if let Some(target) = self.ctl.shrink.shrink_target(v.len(), v.capacity(), 0) {
+        if let Some(target) = self.ctl.shrink_policy().shrink_target(v.len(), v.capacity(), 0) {
             // An emptied small arena stays, as an emptied small index does (see
             // `keeps_when_empty`): toggling between 0 and 1 entries must not reallocate.
             let keep = target == 0 && super::keeps_when_empty(v.capacity(), core::mem::size_of::<Node<T, P::Meta>>());
             let target = if keep { v.capacity() } else { target };
             v.shrink_to(target.min(self.max_slots).max(v.len()));
-        } else if v.capacity() > self.max_slots.max(v.len()) && !self.ctl.shrink.is_never() {
+        } else if v.capacity() > self.max_slots.max(v.len()) && !self.ctl.shrink_policy().is_never() {
             v.shrink_to(self.max_slots.max(v.len()));
         }
     }

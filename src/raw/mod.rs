@@ -43,7 +43,9 @@ pub(crate) struct Control {
     shrink_below: u32,
     /// `log2(buckets) + 1` of the table `shrink_below` was computed for; 0: not computed.
     checked_shift: u8,
-    pub(crate) shrink: ShrinkPolicy,
+    /// Set through [`set_shrink_policy`](Self::set_shrink_policy), which drops the cached
+    /// threshold computed under the old policy.
+    shrink: ShrinkPolicy,
     /// `log2(buckets) + 1` of the smallest table with room for the floor; 0: no floor.
     floor_shift: u8,
     /// Shrinks not yet added to `counters`, which take them 256 at a time: the inner
@@ -67,6 +69,18 @@ impl Control {
             0 => 0,
             shift => full_capacity(1usize << (shift - 1)),
         }
+    }
+
+    /// The shrink policy.
+    #[inline]
+    pub(crate) fn shrink_policy(&self) -> ShrinkPolicy {
+        self.shrink
+    }
+
+    /// Set the shrink policy (and forget the threshold cached under the old one).
+    pub(crate) fn set_shrink_policy(&mut self, policy: ShrinkPolicy) {
+        self.shrink = policy;
+        self.invalidate();
     }
 
     /// Set the floor to room for `floor` elements.
@@ -453,7 +467,11 @@ impl<T> RawTable<T> {
     /// Take every element out, leaving the table empty at its floor (or at its current
     /// capacity if the policy never shrinks), counting them for `cause` if there is one.
     pub(crate) fn take_all(&mut self, cause: Option<RemovalCause>) -> HashTable<T> {
-        let keep = if self.ctl.shrink.is_never() { full_capacity(self.table.num_buckets()) } else { self.ctl.floor() };
+        let keep = if self.ctl.shrink_policy().is_never() {
+            full_capacity(self.table.num_buckets())
+        } else {
+            self.ctl.floor()
+        };
         let old = core::mem::replace(&mut self.table, HashTable::with_capacity(keep));
         if old.num_buckets() > self.table.num_buckets() {
             self.ctl.count_shrink();
@@ -472,7 +490,7 @@ impl<T> RawTable<T> {
             // As `take_all`: everything back down to the floor (a removal that empties
             // the table keeps the smallest one instead; see `Control::shrink_slow`),
             // unless the policy never shrinks.
-            if self.ctl.shrink.is_never() {
+            if self.ctl.shrink_policy().is_never() {
                 return;
             }
             let buckets = self.table.num_buckets();
@@ -580,7 +598,7 @@ mod tests {
             *x & 1
         };
         let mut t: RawTable<u64> = RawTable::default();
-        t.ctl.shrink = ShrinkPolicy::never();
+        t.ctl.set_shrink_policy(ShrinkPolicy::never());
         let mut i = 0;
         while t.len() < 100 || t.table.capacity() > t.len() {
             put(&mut t, h, i);

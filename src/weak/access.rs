@@ -17,10 +17,12 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     /// reference. If a live entry has an equal key, its value is replaced and returned,
     /// and its stored key becomes `strong`'s.
     ///
-    /// Pruning: inserting a new key sweeps the whole table first if the table is full
-    /// (so dead entries are never copied into a bigger table, and a run of inserts
-    /// releases dead entries within O(capacity) inserts); replacing a value takes an
-    /// incremental step like the other mutating operations.
+    /// Pruning: an insert first makes room, before its probe (as `std` reserves room
+    /// before looking the key up): if the table is full, it sweeps the whole table, so
+    /// dead entries are not copied into a bigger table, then grows if still short of
+    /// room. So a run of inserts releases dead entries within O(capacity) inserts.
+    /// Replacing the value of a present key also takes an incremental step, like the
+    /// other mutating operations.
     ///
     /// # Panics
     ///
@@ -45,7 +47,8 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
             // A new entry pays for pruning with the sweep before growth (it brings the
             // next one closer); a replacement adds nothing, so it pays with an
             // incremental step, taken before the value is swapped (a panic in the step
-            // then leaves the old value in the map, and the new one with the caller).
+            // then leaves the old value in the map; the new one, never stored, is
+            // dropped as the panic unwinds).
             self.before_insert();
             match self.raw.table.entry(hash, |s| s.hash == hash && s.key.matches(key), stored_hash) {
                 hashbrown::hash_table::Entry::Vacant(v) => {

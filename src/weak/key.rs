@@ -153,9 +153,11 @@ macro_rules! by_value {
             #[inline]
             fn matches(&self, key: &T) -> bool {
                 // Looking an entry up through its own key (`map.get(&*arc)`) needs no
-                // upgrade: equal pointers are equal keys, if alive. Worth its branch
-                // only where an upgrade is an atomic compare-and-swap.
-                if $shortcut && core::ptr::addr_eq(self.as_ptr(), key as *const T) {
+                // upgrade: equal pointers are equal keys, if alive. Equal with their
+                // metadata: a prefix of an `Arc<str>` or `Arc<[T]>` starts at the same
+                // address but is another key. Worth its branch only where an upgrade
+                // is an atomic compare-and-swap.
+                if $shortcut && core::ptr::eq(self.as_ptr(), key as *const T) {
                     return !WeakKey::is_dead(self);
                 }
                 $module::$weak::upgrade(self).is_some_and(|strong| *strong == *key)

@@ -311,7 +311,7 @@ impl<K, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     /// assert_eq!(m.shrink_policy(), ShrinkPolicy::never());
     /// ```
     pub fn with_shrink_policy(mut self, policy: ShrinkPolicy) -> Self {
-        self.raw.ctl.shrink = policy;
+        self.raw.ctl.set_shrink_policy(policy);
         self
     }
 
@@ -324,7 +324,7 @@ impl<K, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     /// assert_eq!(m.shrink_policy(), leakless::ShrinkPolicy::default());
     /// ```
     pub fn shrink_policy(&self) -> ShrinkPolicy {
-        self.raw.ctl.shrink
+        self.raw.ctl.shrink_policy()
     }
 
     /// The number of entries not yet pruned, **including dead ones** not yet visited by a
