@@ -249,17 +249,29 @@ proptest! {
         seed in any::<u64>(),
         ops in proptest::collection::vec(op(), 0..300),
     ) {
-        let log: Log = Rc::default();
-        let l = log.clone();
-        let ours = LruMap::builder()
-            .limit(Capacity::entries(n).with_max_weight(w))
-            .hasher(FixedState::with_seed(seed))
-            .policy(WTinyLfu::default())
-            .weigher(|_: &u8, v: &u32| u64::from(v % 8))
-            .finalizer(move |k, v, c| l.borrow_mut().push((k, v, c)))
-            .build();
+        let (ours, log) = weighted_tiny(n, w, seed);
         tinylfu::check(ours, &log, |v| u64::from(v % 8), ops.into_iter().map(Op::tiny));
     }
+}
+
+/// A `WTinyLfu` map bounded by `n` entries and weight `w` (values weigh `v % 8`) whose
+/// finalizer appends to the returned log, for `tinylfu::check`.
+#[allow(clippy::type_complexity)]
+fn weighted_tiny(
+    n: usize,
+    w: u64,
+    seed: u64,
+) -> (LruMap<u8, u32, FixedState, WTinyLfu, impl Fn(&u8, &u32) -> u64, impl FnMut(u8, u32, RemovalCause)>, Log) {
+    let log: Log = Rc::default();
+    let l = log.clone();
+    let map = LruMap::builder()
+        .limit(Capacity::entries(n).with_max_weight(w))
+        .hasher(FixedState::with_seed(seed))
+        .policy(WTinyLfu::default())
+        .weigher(|_: &u8, v: &u32| u64::from(v % 8))
+        .finalizer(move |k, v, c| l.borrow_mut().push((k, v, c)))
+        .build();
+    (map, log)
 }
 
 /// A step of [`wtinylfu_climber_against_live_model`]: one op, or a burst of requests.
@@ -295,15 +307,7 @@ proptest! {
                 Step::Burst(s, n) => Box::new(tinylfu::burst(s, n)),
             }
         });
-        let log: Log = Rc::default();
-        let l = log.clone();
-        let ours = LruMap::builder()
-            .limit(Capacity::entries(n).with_max_weight(w))
-            .hasher(FixedState::with_seed(seed))
-            .policy(WTinyLfu::default())
-            .weigher(|_: &u8, v: &u32| u64::from(v % 8))
-            .finalizer(move |k, v, c| l.borrow_mut().push((k, v, c)))
-            .build();
+        let (ours, log) = weighted_tiny(n, w, seed);
         tinylfu::check(ours, &log, |v| u64::from(v % 8), ops);
     }
 }
@@ -540,5 +544,115 @@ fn tinylfu_peek_lru_names_the_next_victim() {
         let evicted: Vec<u32> = (1..=5).filter(|k| !m.contains_key(k)).collect();
         assert_eq!(evicted, [victim], "seed {seed}");
         m.validate();
+    }
+}
+
+/// `extend` hands nothing back: a value a pair replaces goes to the finalizer as
+/// `Replaced` (evictions as `Evicted`), so each value is still seen once.
+#[test]
+fn extend_finalizes_the_values_it_replaces() {
+    let log: Log = Rc::default();
+    let l = log.clone();
+    let mut m = LruMap::builder().max_entries(2).finalizer(move |k, v, c| l.borrow_mut().push((k, v, c))).build();
+    m.extend([(1u8, 10u32), (1, 11), (2, 20), (3, 30)]);
+    m.validate();
+    assert_eq!(*log.borrow(), [(1, 10, RemovalCause::Replaced), (1, 11, RemovalCause::Evicted)]);
+    assert_eq!(m.stats().removals(RemovalCause::Replaced), 1);
+    assert_eq!(m.iter().map(|(&k, &v)| (k, v)).collect::<Vec<_>>(), [(3, 30), (2, 20)]);
+}
+
+/// A key equal by `id` only, so tests can tell which instance of a key comes back.
+#[derive(Debug, Clone, Copy)]
+struct Tagged {
+    id: u8,
+    tag: u8,
+}
+
+impl PartialEq for Tagged {
+    fn eq(&self, o: &Tagged) -> bool {
+        self.id == o.id
+    }
+}
+
+impl Eq for Tagged {}
+
+impl std::hash::Hash for Tagged {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.id.hash(h);
+    }
+}
+
+/// `push` over a present key hands back the old value with the key passed in; when the
+/// new value is rejected, the entry leaves whole (stored key, old value) and the key
+/// passed in goes to the finalizer with the rejected value.
+#[test]
+fn push_over_a_present_key_hands_back_as_documented() {
+    let log: Rc<RefCell<Vec<(u8, u64, RemovalCause)>>> = Rc::default();
+    let l = log.clone();
+    let mut m = LruMap::builder()
+        .max_weight(10)
+        .weigher(|_: &Tagged, v: &u64| *v)
+        .finalizer(move |k: Tagged, v, c| l.borrow_mut().push((k.tag, v, c)))
+        .build();
+    m.insert(Tagged { id: 1, tag: 0 }, 5);
+    let (k, v) = m.push(Tagged { id: 1, tag: 1 }, 6).unwrap();
+    assert_eq!((k.tag, v), (1, 5), "the key passed in, with the old value");
+    let (k, v) = m.push(Tagged { id: 1, tag: 2 }, 11).unwrap();
+    assert_eq!((k.tag, v), (0, 6), "rejected: the stored key (tag 0) with the old value");
+    assert_eq!(*log.borrow(), [(2, 11, RemovalCause::Rejected)]);
+    assert!(m.is_empty());
+}
+
+/// A failed `try_reserve` keeps nothing: the arena is tried first, and the index is
+/// not grown for room the arena cannot get.
+#[test]
+fn a_failed_try_reserve_holds_no_memory() {
+    let mut m: LruMap<u32, [u8; 65536]> = LruMap::new(1 << 22);
+    assert!(m.try_reserve(usize::MAX).is_err());
+    m.validate();
+    assert_eq!(m.allocation_size(), 0);
+    m.insert(1, [0; 65536]);
+    let held = m.allocation_size();
+    assert!(m.try_reserve(usize::MAX).is_err());
+    assert_eq!(m.allocation_size(), held, "a failure keeps what the map had");
+    assert!(m.try_reserve(3).is_ok());
+    m.validate();
+}
+
+thread_local! {
+    /// Mixed into the hash of `Drifting(1)`: changing it changes that key's hash.
+    static SALT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Drifting(u32);
+
+impl std::hash::Hash for Drifting {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let salt = if self.0 == 1 { SALT.with(std::cell::Cell::get) } else { 0 };
+        (self.0, salt).hash(h);
+    }
+}
+
+/// A key whose `Hash` changed after it was stored is a logic error, but it must not
+/// corrupt the map: removing it (`pop_lru`) and evicting it to make room both find its
+/// index bucket (by a scan when its hash no longer leads there).
+#[test]
+fn a_key_whose_hash_drifted_is_still_removed_and_evicted_cleanly() {
+    for evict in [false, true] {
+        SALT.with(|s| s.set(0));
+        let mut m: LruMap<Drifting, u32, FixedState> =
+            LruMap::builder().max_entries(2).hasher(FixedState::default()).build();
+        m.insert(Drifting(1), 1);
+        m.insert(Drifting(2), 2);
+        SALT.with(|s| s.set(1));
+        if evict {
+            m.insert(Drifting(3), 3); // evicts 1
+        } else {
+            assert_eq!(m.pop_lru(), Some((Drifting(1), 1)));
+        }
+        SALT.with(|s| s.set(0));
+        m.validate();
+        assert_eq!(m.len(), 1 + usize::from(evict));
     }
 }

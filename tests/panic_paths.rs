@@ -155,6 +155,36 @@ fn lru_set_limit_with_a_panicking_victim_hash_ends_within_the_limit() {
     assert_each_dropped_once();
 }
 
+/// `remove` and `pop_lru` whose index update meets a panicking `Hash` (of the entry that
+/// moves into the hole, or of the removed entry itself) complete the removal and re-raise
+/// the panic: the pair cannot be handed back, so it goes to the finalizer as `Explicit`.
+#[test]
+fn lru_removals_that_re_raise_a_hash_panic_finalize_the_pair() {
+    for (bad, pop) in [(1, false), (0, true)] {
+        reset();
+        let (seen, fin) = recording_finalizer();
+        let mut m = LruMap::builder().max_entries(8).hasher(hasher()).finalizer(fin).build();
+        m.insert(Key(0), Val::new());
+        m.insert(Key(1), Val::new());
+        bad_hash(bad);
+        let p = panics(|| {
+            if pop {
+                m.pop_lru();
+            } else {
+                m.remove(&Key(0));
+            }
+        });
+        disarm_all();
+        assert!(p, "the Hash panic is re-raised");
+        m.validate();
+        assert_eq!(m.len(), 1);
+        assert_eq!(*seen.borrow(), [(0, RemovalCause::Explicit)], "pop: {pop}");
+        assert_eq!(m.stats().removals(RemovalCause::Explicit), 1);
+        drop(m);
+        assert_each_dropped_once();
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // HashMap iterators dropped halfway with a panicking value Drop
 

@@ -218,3 +218,61 @@ fn lru_over_its_limit_keeps_the_newest_with_either_policy() {
     let s = back.stats();
     assert_eq!((s.insertions, s.evictions(), s.removals(leakless::RemovalCause::Replaced)), (15, 10, 1));
 }
+
+/// Weighs an entry by its value.
+#[derive(Default, Clone, Copy)]
+struct ByValue;
+
+impl leakless::Weigher<u32, u64> for ByValue {
+    fn weigh(&self, _: &u32, v: &u64) -> u64 {
+        *v
+    }
+}
+
+impl leakless::lru::EntryWeigher<u32, u64> for ByValue {
+    type Stored = u64;
+
+    fn store(weight: u64) -> u64 {
+        weight
+    }
+
+    fn load(stored: u64) -> u64 {
+        stored
+    }
+}
+
+/// Hand-written input with repeated keys and values heavier than the whole limit leaves
+/// the map (entries, recency order, counters) as inserting the entries in order would,
+/// also when a key's newest value is rejected after its older value took room.
+#[test]
+fn lru_restore_is_inserting_in_order() {
+    type M = LruMap<u32, u64, FixedState, leakless::Lru, ByValue>;
+    let mut x = 0x9E37_79B9u32;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        x
+    };
+    for case in 0..400 {
+        let (max_entries, max_weight) = (next() % 6 + 1, u64::from(next() % 30 + 1));
+        let writes: Vec<(u32, u64)> =
+            (0..next() % 16).map(|_| (next() % 6, u64::from(next() % 12) * u64::from(next() % 4))).collect();
+        let limit = Capacity::entries(max_entries as usize).with_max_weight(max_weight);
+        let mut inserted: M = LruMap::builder().limit(limit).hasher(FixedState::default()).weigher(ByValue).build();
+        for &(k, v) in &writes {
+            inserted.insert(k, v);
+        }
+        let mru_first: Vec<(u32, u64)> = writes.iter().rev().copied().collect();
+        let json = serde_json::json!({
+            "limit": {"max_entries": max_entries, "max_weight": max_weight},
+            "entries": mru_first,
+        });
+        let restored: M = serde_json::from_value(json).unwrap();
+        restored.validate();
+        let pairs = |m: &M| m.iter().map(|(&k, &v)| (k, v)).collect::<Vec<_>>();
+        assert_eq!(pairs(&restored), pairs(&inserted), "case {case}: {writes:?} under {limit:?}");
+        let (a, b) = (restored.stats(), inserted.stats());
+        assert_eq!((a.insertions, a.removed), (b.insertions, b.removed), "case {case}: {writes:?} under {limit:?}");
+    }
+}

@@ -603,8 +603,9 @@ where
     /// Insert like [`insert`](Self::insert), handing back the pair that left: the old
     /// value of `key` (with the key passed in), or else the entry evicted to make room
     /// (if a weight bound evicts several, the first one; the others go to the
-    /// finalizer). A rejected value goes to the finalizer as in `insert`. Same results as
-    /// `lru::LruCache::push`.
+    /// finalizer). A rejected value goes to the finalizer as in `insert`, with the key
+    /// passed in; if `key` was present, its entry then leaves and comes back whole (the
+    /// stored key with the old value). Same results as `lru::LruCache::push`.
     ///
     /// # Panics
     ///
@@ -701,11 +702,7 @@ where
         K: Borrow<Q>,
     {
         let i = self.find(key)?;
-        let mut slot = PanicSlot::default();
-        let old = self.remove_at(i, &mut slot);
-        self.core.after_removal(RemovalCause::Explicit, 1, hasher(&self.hash_builder), &mut slot);
-        slot.resume();
-        Some((old.key, old.value))
+        self.take_at(i)
     }
 
     /// Remove the entry that would be evicted next (the least recently used one, with
@@ -722,11 +719,7 @@ where
     /// ```
     pub fn pop_lru(&mut self) -> Option<(K, V)> {
         let i = self.core.policy.victim(&mut self.core.nodes)?;
-        let mut slot = PanicSlot::default();
-        let old = self.remove_at(i, &mut slot);
-        self.core.after_removal(RemovalCause::Explicit, 1, hasher(&self.hash_builder), &mut slot);
-        slot.resume();
-        Some((old.key, old.value))
+        self.take_at(i)
     }
 
     /// Change the bound. Entries that no longer fit are evicted (to the finalizer,

@@ -296,6 +296,24 @@ where
         old
     }
 
+    /// Remove the entry at `index` for the caller (counted as an explicit removal) and
+    /// hand it back. If a `Hash` panicked meanwhile (in the index or while shrinking; the
+    /// removal completed), the panic is re-raised and the pair cannot reach the caller:
+    /// it goes to the finalizer as [`RemovalCause::Explicit`] instead, so it does not
+    /// leave unseen.
+    pub(super) fn take_at(&mut self, index: u32) -> Option<(K, V)> {
+        let mut slot = PanicSlot::default();
+        let old = self.remove_at(index, &mut slot);
+        self.core.after_removal(RemovalCause::Explicit, 1, hasher(&self.hash_builder), &mut slot);
+        if !slot.is_set() {
+            return Some((old.key, old.value));
+        }
+        dispose(&mut self.finalizer, &mut slot, old.key, old.value, RemovalCause::Explicit);
+        slot.resume();
+        // Only reached while the thread already unwinds (the panic is then discarded).
+        None
+    }
+
     /// Evict until the map is within its limit.
     pub(super) fn evict_to_fit(&mut self, slot: &mut PanicSlot) {
         while self.bound.is_exceeded_by(W::UNIT, self.core.len(), self.weight) {
@@ -318,50 +336,71 @@ where
         #[derive(Clone, Copy, PartialEq)]
         enum Fate {
             Insert,
+            /// Overwritten by a later value of its key: it never enters the map.
             Replaced,
+            /// Overwritten by a later value that is then rejected: in-order inserts would
+            /// have stored it (counted as inserted) before it left.
+            Displaced,
             Evicted,
         }
-        let mut fate = vec![Fate::Evicted; entries.len()];
-        let mut seen = std::collections::HashSet::with_capacity(entries.len().min(self.bound.len));
-        let (mut len, mut weight, mut full) = (0, 0u128, false);
-        for (i, (k, v)) in entries.iter().enumerate().rev() {
-            if !seen.insert(k) {
-                fate[i] = Fate::Replaced;
-                continue;
-            }
-            if full {
-                continue;
-            }
+        // Exact LRU fed only inserts: an entry's recency is the position of its latest
+        // write, so replaying the writes over a queue of live positions (oldest first)
+        // tells each value's fate without running the policy.
+        let mut fate = vec![Fate::Insert; entries.len()];
+        let mut weight_of = vec![0u64; entries.len()];
+        let mut at: std::collections::HashMap<&K, usize> = std::collections::HashMap::new();
+        let mut live = std::collections::VecDeque::new();
+        let (mut len, mut weight) = (0usize, 0u128);
+        for (i, (k, v)) in entries.iter().enumerate() {
             let w = self.weigher.weigh(k, v);
-            if self.bound.rejects_single(W::UNIT, w) {
-                fate[i] = Fate::Insert; // `insert` rejects it, as for any map
-            } else if self.bound.is_exceeded_by(W::UNIT, len + 1, weight + u128::from(w)) {
-                full = true; // this one and every older one are evicted
-            } else {
-                fate[i] = Fate::Insert;
-                len += 1;
-                weight += u128::from(w);
+            weight_of[i] = w;
+            let rejected = self.bound.rejects_single(W::UNIT, w);
+            // A write over a live key replaces its value (also when the new value is
+            // then rejected, as `insert` does).
+            if let Some(j) = at.remove(k) {
+                fate[j] = if rejected { Fate::Displaced } else { Fate::Replaced };
+                len -= 1;
+                weight -= u128::from(weight_of[j]);
+            }
+            if rejected {
+                continue; // stays `Insert`: `put` rejects it, as for any map
+            }
+            at.insert(k, i);
+            live.push_back(i);
+            len += 1;
+            weight += u128::from(w);
+            while self.bound.is_exceeded_by(W::UNIT, len, weight) {
+                let Some(j) = live.pop_front() else { break };
+                if at.get(&entries[j].0) != Some(&j) {
+                    continue; // replaced since: no longer live
+                }
+                at.remove(&entries[j].0);
+                fate[j] = Fate::Evicted;
+                len -= 1;
+                weight -= u128::from(weight_of[j]);
             }
         }
-        drop(seen);
+        drop((at, live, weight_of));
         let mut slot = PanicSlot::default();
         for ((key, value), fate) in entries.into_iter().zip(fate) {
-            match fate {
-                // A new key (the keys are told apart above) that fits: nothing to hand back.
-                Fate::Insert => drop(self.put(key, value, false, &mut slot)),
-                Fate::Replaced | Fate::Evicted => {
-                    // Counted as the inserts of exact LRU would count them: an evicted
-                    // entry was inserted, an overwritten value was not.
-                    let cause = if fate == Fate::Replaced {
-                        RemovalCause::Replaced
-                    } else {
-                        self.core.ctl.counters.add(crate::policy::Small::Insertions, 1);
-                        RemovalCause::Evicted
-                    };
-                    self.core.ctl.counters.removed(cause, 1);
-                    dispose(&mut self.finalizer, &mut slot, key, value, cause);
+            let cause = match fate {
+                // Stored (its key is not stored yet: each key's older values never are),
+                // or rejected by `put` as by `insert`.
+                Fate::Insert => {
+                    drop(self.put(key, value, false, &mut slot));
+                    continue;
                 }
+                Fate::Replaced => RemovalCause::Replaced,
+                Fate::Displaced => RemovalCause::Replaced,
+                Fate::Evicted => RemovalCause::Evicted,
+            };
+            // Counted as the inserts of exact LRU count them: an evicted or displaced
+            // value was inserted, an overwritten one only counts as replaced.
+            if fate != Fate::Replaced {
+                self.core.ctl.counters.add(crate::policy::Small::Insertions, 1);
             }
+            self.core.ctl.counters.removed(cause, 1);
+            dispose(&mut self.finalizer, &mut slot, key, value, cause);
         }
         slot.resume();
     }

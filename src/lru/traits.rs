@@ -5,8 +5,9 @@ use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::mem;
 
+use super::store::dispose;
 use super::{EntryWeigher, IntoIter, Iter, IterMut, LruMap};
-use crate::policy::{finalize_each, EvictionPolicy, Finalizer, RemovalCause};
+use crate::policy::{finalize_each, EvictionPolicy, Finalizer, PanicSlot, RemovalCause};
 
 impl<K, V, S, P, W, F> Drop for LruMap<K, V, S, P, W, F>
 where
@@ -69,10 +70,19 @@ where
     W: EntryWeigher<K, V>,
     F: Finalizer<K, V>,
 {
-    /// Insert every pair in order (so the last one ends up the most recently used).
+    /// Insert every pair in order (so the last one ends up the most recently used). A
+    /// value a pair replaces is not handed back: it goes to the finalizer as
+    /// [`RemovalCause::Replaced`].
     fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
         for (k, v) in iter {
-            self.insert(k, v);
+            let mut slot = PanicSlot::default();
+            // Without `hand_back`, victims go to the finalizer: `out` can only be a
+            // replaced pair.
+            let put = self.put(k, v, false, &mut slot);
+            if let Some((k, old)) = put.out {
+                dispose(&mut self.finalizer, &mut slot, k, old, RemovalCause::Replaced);
+            }
+            slot.resume();
         }
     }
 }

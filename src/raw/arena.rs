@@ -31,6 +31,21 @@ use crate::error::TryReserveError;
 use crate::policy::{EvictionPolicy, MetaArena, PanicSlot, Small};
 use crate::raw::{full_capacity, Control};
 
+/// Remove the bucket of `index` holding slot number `slot`, found by scanning (when a
+/// `Hash` that panicked or changed since the entry was stored does not lead to it).
+#[cold]
+#[inline(never)]
+fn unindex_by_scan(index: &mut HashTable<u32>, slot: u32) {
+    for bucket in 0..index.num_buckets() {
+        if let Ok(e) = index.get_bucket_entry(bucket) {
+            if *e.get() == slot {
+                e.remove();
+                return;
+            }
+        }
+    }
+}
+
 /// One entry of the arena: the facade's item and the policy's metadata.
 #[derive(Clone)]
 pub(crate) struct Node<T, M> {
@@ -139,8 +154,10 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
         let new = entry.insert(PENDING);
         let bucket = new.bucket_index();
         let index = new.into_table();
-        if let Ok(e) = index.find_entry(old_hash, |&j| j == victim) {
-            e.remove();
+        // Not found if the victim's `Hash` changed since it was stored: then by a scan.
+        match index.find_entry(old_hash, |&j| j == victim) {
+            Ok(e) => drop(e.remove()),
+            Err(_) => unindex_by_scan(index, victim),
         }
         // Removing one bucket moves no other.
         if let Some(slot) = index.get_bucket_mut(bucket) {
@@ -328,7 +345,7 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         self.policy.on_remove(&mut self.nodes, index);
         match hash.and_then(|h| self.index.find_entry(h, |&j| j == index).ok()) {
             Some(e) => drop(e.remove()),
-            None => self.unindex_by_scan(index),
+            None => unindex_by_scan(&mut self.index, index),
         }
         let node = self.nodes.0.swap_remove(index as usize);
         if let Some(moved) = moved {
@@ -339,20 +356,6 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
             self.policy.on_move(&mut self.nodes, last, index);
         }
         node.item
-    }
-
-    /// Remove the index bucket holding slot number `index`, found by scanning.
-    #[cold]
-    #[inline(never)]
-    fn unindex_by_scan(&mut self, index: u32) {
-        for bucket in 0..self.index.num_buckets() {
-            if let Ok(e) = self.index.get_bucket_entry(bucket) {
-                if *e.get() == index {
-                    e.remove();
-                    return;
-                }
-            }
-        }
     }
 
     /// Point the index bucket holding slot number `from` at `to`, found by scanning.
@@ -401,15 +404,23 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         core::mem::take(&mut self.nodes.0)
     }
 
-    /// Reserve room for `additional` more entries, but not past `max_slots`.
+    /// Reserve room for `additional` more entries, but not past `max_slots`. On an error
+    /// nothing stays reserved: the arena (larger per entry, so the likelier to fail)
+    /// grows first, and gets its old capacity back if the index then cannot grow.
     pub(crate) fn try_reserve(&mut self, additional: usize, hasher: impl Fn(&T) -> u64) -> Result<(), TryReserveError> {
         let len = self.len();
         let additional = additional.min(self.max_slots.saturating_sub(len));
+        let v = &mut self.nodes.0;
+        let capacity = v.capacity();
+        v.try_reserve_exact(additional)
+            .map_err(|_| TryReserveError::for_vec::<Node<T, P::Meta>>(len.saturating_add(additional)))?;
         let nodes = &self.nodes.0;
         // By reallocating: an in-place rehash whose `hasher` panics drops slot numbers.
-        Control::reserve(&mut self.index, additional, |&j| hasher(&nodes[j as usize].item))?;
-        let wanted = self.nodes.0.len().saturating_add(additional);
-        self.nodes.0.try_reserve_exact(additional).map_err(|_| TryReserveError::for_vec::<Node<T, P::Meta>>(wanted))
+        let grown = Control::reserve(&mut self.index, additional, |&j| hasher(&nodes[j as usize].item));
+        if grown.is_err() {
+            self.nodes.0.shrink_to(capacity);
+        }
+        grown
     }
 
     /// Check the invariants listed in the module docs, panicking on the first broken one.
