@@ -10,12 +10,15 @@ const PROTECTED: u8 = 2;
 /// Window TinyLFU: a scan- and loop-resistant eviction policy.
 ///
 /// New entries enter a small LRU *window* (1 % of the entries at first; a hill climber
-/// then moves its share between 1 % and 80 % toward a better hit ratio, as Caffeine does). When the window
-/// overflows, its least recently used entry (the candidate) competes with the main
-/// region's victim: the one a frequency sketch has seen more often stays. The main
-/// region is a segmented LRU (80 % *protected* for entries used again, 20 %
-/// *probation*). Frequencies come from a 4-bit count-min sketch of about one `u64` per
-/// entry, halved every 10 × len additions so old popularity fades.
+/// then moves its share between 1 % and 80 % toward a better hit ratio, as Caffeine
+/// does). When the window overflows, its least recently used entry (the candidate)
+/// competes with the main region's victim: the one a frequency sketch has seen more
+/// often stays. The main region is a segmented LRU (80 % *protected* for entries used
+/// again, 20 % *probation*). Frequencies come from a 4-bit count-min sketch of about one
+/// `u64` per entry (a power of two, at least 16), halved every 10 additions per `u64` so
+/// old popularity fades. A victim is chosen by these rules, not by recency alone: a
+/// value just written over a present key may itself be evicted to make room for its
+/// extra weight.
 ///
 /// A one-off scan cannot flush the cache (its keys have frequency 1 and lose every
 /// duel), and a loop larger than the cache keeps a stable part of itself resident
