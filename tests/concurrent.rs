@@ -997,3 +997,103 @@ fn reads_do_not_undo_try_reserve() {
     let after = m.allocation_size();
     assert!(after >= reserved / 2, "reads gave the reserved table back: {reserved} -> {after} bytes");
 }
+
+/// A panicking finalizer does not stop `clear` (or `retain`): the walk drains retired
+/// values after every bucket, and the first panic is re-raised once every bucket was
+/// visited. Every value is still finalized exactly once.
+#[test]
+fn a_panicking_finalizer_does_not_stop_clear() {
+    let n = scale(10_000) as u32;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let m = ConcurrentMap::builder()
+        .hasher(fixed())
+        .finalizer(move |k: u32, _v: u32, _| {
+            s.lock().unwrap().push(k);
+            if k == 7 {
+                panic!("finalizer");
+            }
+        })
+        .build();
+    for i in 0..n {
+        m.insert(i, i);
+    }
+    // Removals whose retired batch (holding key 7) is handed to the collector but not
+    // yet drained: the walk of `clear` drains it between buckets.
+    let removed = 240.min(n);
+    for i in 0..removed {
+        m.remove(&i);
+    }
+    let before = m.len();
+    let p = catch_unwind(AssertUnwindSafe(|| m.clear()));
+    assert!(p.is_err() || cfg!(miri), "the finalizer's panic reached `clear` ({before} entries before)");
+    m.validate();
+    assert_eq!(m.len(), 0, "clear removed every entry (it panicked: {})", p.is_err());
+    let _ = catch_unwind(AssertUnwindSafe(|| drop(m)));
+    let mut seen = seen.lock().unwrap().clone();
+    seen.sort();
+    assert_eq!(seen, (0..n).collect::<Vec<_>>(), "each value finalized once");
+}
+
+/// While a growth postponed by a pinned reader migrates into a table many times the
+/// old root's size, eviction still reaches every entry: an insert that needs the whole
+/// weight bound evicts everything else before it returns.
+#[test]
+fn eviction_during_a_many_fold_growth_keeps_the_bound() {
+    const W: u64 = 1_000_000;
+    let (small, big) = (scale(3_000) as u64, scale(60_000) as u64);
+    for seed in 0..3u64 {
+        let m = ConcurrentMap::builder()
+            .max_weight(W)
+            .weigher(|_: &u64, v: &u64| *v)
+            .hasher(ahash::RandomState::with_seeds(seed, 2, 3, 4))
+            .build();
+        for i in 0..small {
+            m.insert(i, 1);
+        }
+        {
+            let _reader = m.pin(); // holds the old table: growth waits
+            for i in small..big {
+                m.insert(i, 1);
+            }
+        }
+        let mut last = m.allocation_size();
+        let mut checked = false;
+        for i in big..big + 100 {
+            m.insert(i, 1);
+            let now = m.allocation_size();
+            if now > last + last / 4 {
+                // A much larger successor table is being filled: insert the heaviest value.
+                m.insert(u64::MAX, W);
+                assert!(m.weight() <= W, "seed {seed}: weight {} over {W} ({} entries)", m.weight(), m.len());
+                checked = true;
+                break;
+            }
+            last = now;
+        }
+        assert!(checked || cfg!(miri), "seed {seed}: no large growth seen");
+        m.validate();
+    }
+}
+
+/// `update` whose new value is rejected (heavier than the whole weight bound): the old
+/// value leaves as `Replaced`, the new one as `Rejected`, the key is gone, and `update`
+/// still says `f` ran, as documented.
+#[test]
+fn update_with_a_rejected_value_removes_the_key() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let m = ConcurrentMap::builder()
+        .max_weight(10)
+        .weigher(|_: &u32, v: &u64| *v)
+        .finalizer(move |k: u32, v: u64, c| s.lock().unwrap().push((k, v, c)))
+        .build();
+    m.insert(3, 4);
+    assert!(m.update(3, |_| 100));
+    assert_eq!(m.get_cloned(&3), None);
+    assert!(!m.update(3, |_| 1), "absent: f does not run");
+    drop(m);
+    let mut seen = seen.lock().unwrap().clone();
+    seen.sort_by_key(|e| e.1);
+    assert_eq!(seen, [(3, 4, RemovalCause::Replaced), (3, 100, RemovalCause::Rejected)]);
+}

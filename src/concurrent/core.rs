@@ -154,10 +154,22 @@ impl<K, V, S> Inner<K, V, S> {
     }
 
     /// Frees reclaimed garbage and runs the finalizer; call unpinned, without locks.
+    /// Re-raises the first panic of the finalizer or of a `Drop`, after the batch.
     #[inline]
     pub(crate) fn drain(&self) {
         if self.garbage.has_reclaimed() {
-            self.garbage.drain(self.finalizer.as_ref(), || self.len());
+            let mut panics = PanicSlot::default();
+            self.drain_into(&mut panics);
+            panics.resume();
+        }
+    }
+
+    /// [`drain`](Self::drain), keeping a panic in `panics` for the caller to re-raise
+    /// once its own work is done (a walker drains after every bucket).
+    #[inline]
+    pub(crate) fn drain_into(&self, panics: &mut PanicSlot) {
+        if self.garbage.has_reclaimed() {
+            self.garbage.drain(self.finalizer.as_ref(), || self.len(), panics);
         }
     }
 

@@ -191,7 +191,18 @@ impl<K, V, S> Inner<K, V, S> {
         let Some(table) = self.root(pin) else {
             return false;
         };
-        let steps = 2 * table.len() + 2;
+        // A bucket that moved is locked in the table it moved to (`Table::lock`), which
+        // during a growth can be many times the root: sweep the largest table of the
+        // chain twice, or the entries beyond the root's span would never be offered.
+        let mut span = table.len();
+        let mut t = table.next.load(Ordering::Acquire);
+        while !t.is_null() {
+            // SAFETY: a successor reached from the root under `pin` (as in `Table::lock`).
+            let next = unsafe { &*t };
+            span = span.max(next.len());
+            t = next.next.load(Ordering::Acquire);
+        }
+        let steps = 2 * span + 2;
         for _ in 0..steps {
             let pos = pin.slot().clock.with_mut(|c| {
                 // SAFETY: the claimed positions belong to the slot we hold.

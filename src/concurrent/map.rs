@@ -29,7 +29,7 @@ use crate::policy::{Capacity, RemovalCause, ShrinkPolicy, Stats};
 ///   by writers and, every 64 reads through a thread's slot, by readers (so a map only
 ///   read after a burst of removals still drains its garbage and shrinks its table);
 ///   dropping the map frees everything, including entries retired while a reader was
-///   pinned. Each map has its own epoch collector, so `K` and `V` need not be `'static`.
+///   pinned (but not what a [forgotten](ConcurrentMap::pin) handle keeps). Each map has its own epoch collector, so `K` and `V` need not be `'static`.
 ///   Retired entries wait in batches of up to 63 in the slot of the thread that retired
 ///   them: a thread that stops writing to the map but keeps running holds at most one
 ///   such batch until it writes again (or the map is dropped); a thread that exits
@@ -268,8 +268,9 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     /// While any handle is pinned, the map cannot free entries retired after it was
     /// pinned (they are counted in [`Stats::pending_garbage_bytes`]), and a resize that
     /// would need them freed waits: keep handles short-lived. A handle passed to
-    /// [`mem::forget`](core::mem::forget) stays pinned for the map's lifetime: nothing
-    /// retired from then on is freed before the map is dropped.
+    /// [`mem::forget`](core::mem::forget) stays pinned forever: as with any forgotten
+    /// epoch guard, nothing retired from then on is freed, not even when the map is
+    /// dropped (those values are never finalized or dropped: a leak, which is safe).
     ///
     /// # Examples
     ///
@@ -442,7 +443,12 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
     }
 
     /// Replaces the value under `key` with `f(old)`. Returns `false` (and does not call
-    /// `f`) if the key is absent.
+    /// `f`) if the key is absent, `true` once `f` ran.
+    ///
+    /// In a bounded map, a new value heavier than the whole weight limit is not stored:
+    /// the old value is finalized as [`RemovalCause::Replaced`], the new one as
+    /// [`RemovalCause::Rejected`], and the key is absent afterwards (still `true`: `f`
+    /// ran; [`compute`](Self::compute) says whether the key stayed).
     ///
     /// `f` runs once, holding the key's bucket lock and no pin: other writers to that
     /// bucket wait, readers do not.

@@ -473,6 +473,7 @@ impl<K, V> Garbage<K, V> {
         &self,
         finalizer: Option<&std::sync::Mutex<Box<dyn Finalizer<K, V> + Send>>>,
         live: impl FnOnce() -> usize,
+        panics: &mut PanicSlot,
     ) {
         if !self.has_reclaimed() {
             return;
@@ -486,7 +487,6 @@ impl<K, V> Garbage<K, V> {
             None => None,
         };
         let mut list = self.reclaimed.swap(ptr::null_mut(), Ordering::Acquire);
-        let mut panics = PanicSlot::default();
         let mut freed = 0u64;
         let live = live();
         while !list.is_null() {
@@ -512,8 +512,6 @@ impl<K, V> Garbage<K, V> {
             self.keep_spares(nodes, live);
         }
         self.freed_bytes.fetch_add(freed, Ordering::Relaxed);
-        drop(fin);
-        panics.resume();
     }
 
     /// For teardown: every node still waiting anywhere in the garbage pipeline, with

@@ -16,11 +16,13 @@ use super::node::Node;
 use super::pool::Pin;
 use super::table::{BucketLock, Table};
 use crate::loom::Ordering;
-use crate::policy::RemovalCause;
+use crate::policy::{PanicSlot, RemovalCause};
 
 impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
     /// Removes every entry for which `keep` returns `false`, retiring it with `cause`.
-    /// `keep` runs under the entry's bucket lock with no pin held.
+    /// `keep` runs under the entry's bucket lock with no pin held. A panic of the
+    /// finalizer or of a `Drop` (in the drains between buckets) does not stop the walk:
+    /// the first is re-raised once every bucket was visited.
     pub(crate) fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool, cause: RemovalCause) {
         let pin = self.pin();
         if self.root(&pin).is_none() {
@@ -42,6 +44,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             }
         };
         let walker = Walker { inner: self };
+        let mut panics = PanicSlot::default();
         let table: *const Table<K, V> = table;
         drop(pin);
         // SAFETY: registered walkers keep `table` (and its `next`) from being retired.
@@ -49,7 +52,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         for index in 0..table.len() {
             // SAFETY: `table` is kept alive by our registration.
             match unsafe { table.lock_index(index) } {
-                Some(lock) => self.retain_chain(lock, None, &mut keep, cause),
+                Some(lock) => self.retain_chain(lock, None, &mut keep, cause, &mut panics),
                 None => {
                     // SAFETY: a MOVED bucket implies `next` is set; kept alive with `table`.
                     let next = unsafe { &*table.next.load(Ordering::Acquire) };
@@ -62,7 +65,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
                         // SAFETY: as above; `next` cannot itself be migrating while
                         // `table` is alive (module invariants).
                         if let Some(lock) = unsafe { next.lock_index(j) } {
-                            self.retain_chain(lock, Some((index, table.mask)), &mut keep, cause);
+                            self.retain_chain(lock, Some((index, table.mask)), &mut keep, cause, &mut panics);
                         }
                     }
                 }
@@ -72,6 +75,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         let pin = self.pin();
         let root = self.root.load(Ordering::Acquire);
         self.end_write(pin, root, Some(false), true);
+        panics.resume();
     }
 
     /// Filters one locked chain, keeping only nodes whose hash satisfies `class`.
@@ -81,6 +85,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         class: Option<(usize, usize)>,
         keep: &mut impl FnMut(&K, &V) -> bool,
         cause: RemovalCause,
+        panics: &mut PanicSlot,
     ) {
         let mut removed = Removed { inner: self, nodes: Vec::new(), cause };
         let link = lock.table().link;
@@ -103,7 +108,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         drop(lock);
         removed.finish(&pin);
         drop(pin);
-        self.drain();
+        self.drain_into(panics);
     }
 }
 
