@@ -288,6 +288,8 @@ fn iterators_clone_debug_and_default_as_std() {
     let (mut m2, mut s2) = (m.clone(), s.clone());
     assert_eq!(format!("{:?}", m2.iter_mut()), format!("{:?}", s2.iter_mut()));
     assert!(format!("{:?}", m2.values_mut()).contains("ValuesMut"));
+    assert_eq!(format!("{:?}", m2.entry(1)), format!("{:?}", s2.entry(1)));
+    assert_eq!(format!("{:?}", m2.entry(2)), format!("{:?}", s2.entry(2)));
     assert!(format!("{:?}", m.clone().into_keys()).contains("IntoKeys"));
     assert!(format!("{:?}", m.clone().into_values()).contains("IntoValues"));
     assert_eq!(Iter::<u8, u8>::default().len(), 0);
@@ -298,4 +300,33 @@ fn iterators_clone_debug_and_default_as_std() {
     assert_eq!(IntoIter::<u8, u8>::default().len(), 0);
     assert_eq!(IntoKeys::<u8, u8>::default().len(), 0);
     assert_eq!(IntoValues::<u8, u8>::default().len(), 0);
+}
+
+/// `entry` (and `insert`) of a key already present never grows a full table: counting
+/// into a map filled to its capacity does not double it (`std`'s `entry` does not either).
+#[test]
+fn a_present_key_never_grows_a_full_table() {
+    for n in [3usize, 7, 14, 28, 896] {
+        let mut m: HashMap<u64, u64> = HashMap::with_capacity(n);
+        let mut s: StdMap<u64, u64> = StdMap::with_capacity(n);
+        let mut i = 0;
+        while m.len() < m.capacity() {
+            m.insert(i, 0);
+            i += 1;
+        }
+        while s.len() < s.capacity() {
+            s.insert(i, 0);
+            i += 1;
+        }
+        let (cap, bytes, std_cap) = (m.capacity(), m.allocation_size(), s.capacity());
+        *m.entry(0).or_insert(0) += 1;
+        m.insert(1, 5);
+        *s.entry(*s.keys().next().unwrap()).or_insert(0) += 1;
+        assert_eq!(s.capacity(), std_cap);
+        assert_eq!((m.capacity(), m.allocation_size()), (cap, bytes), "with_capacity({n}), full");
+        assert_eq!((m[&0], m[&1]), (1, 5));
+        m.insert(u64::MAX, 0); // a new key does grow it
+        assert!(m.capacity() > cap);
+        m.validate();
+    }
 }

@@ -49,7 +49,9 @@ pub type DefaultHashBuilder = ahash::RandomState;
 ///   [`shrink_to_fit`](HashMap::shrink_to_fit) still do what they say, lowering the floor.
 /// - `clear` and `drain` leave the map at its floor instead of at its peak.
 /// - [`ShrinkPolicy::never`] (through [`with_shrink_policy`](HashMap::with_shrink_policy))
-///   restores `std`'s behaviour exactly.
+///   restores `std`'s capacity behaviour, but for one saving: an `insert` of a key
+///   already present never grows a full table (`std`'s `insert` does; its `entry`
+///   does not, nor does this map's).
 ///
 /// Everything else — methods, trait impls, lookups through [`Borrow`], the entry API —
 /// is `std`'s, and bytes per entry are the same as `std`'s (entries are stored inline in
@@ -446,6 +448,11 @@ impl<K, V, S> HashMap<K, V, S> {
 
 impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     /// Reserve room for `additional` more entries.
+    ///
+    /// Unlike `std`, the room is not kept across removals: a removal that leaves the
+    /// table under its [`ShrinkPolicy`]'s threshold gives it back. Room that must stay
+    /// is a floor: [`with_capacity`](HashMap::with_capacity) (or
+    /// [`ShrinkPolicy::never`]).
     ///
     /// # Panics
     ///

@@ -170,35 +170,43 @@ impl Control {
         }
     }
 
-    /// Make room for one more element before an insert.
+    /// The entry for `hash` in `table`, with room made for a vacant one first: its
+    /// insert then never grows the table (hashbrown's `entry` would grow it by an
+    /// in-place rehash if it ran out of room). A full table grows only if the key is
+    /// absent, as `std`'s `entry` does: a present key is looked up first (a second probe,
+    /// only when the table is full), so counting into a full map does not double it.
+    #[inline]
+    pub(crate) fn entry<'t, T>(
+        table: &'t mut HashTable<T>,
+        hash: u64,
+        mut eq: impl FnMut(&T) -> bool,
+        hasher: impl Fn(&T) -> u64,
+    ) -> hashbrown::hash_table::Entry<'t, T> {
+        let table = if table.capacity() == table.len() {
+            // `table` moves into the lookup (a reborrow could not be returned) and comes
+            // back through the absent entry.
+            match { table }.find_entry(hash, &mut eq) {
+                Ok(found) => return hashbrown::hash_table::Entry::Occupied(found),
+                Err(absent) => {
+                    let table = absent.into_table();
+                    Self::grow_cold(table, &hasher);
+                    table
+                }
+            }
+        } else {
+            table
+        };
+        table.entry(hash, eq, hasher)
+    }
+
+    /// Make room for one more element.
     ///
     /// `hashbrown` reclaims tombstones by rehashing in place when a table runs out of room
     /// while at most half full, and if the user's `Hash` panics during that rehash it
     /// drops the elements it has not placed yet: values silently lost. Growing through a
     /// reallocation instead is panic-safe (the old table stays intact until the new one
     /// is complete), so every growth goes through [`Control::reserve`], which always
-    /// reallocates. Cheap when there is room: one comparison.
-    #[inline]
-    pub(crate) fn reserve_one<T>(table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
-        if table.capacity() == table.len() {
-            Self::grow_cold(table, hasher);
-        }
-    }
-
-    /// The entry for `hash` in `table`, after [`reserve_one`](Self::reserve_one): a
-    /// vacant entry's insert then never grows the table (hashbrown's `entry` would grow
-    /// it by an in-place rehash if it ran out of room).
-    #[inline]
-    pub(crate) fn entry<'t, T>(
-        table: &'t mut HashTable<T>,
-        hash: u64,
-        eq: impl FnMut(&T) -> bool,
-        hasher: impl Fn(&T) -> u64,
-    ) -> hashbrown::hash_table::Entry<'t, T> {
-        Self::reserve_one(table, &hasher);
-        table.entry(hash, eq, hasher)
-    }
-
+    /// reallocates.
     #[cold]
     #[inline(never)]
     fn grow_cold<T>(table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
@@ -209,7 +217,7 @@ impl Control {
     }
 
     /// Reserve room for `additional` elements, always by reallocating (never by an
-    /// in-place rehash; see [`Control::reserve_one`]).
+    /// in-place rehash; see [`Control::grow_cold`]).
     ///
     /// Where hashbrown would rehash in place (tombstones used up the room of a table at
     /// most half full), the table is rebuilt at the same size in a new allocation, as
@@ -506,7 +514,7 @@ impl<T> RawTable<T> {
 
     /// Reserve room for `additional` more elements, by reallocating (never by an
     /// in-place rehash, which loses elements if `hasher` panics; see
-    /// [`Control::reserve_one`]).
+    /// [`Control::grow_cold`]).
     pub(crate) fn try_reserve(&mut self, additional: usize, hasher: impl Fn(&T) -> u64) -> Result<(), TryReserveError> {
         Control::reserve(&mut self.table, additional, hasher)
     }
@@ -574,8 +582,10 @@ mod tests {
 
     /// Insert `x` as the maps do: room first (by reallocating), then the element.
     fn put(t: &mut RawTable<u64>, h: impl Fn(&u64) -> u64 + Copy, x: u64) {
-        Control::reserve_one(&mut t.table, h);
-        t.table.insert_unique(h(&x), x, h);
+        match Control::entry(&mut t.table, h(&x), |y| *y == x, h) {
+            hashbrown::hash_table::Entry::Vacant(v) => drop(v.insert(x)),
+            hashbrown::hash_table::Entry::Occupied(_) => unreachable!("{x} is new"),
+        }
     }
 
     /// Remove `x`, which must be present, as an explicit removal (shrinking if due).
@@ -611,7 +621,10 @@ mod tests {
         assert_eq!(t.table.capacity(), t.len(), "tombstones took all the room");
         assert!(t.len() <= full_capacity(t.table.num_buckets()) / 2);
         armed.set(true);
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Control::reserve_one(&mut t.table, h)));
+        // Looking up a new element finds the table full: it grows (calling `h`).
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = Control::entry(&mut t.table, 3, |_| false, h);
+        }));
         assert!(r.is_err());
         armed.set(false);
         for j in full / 2 + 1..full {
