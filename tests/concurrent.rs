@@ -1020,13 +1020,17 @@ fn a_panicking_finalizer_does_not_stop_clear() {
     }
     // Removals whose retired batch (holding key 7) is handed to the collector but not
     // yet drained: the walk of `clear` drains it between buckets.
-    let removed = 240.min(n);
-    for i in 0..removed {
-        m.remove(&i);
+    // (Scaled down, as under Miri, a removal may drain that batch itself and panic.)
+    let mut early = false;
+    for i in 0..240.min(n) {
+        early |= catch_unwind(AssertUnwindSafe(|| {
+            m.remove(&i);
+        }))
+        .is_err();
     }
     let before = m.len();
     let p = catch_unwind(AssertUnwindSafe(|| m.clear()));
-    assert!(p.is_err() || cfg!(miri), "the finalizer's panic reached `clear` ({before} entries before)");
+    assert!(p.is_err() || early, "the finalizer's panic reached `clear` ({before} entries before)");
     m.validate();
     assert_eq!(m.len(), 0, "clear removed every entry (it panicked: {})", p.is_err());
     let _ = catch_unwind(AssertUnwindSafe(|| drop(m)));
@@ -1039,9 +1043,10 @@ fn a_panicking_finalizer_does_not_stop_clear() {
 /// old root's size, eviction still reaches every entry: an insert that needs the whole
 /// weight bound evicts everything else before it returns.
 #[test]
+#[cfg_attr(miri, ignore = "needs tens of thousands of inserts to see a many-fold growth")]
 fn eviction_during_a_many_fold_growth_keeps_the_bound() {
     const W: u64 = 1_000_000;
-    let (small, big) = (scale(3_000) as u64, scale(60_000) as u64);
+    let (small, big) = (3_000u64, 60_000u64);
     for seed in 0..3u64 {
         let m = ConcurrentMap::builder()
             .max_weight(W)
@@ -1071,7 +1076,7 @@ fn eviction_during_a_many_fold_growth_keeps_the_bound() {
             }
             last = now;
         }
-        assert!(checked || cfg!(miri), "seed {seed}: no large growth seen");
+        assert!(checked, "seed {seed}: no large growth seen");
         m.validate();
     }
 }
