@@ -289,6 +289,10 @@ fn iterators_clone_debug_and_default_as_std() {
     assert_eq!(format!("{:?}", m2.iter_mut()), format!("{:?}", s2.iter_mut()));
     assert!(format!("{:?}", m2.values_mut()).contains("ValuesMut"));
     assert_eq!(format!("{:?}", m2.entry(1)), format!("{:?}", s2.entry(1)));
+    assert_eq!(format!("{:?}", m.clone().into_iter()), format!("{:?}", s.clone().into_iter()));
+    assert_eq!(format!("{:?}", m2.drain()), format!("{:?}", s2.drain()));
+    fn fused<I: std::iter::FusedIterator>(_: &I) {}
+    fused(&m2.extract_if(|_, _| true));
     assert_eq!(format!("{:?}", m2.entry(2)), format!("{:?}", s2.entry(2)));
     assert!(format!("{:?}", m.clone().into_keys()).contains("IntoKeys"));
     assert!(format!("{:?}", m.clone().into_values()).contains("IntoValues"));

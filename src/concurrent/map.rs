@@ -208,7 +208,8 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     }
 
     /// The total weight of the entries of a bounded map (its entry count when it has no
-    /// weigher); 0 for an unbounded map. Exact for weights below 2^31; a weight bound of
+    /// weigher); 0 for an unbounded map without a weigher (one built with a weigher but
+    /// no limit keeps the total too). Exact for weights below 2^31; a weight bound of
     /// 2^31 or more records weights rounded up to a multiple of `2^(bits - 31)`, where
     /// `bits` is the bound's bit length (8 bytes for an 8 GiB bound), so the total may
     /// read a little high, never low, and the real total stays within the bound (a value

@@ -283,15 +283,17 @@ impl<K, V> Drop for Drain<'_, K, V> {
     }
 }
 
-impl<K, V> fmt::Debug for IntoIter<K, V> {
+/// The entries left, as `std` prints them.
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for IntoIter<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IntoIter").field("remaining", &self.inner.len()).finish()
+        fmt::Debug::fmt(&self.inner, f)
     }
 }
 
-impl<K, V> fmt::Debug for Drain<'_, K, V> {
+/// The entries left, as `std` prints them.
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Drain<'_, K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Drain").field("remaining", &self.inner.len()).finish()
+        fmt::Debug::fmt(&self.inner, f)
     }
 }
 
@@ -339,6 +341,9 @@ where
         (0, Some(self.map.len()))
     }
 }
+
+/// Once it returned `None` (every bucket visited), it keeps returning `None`.
+impl<K: Hash, V, F, S: BuildHasher> FusedIterator for ExtractIf<'_, K, V, F, S> where F: FnMut(&K, &mut V) -> bool {}
 
 impl<K: Hash, V, F, S: BuildHasher> Drop for ExtractIf<'_, K, V, F, S> {
     fn drop(&mut self) {
