@@ -15,9 +15,11 @@
 //!   never moves the others, so a full cycle of the cursor sees every entry; after a
 //!   resize the cursor restarts at 0.
 //! - **Before growth**: when the table is full, a complete sweep runs before any
-//!   reallocation, so dead entries are never copied into a bigger table; the table is
-//!   then given at least `buckets / 16` free slots, so the next such sweep is at least
-//!   that many inserts away (O(1) amortized). This is how inserting new keys pays for
+//!   reallocation, so entries dead by then are not copied into a bigger table (a key
+//!   that dies during the sweep, its last strong pointer dropped by a value's `Drop` or
+//!   the finalizer, is pruned by a later one); the table is then given at least
+//!   `buckets / 16` free slots, so the next such sweep is at least that many inserts
+//!   away (O(1) amortized). This is how inserting new keys pays for
 //!   pruning: each one fills a free slot or a slot freed by an earlier removal, so a run
 //!   of inserts reaches the next full sweep within O(buckets) inserts. (Examining
 //!   buckets on every insert would cost a cache miss per bucket — the key's `Rc`/`Arc`
