@@ -157,11 +157,9 @@ impl<K, V, S> Inner<K, V, S> {
     /// Re-raises the first panic of the finalizer or of a `Drop`, after the batch.
     #[inline]
     pub(crate) fn drain(&self) {
-        if self.garbage.has_reclaimed() {
-            let mut panics = PanicSlot::default();
-            self.drain_into(&mut panics);
-            panics.resume();
-        }
+        let mut panics = PanicSlot::default();
+        self.drain_into(&mut panics);
+        panics.resume();
     }
 
     /// [`drain`](Self::drain), keeping a panic in `panics` for the caller to re-raise

@@ -29,7 +29,8 @@ use crate::policy::{Capacity, RemovalCause, ShrinkPolicy, Stats};
 ///   by writers and, every 64 reads through a thread's slot, by readers (so a map only
 ///   read after a burst of removals still drains its garbage and shrinks its table);
 ///   dropping the map frees everything, including entries retired while a reader was
-///   pinned (but not what a [forgotten](ConcurrentMap::pin) handle keeps). Each map has its own epoch collector, so `K` and `V` need not be `'static`.
+///   pinned (but not what a [forgotten](ConcurrentMap::pin) handle keeps). Each map has
+///   its own epoch collector, so `K` and `V` need not be `'static`.
 ///   Retired entries wait in batches of up to 63 in the slot of the thread that retired
 ///   them: a thread that stops writing to the map but keeps running holds at most one
 ///   such batch until it writes again (or the map is dropped); a thread that exits

@@ -390,8 +390,7 @@ where
                     drop(self.put(key, value, false, &mut slot));
                     continue;
                 }
-                Fate::Replaced => RemovalCause::Replaced,
-                Fate::Displaced => RemovalCause::Replaced,
+                Fate::Replaced | Fate::Displaced => RemovalCause::Replaced,
                 Fate::Evicted => RemovalCause::Evicted,
             };
             // Counted as the inserts of exact LRU count them: an evicted or displaced
