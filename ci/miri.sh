@@ -12,9 +12,11 @@ cargo +nightly miri setup >/dev/null
 export MIRIFLAGS="${MIRIFLAGS:--Zmiri-strict-provenance -Zmiri-disable-isolation}"
 # The test targets that reach unsafe code: the crate's unit tests, the hashbrown-backed
 # core through the HashMap and FinalizingMap suites (hashbrown's unsafe, our use of its
-# bucket API), and the concurrent core (our own unsafe). NestedMap, WeakKeyMap and
-# LruMap contain no unsafe code of their own and sit on the same core; add them with
-# MIRI_TESTS="... nested weak lru" for a deeper (slower) run.
+# bucket API), and the concurrent core (our own unsafe). LruMap's one unsafe block, the
+# SSE2 tag compare of its index (src/raw/index.rs), runs in the unit tests (the index's
+# own, and LruMap's). NestedMap and WeakKeyMap contain no unsafe code of their own and
+# sit on the same core; add them with MIRI_TESTS="... nested weak lru" for a deeper
+# (slower) run.
 # Proptest cases are scaled down by PROPTEST_CASES where a test uses the default count.
 export PROPTEST_CASES="${PROPTEST_CASES:-4}"
 cargo +nightly miri test --lib

@@ -1,15 +1,16 @@
-//! The bounded core: entries in a dense arena, found through a `hashbrown::HashTable<u32>`
-//! of arena slots, with an [`EvictionPolicy`]'s metadata stored beside each entry.
+//! The bounded core: entries in a dense arena, found through a [`SlotIndex`] of arena
+//! slots, with an [`EvictionPolicy`]'s metadata stored beside each entry.
 //!
 //! Layout: `nodes: Vec<Node { item, meta }>` holds the entries contiguously (slots
-//! `0..len`, no holes), `index: HashTable<u32>` maps a hash to the slot of its entry.
-//! An entry of `(u64, u64)` with exact-LRU links costs 24 bytes in the arena plus 5
-//! bytes per bucket of the index, about 30.6 bytes per entry at a table's usual load.
+//! `0..len`, no holes), `index: SlotIndex` maps a hash to the slot of its entry. An
+//! entry of `(u64, u64)` with exact-LRU links costs 24 bytes in the arena plus 7.8 bytes
+//! of index (64-byte chunks of 15 slot numbers, 55 % full at the bound), 31.8 bytes in
+//! all.
 //!
 //! - **Removal** swaps the last node into the hole, rewrites that node's index slot and
 //!   tells the policy ([`EvictionPolicy::on_move`]), so the arena stays dense.
 //! - **Insert** probes the index once ([`Arena::entry`]): the probe that misses the key
-//!   also finds the bucket for it, and [`Vacant::push`] / [`Vacant::replace`] store the
+//!   also finds the lane for it, and [`Vacant::push`] / [`Vacant::replace`] store the
 //!   new entry there without searching again.
 //! - **Evict-then-insert** ([`Vacant::replace`]) reuses the victim's slot: no move at
 //!   all.
@@ -22,29 +23,13 @@
 //!   lookup with its node's hash;
 //! - the policy's own invariants ([`EvictionPolicy::validate`]) hold for `len` entries.
 //!
-//! The core contains no `unsafe` code.
-
-use hashbrown::hash_table;
-use hashbrown::HashTable;
+//! The arena contains no `unsafe` code; the index's one `unsafe` block is its SSE2 tag
+//! compare.
 
 use crate::error::TryReserveError;
 use crate::policy::{EvictionPolicy, MetaArena, PanicSlot, Small};
-use crate::raw::{full_capacity, Control};
-
-/// Remove the bucket of `index` holding slot number `slot`, found by scanning (when a
-/// `Hash` that panicked or changed since the entry was stored does not lead to it).
-#[cold]
-#[inline(never)]
-fn unindex_by_scan(index: &mut HashTable<u32>, slot: u32) {
-    for bucket in 0..index.num_buckets() {
-        if let Ok(e) = index.get_bucket_entry(bucket) {
-            if *e.get() == slot {
-                e.remove();
-                return;
-            }
-        }
-    }
-}
+use crate::raw::index::{SlotIndex, Vacancy};
+use crate::raw::{Control, SMALL_TABLE_BYTES};
 
 /// One entry of the arena: the facade's item and the policy's metadata.
 #[derive(Clone)]
@@ -90,22 +75,19 @@ pub(crate) enum Entry<'a, T, P: EvictionPolicy> {
     Vacant(Vacant<'a, T, P>),
 }
 
-/// The index bucket where a new entry with a known hash goes, and the rest of the arena:
+/// The index lane where a new entry with a known hash goes, and the rest of the arena:
 /// the caller picks a victim through [`Vacant::nodes`] and [`Vacant::policy`], then
 /// stores the entry with [`Vacant::push`] or [`Vacant::replace`], or drops this to
 /// change nothing.
 pub(crate) struct Vacant<'a, T, P: EvictionPolicy> {
-    entry: hash_table::VacantEntry<'a, u32>,
+    index: &'a mut SlotIndex,
+    at: Vacancy,
     hash: u64,
     pub(crate) nodes: &'a mut Nodes<T, P::Meta>,
     pub(crate) policy: &'a mut P,
     ctl: &'a mut Control,
     max_slots: usize,
 }
-
-/// The slot number a bucket holds while [`Vacant::replace`] frees the victim's bucket
-/// (never a node's slot: the arena holds at most [`MAX_SLOTS`] nodes).
-const PENDING: u32 = u32::MAX;
 
 /// The most nodes an arena holds: slots are `u32`s, and `u32::MAX` is reserved (for
 /// [`PENDING`] here, and for the policies' "no entry" link). A map over an arena caps its
@@ -137,7 +119,7 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
             v.reserve_exact(want - v.len());
         }
         v.push(Node { item, meta: P::Meta::default() });
-        self.entry.insert(i);
+        self.index.insert_at(self.hash, self.at, i);
         self.policy.on_insert(self.nodes, i, self.hash);
         self.ctl.counters.add(Small::Insertions, 1);
         i
@@ -147,22 +129,16 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
     /// item. If `hasher` panics (on the victim), nothing changed and `item` is dropped.
     #[inline(always)]
     pub(crate) fn replace(self, victim: u32, item: T, hasher: impl Fn(&T) -> u64) -> T {
-        let Self { entry, hash, nodes, policy, ctl, .. } = self;
+        let Self { index, at, hash, nodes, policy, ctl, .. } = self;
         let old_hash = hasher(&nodes.0[victim as usize].item);
-        // The new bucket first (the probe found it), holding `PENDING` while the
-        // victim's bucket is freed: no user code runs from here on.
-        let new = entry.insert(PENDING);
-        let bucket = new.bucket_index();
-        let index = new.into_table();
+        // No user code runs from here on. Freeing the victim's lane leaves `at` empty
+        // and on the new entry's probe path.
         // Not found if the victim's `Hash` changed since it was stored: then by a scan.
-        match index.find_entry(old_hash, |&j| j == victim) {
-            Ok(e) => drop(e.remove()),
-            Err(_) => unindex_by_scan(index, victim),
+        match index.find(old_hash, |j| j == victim) {
+            Some(pos) => index.remove_at(old_hash, pos),
+            None => index.remove_by_scan(victim),
         }
-        // Removing one bucket moves no other.
-        if let Some(slot) = index.get_bucket_mut(bucket) {
-            *slot = victim;
-        }
+        index.insert_at(hash, at, victim);
         ctl.counters.add(Small::Insertions, 1);
         ctl.counters.removed(crate::RemovalCause::Evicted, 1);
         // The victim leaves the policy and the new entry enters it, in the same slot.
@@ -178,7 +154,7 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
 /// A dense arena of `T`, a hash index over it, and the policy that orders it.
 pub(crate) struct Arena<T, P: EvictionPolicy> {
     pub(crate) nodes: Nodes<T, P::Meta>,
-    pub(crate) index: HashTable<u32>,
+    pub(crate) index: SlotIndex,
     pub(crate) policy: P,
     pub(crate) ctl: Control,
     /// The arena never grows past this many slots by itself (the map's entry bound).
@@ -205,7 +181,7 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
     /// keeps it at or below [`MAX_SLOTS`].
     pub(crate) fn new(policy: P, max_slots: usize) -> Self {
         debug_assert!(max_slots <= MAX_SLOTS);
-        Self { nodes: Nodes(Vec::new()), index: HashTable::new(), policy, ctl: Control::default(), max_slots }
+        Self { nodes: Nodes(Vec::new()), index: SlotIndex::default(), policy, ctl: Control::default(), max_slots }
     }
 
     #[inline(always)]
@@ -235,7 +211,7 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
     #[inline(always)]
     pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(&T) -> bool) -> Option<u32> {
         let nodes = &self.nodes.0;
-        self.index.find(hash, |&i| eq(&nodes[i as usize].item)).copied()
+        self.index.find(hash, |i| eq(&nodes[i as usize].item)).map(|pos| self.index.get(pos))
     }
 
     /// One probe for `hash`: the slot of the entry `eq` accepts, or a [`Vacant`] place
@@ -252,14 +228,12 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         let Self { nodes, index, policy, ctl, max_slots } = self;
         let found = {
             let ns = &nodes.0;
-            // `index_room` left a free bucket, so `entry` never calls `hasher` to grow.
-            index.entry(hash, |&i| eq(&ns[i as usize].item), |&j| hasher(&ns[j as usize].item))
+            // `index_room` left room for one more.
+            index.probe(hash, |i| eq(&ns[i as usize].item))
         };
         match found {
-            hash_table::Entry::Occupied(e) => Entry::Occupied(*e.get()),
-            hash_table::Entry::Vacant(entry) => {
-                Entry::Vacant(Vacant { entry, hash, nodes, policy, ctl, max_slots: *max_slots })
-            }
+            Ok(pos) => Entry::Occupied(index.get(pos)),
+            Err(at) => Entry::Vacant(Vacant { index, at, hash, nodes, policy, ctl, max_slots: *max_slots }),
         }
     }
 
@@ -278,56 +252,45 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         self.policy.on_access(&mut self.nodes, index);
     }
 
-    /// Make room in the index for one more slot number (the index must hold every node),
-    /// and keep its probes short.
-    ///
-    /// A `hashbrown` table turns a removed bucket into a tombstone when no empty bucket is
-    /// near it, and only a rehash reclaims tombstones; when they exhaust its room at over
-    /// half load, it *doubles*. A full cache evicts and inserts forever, so that would
-    /// double its index for nothing, and long before that the tombstones lengthen every
-    /// probe: a lookup stops at the first group with an empty bucket, and at 61 % live
-    /// load plus tombstones up to the 87.5 % limit, 37 % of the groups a missed lookup
-    /// examined had none (callgrind, 10k-entry cache over Zipf keys).
-    ///
-    /// So the index is rebuilt at the same size from the arena when its tombstones pass
-    /// an eighth of its capacity, or when it has no room left but would still have at
-    /// least 1/16 of its capacity free without tombstones; otherwise it grows. Amortized
-    /// O(1): at least capacity/8 removals, or capacity/16 inserts, between rebuilds.
-    /// (`benches/lru.rs` workload: 7 % more instructions, 10 % less time than rebuilding
-    /// only at exhaustion.)
-    #[inline]
+    /// Make room in the index for one more slot number (the index must hold every node).
+    /// The index has no tombstones (see [`SlotIndex`]), so a full cache that evicts
+    /// and inserts forever never rebuilds it; it grows only with the arena.
+    #[inline(always)]
     fn index_room(&mut self, hasher: &impl Fn(&T) -> u64) {
-        // `capacity()` counts the live buckets and the room left: the rest of `full` is
-        // tombstones.
-        let room = self.index.capacity();
-        let full = full_capacity(self.index.num_buckets());
-        if room == self.index.len() || full - room > full / 8 {
+        if self.index.len() == self.index.capacity() {
             self.index_room_cold(hasher);
         }
     }
 
+    /// Grow the index: doubling its room, but not past room for `max_slots` (the
+    /// arena's own bound) unless more entries are already there.
     #[cold]
     #[inline(never)]
     fn index_room_cold(&mut self, hasher: &impl Fn(&T) -> u64) {
-        let buckets = self.index.num_buckets();
-        let full = full_capacity(buckets);
-        let live = self.nodes.0.len() + 1;
-        let nodes = &self.nodes.0;
-        if buckets > 0 && live + full / 16 <= full {
-            let mut fresh = HashTable::with_capacity(full);
-            for (i, n) in nodes.iter().enumerate() {
-                fresh.insert_unique(hasher(&n.item), i as u32, |_| unreachable!("sized to fit"));
-            }
-            self.index = fresh;
-        } else {
-            self.index.reserve(1, |&j| hasher(&nodes[j as usize].item));
+        let len = self.len();
+        let room = (self.index.capacity() * 2).max(4).min(self.max_slots).max(len + 1);
+        // Infallible growth aborts on allocation failure (as std's does).
+        if let Err(e) = self.rebuild_index(room, hasher) {
+            panic!("leakless: {e}");
         }
+    }
+
+    /// Replace the index by one with room for `room` entries, built from the arena.
+    /// Every node is hashed before anything changes, so a panicking `hasher` (or a
+    /// failed allocation) leaves the index as it was.
+    fn rebuild_index(&mut self, room: usize, hasher: &impl Fn(&T) -> u64) -> Result<(), TryReserveError> {
+        let nodes = &self.nodes.0;
+        let mut hashes = Vec::new();
+        hashes.try_reserve_exact(nodes.len()).map_err(|_| TryReserveError::for_vec::<u64>(nodes.len()))?;
+        hashes.extend(nodes.iter().map(|n| hasher(&n.item)));
+        self.index = SlotIndex::try_build(room, &hashes)?;
+        Ok(())
     }
 
     /// Remove the entry at `index`, moving the last node into its slot; the item. Does
     /// not shrink (call [`Arena::after_removal`] after a batch).
     ///
-    /// The removal always completes: the index buckets of the entry and of the moved
+    /// The removal always completes: the index lanes of the entry and of the moved
     /// node are found by their hashes, or, if `hasher` panics on one of them (the panic
     /// goes to `slot`, for the caller to re-raise when its operation is done) or gives
     /// another hash than when it was stored, by a scan of the index. So a `Hash` that
@@ -343,28 +306,19 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         let hash = hash_of(index, slot);
         let moved = if index != last { Some(hash_of(last, slot)) } else { None };
         self.policy.on_remove(&mut self.nodes, index);
-        match hash.and_then(|h| self.index.find_entry(h, |&j| j == index).ok()) {
-            Some(e) => drop(e.remove()),
-            None => unindex_by_scan(&mut self.index, index),
+        match hash.and_then(|h| Some((h, self.index.find(h, |j| j == index)?))) {
+            Some((h, pos)) => self.index.remove_at(h, pos),
+            None => self.index.remove_by_scan(index),
         }
         let node = self.nodes.0.swap_remove(index as usize);
         if let Some(moved) = moved {
-            match moved.and_then(|h| self.index.find_mut(h, |&j| j == last)) {
-                Some(at) => *at = index,
-                None => self.reindex_by_scan(last, index),
+            match moved.and_then(|h| self.index.find(h, |j| j == last)).or_else(|| self.index.position_by_scan(last)) {
+                Some(pos) => self.index.set(pos, index),
+                None => debug_assert!(false, "slot {last} is not indexed"),
             }
             self.policy.on_move(&mut self.nodes, last, index);
         }
         node.item
-    }
-
-    /// Point the index bucket holding slot number `from` at `to`, found by scanning.
-    #[cold]
-    #[inline(never)]
-    fn reindex_by_scan(&mut self, from: u32, to: u32) {
-        if let Some(at) = self.index.iter_mut().find(|j| **j == from) {
-            *at = to;
-        }
     }
 
     /// Count `n` items removed for `cause`, then give memory back if due (the arena's
@@ -383,8 +337,7 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
     /// Give memory back if the shrink policy says so (the index and the arena). A panic
     /// of `hasher` while the index shrinks goes to `slot` (see [`Control::maybe_shrink`]).
     pub(crate) fn maybe_shrink(&mut self, hasher: impl Fn(&T) -> u64, slot: &mut PanicSlot) {
-        let nodes = &self.nodes.0;
-        self.ctl.maybe_shrink(&mut self.index, |&j| hasher(&nodes[j as usize].item), slot);
+        self.maybe_shrink_index(&hasher, slot);
         let v = &mut self.nodes.0;
         if let Some(target) = self.ctl.shrink_policy().shrink_target(v.len(), v.capacity(), 0) {
             // An emptied small arena stays, as an emptied small index does (see
@@ -397,9 +350,40 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         }
     }
 
+    /// Shrink the index if the shrink policy says so (by its
+    /// [`lazier`](crate::ShrinkPolicy::lazier) form for an index of at most
+    /// [`SMALL_TABLE_BYTES`], as the core's tables do). A rebuild whose `hasher` panics
+    /// is abandoned (the index stays as it was) and the panic goes to `slot`.
+    #[inline]
+    fn maybe_shrink_index(&mut self, hasher: &impl Fn(&T) -> u64, slot: &mut PanicSlot) {
+        let (len, room) = (self.index.len(), self.index.capacity());
+        let policy = self.ctl.shrink_policy();
+        let policy = if self.index.allocation_size() <= SMALL_TABLE_BYTES { policy.lazier() } else { policy };
+        if let Some(target) = policy.shrink_target(len, room, 0) {
+            self.shrink_index_cold(target, hasher, slot);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn shrink_index_cold(&mut self, target: usize, hasher: &impl Fn(&T) -> u64, slot: &mut PanicSlot) {
+        if target == 0 && self.index.chunks() <= 1 {
+            // An emptied one-chunk index stays: toggling between 0 and 1 entries must
+            // not reallocate.
+            return;
+        }
+        let before = self.index.chunks();
+        let mut rebuilt = Ok(());
+        slot.run(|| rebuilt = self.rebuild_index(target, hasher));
+        // A failed allocation keeps the larger index, which is still correct.
+        if rebuilt.is_ok() && self.index.chunks() < before {
+            self.ctl.count_shrink();
+        }
+    }
+
     /// Take every item out, leaving the arena empty with no memory held.
     pub(crate) fn take_all(&mut self) -> Vec<Node<T, P::Meta>> {
-        self.index = HashTable::new();
+        self.index = SlotIndex::default();
         self.policy.clear();
         core::mem::take(&mut self.nodes.0)
     }
@@ -414,9 +398,11 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         let capacity = v.capacity();
         v.try_reserve_exact(additional)
             .map_err(|_| TryReserveError::for_vec::<Node<T, P::Meta>>(len.saturating_add(additional)))?;
-        let nodes = &self.nodes.0;
-        // By reallocating: an in-place rehash whose `hasher` panics drops slot numbers.
-        let grown = Control::reserve(&mut self.index, additional, |&j| hasher(&nodes[j as usize].item));
+        let grown = if len + additional > self.index.capacity() {
+            self.rebuild_index(len + additional, &hasher)
+        } else {
+            Ok(())
+        };
         if grown.is_err() {
             self.nodes.0.shrink_to(capacity);
         }
@@ -428,16 +414,17 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         let len = self.len();
         assert_eq!(self.index.len(), len, "validate: the index and the arena disagree on len()");
         let mut seen = vec![false; len];
-        for &i in self.index.iter() {
+        for i in self.index.slots() {
             let i = i as usize;
             assert!(i < len, "validate: the index points at slot {i}, past the arena's {len} nodes");
             assert!(!seen[i], "validate: slot {i} is indexed twice");
             seen[i] = true;
         }
+        self.index.validate(|j| hasher(&self.nodes.0[j as usize].item));
         for i in 0..len {
             let hash = hasher(&self.nodes.0[i].item);
             assert_eq!(
-                self.index.find(hash, |&j| j as usize == i).copied(),
+                self.index.find(hash, |j| j as usize == i).map(|p| self.index.get(p)),
                 Some(i as u32),
                 "validate: slot {i} is not found by its own hash"
             );

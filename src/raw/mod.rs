@@ -21,6 +21,7 @@
 //! The core contains no `unsafe` code: it relies on `hashbrown`'s safe bucket API.
 
 pub(crate) mod arena;
+pub(crate) mod index;
 
 use hashbrown::HashTable;
 
@@ -91,7 +92,7 @@ impl Control {
 
     /// Count one shrink.
     #[inline]
-    fn count_shrink(&mut self) {
+    pub(crate) fn count_shrink(&mut self) {
         self.shrinks = self.shrinks.wrapping_add(1);
         if self.shrinks == 0 {
             self.counters.add(Small::Shrinks, 256);
