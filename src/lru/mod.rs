@@ -871,6 +871,58 @@ mod tests {
         assert_eq!(MAX_SLOTS as u64, u64::from(u32::MAX) - 1);
     }
 
+    /// Keys hashed to placed hashes: key `k` to tag `k + 1`, all in home chunk 0.
+    #[derive(Clone, Default)]
+    struct Placed(u64);
+
+    impl core::hash::Hasher for Placed {
+        fn finish(&self) -> u64 {
+            crate::raw::index::unmixed(1 + (self.0 % 255) as u8, 0x10)
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for &b in bytes {
+                self.0 = self.0 << 8 | u64::from(b);
+            }
+        }
+        fn write_u64(&mut self, k: u64) {
+            self.0 = k;
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct PlaceAll;
+
+    impl core::hash::BuildHasher for PlaceAll {
+        type Hasher = Placed;
+        fn build_hasher(&self) -> Placed {
+            Placed(0)
+        }
+    }
+
+    /// Removing entries far from their home chunk leaves the index's overflow counts
+    /// high (stale); the next insert rebuilds it, and the counts are exact again.
+    #[test]
+    fn a_stale_index_is_rebuilt_by_the_next_insert() {
+        let mut m: crate::LruMap<u64, u64, PlaceAll> =
+            crate::LruMap::builder().max_entries(300).hasher(PlaceAll).build();
+        // Room for 300 (the arena grows to its bound first), then 120 keys in one home chunk:
+        // chunks 0 to 7, 15 each.
+        m.try_reserve(300).unwrap();
+        for k in 0..120 {
+            m.insert(k, k);
+        }
+        for k in 105..120 {
+            assert_eq!(m.remove(&k), Some(k));
+        }
+        assert!(m.core.index.is_stale(), "the removals of chunk 7 (7 chunks from home) counted nothing down");
+        let chunks = m.core.index.chunks();
+        m.insert(500, 500);
+        assert!(!m.core.index.is_stale(), "the insert rebuilt the index");
+        assert_eq!(m.core.index.chunks(), chunks, "at its size");
+        m.validate();
+        assert!((0..105).chain([500]).all(|k| m.peek(&k) == Some(&k)));
+    }
+
     /// A full cache that evicts on every insert, and also removes, never rebuilds or
     /// grows its index (it has no tombstones to reclaim).
     #[test]

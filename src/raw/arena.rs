@@ -119,7 +119,7 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
             v.reserve_exact(want - v.len());
         }
         v.push(Node { item, meta: P::Meta::default() });
-        self.index.insert_at(self.hash, self.at, i);
+        self.index.insert_at(self.at, i);
         self.policy.on_insert(self.nodes, i, self.hash);
         self.ctl.counters.add(Small::Insertions, 1);
         i
@@ -135,10 +135,10 @@ impl<'a, T, P: EvictionPolicy> Vacant<'a, T, P> {
         // and on the new entry's probe path.
         // Not found if the victim's `Hash` changed since it was stored: then by a scan.
         match index.find(old_hash, |j| j == victim) {
-            Some(pos) => index.remove_at(old_hash, pos),
+            Some(pos) => index.remove_at(pos),
             None => index.remove_by_scan(victim),
         }
-        index.insert_at(hash, at, victim);
+        index.insert_at(at, victim);
         ctl.counters.add(Small::Insertions, 1);
         ctl.counters.removed(crate::RemovalCause::Evicted, 1);
         // The victim leaves the policy and the new entry enters it, in the same slot.
@@ -257,18 +257,24 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
     /// and inserts forever never rebuilds it; it grows only with the arena.
     #[inline(always)]
     fn index_room(&mut self, hasher: &impl Fn(&T) -> u64) {
-        if self.index.len() == self.index.capacity() {
+        if self.index.needs_room() {
             self.index_room_cold(hasher);
         }
     }
 
     /// Grow the index: doubling its room, but not past room for `max_slots` (the
-    /// arena's own bound) unless more entries are already there.
+    /// arena's own bound) unless more entries are already there. An index with room
+    /// left is stale instead (see [`SlotIndex::needs_room`]): it is rebuilt at its size. If
+    /// `hasher` panics, the index stays as it was.
     #[cold]
     #[inline(never)]
     fn index_room_cold(&mut self, hasher: &impl Fn(&T) -> u64) {
         let len = self.len();
-        let room = (self.index.capacity() * 2).max(4).min(self.max_slots).max(len + 1);
+        let room = if len < self.index.capacity() {
+            self.index.capacity()
+        } else {
+            (self.index.capacity() * 2).max(4).min(self.max_slots).max(len + 1)
+        };
         // Infallible growth aborts on allocation failure (as std's does).
         if let Err(e) = self.rebuild_index(room, hasher) {
             panic!("leakless: {e}");
@@ -306,8 +312,8 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         let hash = hash_of(index, slot);
         let moved = if index != last { Some(hash_of(last, slot)) } else { None };
         self.policy.on_remove(&mut self.nodes, index);
-        match hash.and_then(|h| Some((h, self.index.find(h, |j| j == index)?))) {
-            Some((h, pos)) => self.index.remove_at(h, pos),
+        match hash.and_then(|h| self.index.find(h, |j| j == index)) {
+            Some(pos) => self.index.remove_at(pos),
             None => self.index.remove_by_scan(index),
         }
         let node = self.nodes.0.swap_remove(index as usize);

@@ -1,32 +1,36 @@
 //! [`SlotIndex`]: the arena's hash index. Slot numbers sit in chunks of one cache line,
 //! beside their one-byte tags, and a removal leaves no tombstone.
 //!
-//! A chunk holds 16 tag bytes and the slot numbers of its lanes: 15 lanes of 3-byte slot
-//! numbers (arenas of up to 2^24 slots), or 12 lanes of 4-byte ones beyond that. A tag is
-//! 0 for an empty lane and otherwise 8 bits of the hash; the 16th byte counts overflow.
-//! A lookup compares the key's tag with the chunk's tags at once (one SSE2 compare on
-//! x86-64), compares the key of each slot whose tag matches, and goes on to the next
-//! chunk only while the chunk's overflow count says that an entry whose probe started at
-//! or before it is stored past it. The home chunk comes from the hash by a multiply, so
-//! any chunk count works: the index is sized to the map's bound at 60 % load, not to a
-//! power of two.
+//! A chunk holds 16 tag bytes and its lanes' slot numbers: 15 lanes of 22-bit slot
+//! numbers (arenas of up to 2^22 slots), or 12 lanes of 32-bit ones beyond that. A tag is
+//! 0 for an empty lane and otherwise 8 bits of the hash; the 16th byte counts overflow;
+//! each lane also records its distance from its home chunk, exact below
+//! [`Layout::FAR`] (7 chunks, 3 for the wide layout). A lookup compares the key's tag with the chunk's tags at once (one
+//! SSE2 compare on x86-64), compares the key of each slot whose tag matches, and goes
+//! on to the next chunk only while the chunk's overflow count says that an entry whose
+//! probe started at or before it is stored past it. The home chunk comes from the hash
+//! by a multiply, so any chunk count works: the index is sized to the map's bound at
+//! 55 % load, not to a power of two.
 //!
 //! So a hit reads one line of the index and the arena node, and a miss usually one line
 //! (1.17 on average after long random churn at full load, see the tests). A removal
-//! empties its lane and counts down the overflow of the chunks its probe passed, so a
-//! cache that evicts and inserts forever never rebuilds its index. (A `hashbrown` table
-//! of `u32`s, the index before, filled with tombstones under that churn and was rebuilt
-//! every eighth of its capacity in removals: 13 % of the instructions of
-//! `benches/lru.rs`. This index made that workload 20–30 % faster; see the changelog.)
+//! empties its lane and counts down the overflow of the chunks its probe passed, found
+//! from the lane's distance rather than from the hash (a key whose `Hash` changed since
+//! its insert must not count down chunks its probe never passed: that would hide other
+//! entries). So a cache that evicts and inserts forever never rebuilds its index, except
+//! when removals of entries [`Layout::FAR`] from home (rare: a run of full chunks) left
+//! enough counts too high ([`SlotIndex::needs_room`]). (A `hashbrown` table of `u32`s, the index
+//! before, filled with tombstones under that churn and was rebuilt every eighth of its
+//! capacity in removals: 13 % of the instructions of `benches/lru.rs`.)
 //!
 //! Invariants (checked by [`SlotIndex::validate`]):
 //! - `len` lanes are full, at most [`SlotIndex::capacity`], so a probe always finds an
-//!   empty lane; each full lane holds a distinct slot number and its hash's tag;
+//!   empty lane; each full lane holds a distinct slot number, its hash's tag, and its
+//!   distance from the home chunk of its hash (or [`Layout::FAR`]);
 //! - a chunk's overflow count is at least the number of entries stored past it whose
 //!   probe started at or before it. It is exact but for two cases, where it is higher
 //!   (probes then run longer, never wrongly): a count that reached [`STICKY`] stays
-//!   there, and a removal by scan (of an entry whose hash is unknown) counts nothing
-//!   down.
+//!   there, and the removal of an entry [`Layout::FAR`] from home counts nothing down.
 
 use crate::error::TryReserveError;
 
@@ -35,8 +39,9 @@ const OVERFLOW: usize = 15;
 /// An overflow count that reached this stays (it no longer counts exactly).
 const STICKY: u8 = u8::MAX;
 /// The index grows before more than `LOAD_NUM / LOAD_DEN` of its lanes are full. At
-/// 3/5, 15-lane chunks cost 7.1 bytes per entry, and a miss reads 1.17 chunks after long
-/// churn (2/3: 6.4 bytes, 1.5 chunks; 1/2: 8.5 bytes, 1.04 chunks).
+/// 11/20, 15-lane chunks cost 7.8 bytes per entry (3/5: 7.1 bytes, but a miss read 1.17
+/// chunks after long churn and mispredicted 30 % more branches in `benches/lru.rs`; 2/3:
+/// 6.4 bytes, 1.5 chunks; 1/2: 8.5 bytes, 1.04 chunks).
 const LOAD_NUM: u64 = 11;
 const LOAD_DEN: u64 = 20;
 
@@ -89,11 +94,20 @@ trait Layout: Copy {
     const SLOTS: usize;
     /// An empty chunk.
     const EMPTY: Self;
+    /// The distance a lane records for an entry this many chunks or more from its home
+    /// chunk (distances below it are exact).
+    const FAR: u8;
 
     fn tags(&self) -> &[u8; 16];
     fn tags_mut(&mut self) -> &mut [u8; 16];
     fn slot(&self, lane: usize) -> u32;
+    /// Point `lane` at `slot`, keeping its distance.
     fn set_slot(&mut self, lane: usize, slot: u32);
+    /// How many chunks past its home chunk the entry in `lane` sits, at most
+    /// [`FAR`](Self::FAR).
+    fn dist(&self, lane: usize) -> u8;
+    /// Fill `lane` with `tag`, `slot` and `dist` (at most [`FAR`](Self::FAR)).
+    fn put(&mut self, lane: usize, tag: u8, slot: u32, dist: u8);
 
     /// The lanes whose tag is `tag`.
     #[inline(always)]
@@ -133,20 +147,42 @@ trait Layout: Copy {
     }
 }
 
-/// 15 lanes of 3-byte slot numbers: 64 bytes, 4.3 per lane.
+/// 15 lanes of 22-bit slot numbers: 64 bytes, 4.3 per lane.
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
 struct Narrow {
     tags: [u8; 16],
-    /// 15 little-endian 3-byte slot numbers, then 3 spare bytes (so lane 14 can be read
-    /// as 4 bytes).
+    /// 15 little-endian 3-byte fields (a slot number, then the high two bits of the
+    /// lane's distance in bits 22 and 23), then 3 bytes holding the low bit of each
+    /// lane's distance.
     slots: [u8; 48],
+}
+
+impl Narrow {
+    /// The 3-byte field of `lane`.
+    #[inline(always)]
+    fn field(&self, lane: usize) -> u32 {
+        let b = &self.slots[3 * lane..3 * lane + 4];
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]]) & 0xFF_FFFF
+    }
+
+    #[inline(always)]
+    fn set_field(&mut self, lane: usize, field: u32) {
+        self.slots[3 * lane..3 * lane + 3].copy_from_slice(&field.to_le_bytes()[..3]);
+    }
+
+    /// The low distance bits, one per lane.
+    #[inline(always)]
+    fn low_dists(&self) -> u32 {
+        u32::from_le_bytes([self.slots[45], self.slots[46], 0, 0])
+    }
 }
 
 impl Layout for Narrow {
     const LANES: usize = 15;
-    const SLOTS: usize = 1 << 24;
+    const SLOTS: usize = 1 << 22;
     const EMPTY: Self = Self { tags: [0; 16], slots: [0; 48] };
+    const FAR: u8 = 7;
 
     #[inline(always)]
     fn tags(&self) -> &[u8; 16] {
@@ -160,18 +196,32 @@ impl Layout for Narrow {
 
     #[inline(always)]
     fn slot(&self, lane: usize) -> u32 {
-        let b = &self.slots[3 * lane..3 * lane + 4];
-        u32::from_le_bytes([b[0], b[1], b[2], b[3]]) & 0xFF_FFFF
+        self.field(lane) & 0x3F_FFFF
     }
 
     #[inline(always)]
     fn set_slot(&mut self, lane: usize, slot: u32) {
         debug_assert!((slot as usize) < Self::SLOTS);
-        self.slots[3 * lane..3 * lane + 3].copy_from_slice(&slot.to_le_bytes()[..3]);
+        self.set_field(lane, self.field(lane) & 0xC0_0000 | slot);
+    }
+
+    #[inline(always)]
+    fn dist(&self, lane: usize) -> u8 {
+        (self.field(lane) >> 21) as u8 & 6 | (self.low_dists() >> lane) as u8 & 1
+    }
+
+    #[inline(always)]
+    fn put(&mut self, lane: usize, tag: u8, slot: u32, dist: u8) {
+        debug_assert!((slot as usize) < Self::SLOTS && dist <= Self::FAR);
+        self.tags[lane] = tag;
+        self.set_field(lane, u32::from(dist >> 1) << 22 | slot);
+        let low = self.low_dists() & !(1 << lane) | u32::from(dist & 1) << lane;
+        self.slots[45..47].copy_from_slice(&low.to_le_bytes()[..2]);
     }
 }
 
-/// 12 lanes of 4-byte slot numbers: 64 bytes, 5.3 per lane (tag bytes 12 to 14 unused).
+/// 12 lanes of 4-byte slot numbers: 64 bytes, 5.3 per lane (tag bytes 12 to 14 hold the
+/// lanes' distances, 2 bits each).
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
 struct Wide {
@@ -183,6 +233,7 @@ impl Layout for Wide {
     const LANES: usize = 12;
     const SLOTS: usize = u32::MAX as usize;
     const EMPTY: Self = Self { tags: [0; 16], slots: [0; 12] };
+    const FAR: u8 = 3;
 
     #[inline(always)]
     fn tags(&self) -> &[u8; 16] {
@@ -203,14 +254,53 @@ impl Layout for Wide {
     fn set_slot(&mut self, lane: usize, slot: u32) {
         self.slots[lane] = slot;
     }
+
+    #[inline(always)]
+    fn dist(&self, lane: usize) -> u8 {
+        (self.dists() >> (2 * lane)) as u8 & Self::FAR
+    }
+
+    #[inline(always)]
+    fn put(&mut self, lane: usize, tag: u8, slot: u32, dist: u8) {
+        self.tags[lane] = tag;
+        self.slots[lane] = slot;
+        let d = self.dists() & !(3 << (2 * lane)) | u32::from(dist) << (2 * lane);
+        self.tags[12..15].copy_from_slice(&d.to_le_bytes()[..3]);
+    }
 }
 
-/// The hash, mixed by a multiply: its low 32 bits pick the home chunk, its top byte
-/// the tag. A hasher that leaves bits constant (an identity hash of small integers, with
-/// every top byte 0) still spreads over the chunks and the tags.
+impl Wide {
+    /// The distances, 2 bits per lane.
+    #[inline(always)]
+    fn dists(&self) -> u32 {
+        u32::from_le_bytes([self.tags[12], self.tags[13], self.tags[14], 0])
+    }
+}
+
+/// The hash, folded and mixed by a multiply: its low 32 bits pick the home chunk, its
+/// top byte the tag, and both depend on all 64 bits of the hash. So a hasher that leaves
+/// bits constant still spreads over the chunks and the tags: an identity hash of small
+/// integers (every high bit 0), or one whose entropy is in the high half.
 #[inline(always)]
 fn mix(hash: u64) -> u64 {
-    hash.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    (hash ^ (hash >> 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The hash whose mixed form has top byte `tag` and low 32 bits `low` (its home chunk
+/// is `low * chunks >> 32`), for tests that place entries.
+#[cfg(test)]
+pub(crate) fn unmixed(tag: u8, low: u32) -> u64 {
+    let m = 0x9E37_79B9_7F4A_7C15u64;
+    // The inverse of the odd multiplier mod 2^64, by Newton's iteration.
+    let mut inv = m;
+    for _ in 0..6 {
+        inv = inv.wrapping_mul(2u64.wrapping_sub(m.wrapping_mul(inv)));
+    }
+    let folded = ((u64::from(tag) << 56) | u64::from(low)).wrapping_mul(inv);
+    // The fold `h ^ (h >> 32)` is its own inverse.
+    let h = folded ^ (folded >> 32);
+    assert_eq!(mix(h), (u64::from(tag) << 56) | u64::from(low));
+    h
 }
 
 /// The tag of a mixed hash: its top byte, never 0 (the empty tag).
@@ -244,6 +334,7 @@ pub(crate) struct Pos {
 pub(crate) struct Vacancy {
     home: usize,
     at: Pos,
+    tag: u8,
 }
 
 /// The chunks of one layout.
@@ -253,6 +344,12 @@ struct Table<L> {
     len: usize,
     /// How many entries fit before the index must grow.
     room: usize,
+    /// `room`, or 0 once the index is stale: the one number an insert checks.
+    limit: usize,
+    /// Removals that could not count down the overflow counts of their probe (the
+    /// entry was [`Layout::FAR`] or more from home): the counts are higher than needed until
+    /// the index is rebuilt.
+    stale: usize,
 }
 
 impl<L: Layout> Table<L> {
@@ -263,7 +360,8 @@ impl<L: Layout> Table<L> {
         let mut v = Vec::new();
         v.try_reserve_exact(n).map_err(|_| TryReserveError::for_vec::<L>(n))?;
         v.resize(n, L::EMPTY);
-        Ok(Self { chunks: v.into_boxed_slice(), len: 0, room: room_of::<L>(n) })
+        let room = room_of::<L>(n);
+        Ok(Self { chunks: v.into_boxed_slice(), len: 0, room, limit: room, stale: 0 })
     }
 
     /// The home chunk of a mixed hash (`0 < n <= 2^32` chunks: an arena numbers fewer
@@ -336,7 +434,7 @@ impl<L: Layout> Table<L> {
             Some(at) => at,
             None => self.first_empty_from(chunk),
         };
-        Err(Vacancy { home, at })
+        Err(Vacancy { home, at, tag })
     }
 
     /// The first empty lane from `chunk` on (there is one: the table has room).
@@ -351,30 +449,44 @@ impl<L: Layout> Table<L> {
     }
 
     #[inline(always)]
-    fn insert_at(&mut self, hash: u64, v: Vacancy, slot: u32) {
+    fn insert_at(&mut self, v: Vacancy, slot: u32) {
         let mut chunk = v.home;
+        let mut dist = 0;
         while chunk != v.at.chunk {
             self.chunks[chunk].count_up();
             chunk = self.next(chunk);
+            dist = L::FAR.min(dist + 1);
         }
-        let c = &mut self.chunks[chunk];
-        c.tags_mut()[v.at.lane] = tag(mix(hash));
-        c.set_slot(v.at.lane, slot);
+        self.chunks[chunk].put(v.at.lane, v.tag, slot, dist);
         self.len += 1;
     }
 
     fn insert(&mut self, hash: u64, slot: u32) {
-        let home = Self::home(mix(hash), self.chunks.len());
-        let v = Vacancy { home, at: self.first_empty_from(home) };
-        self.insert_at(hash, v, slot);
+        let mixed = mix(hash);
+        let home = Self::home(mixed, self.chunks.len());
+        let v = Vacancy { home, at: self.first_empty_from(home), tag: tag(mixed) };
+        self.insert_at(v, slot);
     }
 
+    /// Empty the lane at `pos`, counting down the overflow of the chunks its entry's
+    /// probe passed, found from the lane's distance (not from the entry's hash, which a
+    /// `Hash` that changed since the insert would get wrong; counting down a chunk the
+    /// probe did not pass could hide other entries).
     #[inline(always)]
-    fn remove_at(&mut self, hash: u64, pos: Pos) {
-        let mut chunk = Self::home(mix(hash), self.chunks.len());
-        while chunk != pos.chunk {
-            self.chunks[chunk].count_down();
-            chunk = self.next(chunk);
+    fn remove_at(&mut self, pos: Pos) {
+        let dist = self.chunks[pos.chunk].dist(pos.lane);
+        if dist < L::FAR {
+            let mut chunk = pos.chunk;
+            for _ in 0..dist {
+                chunk = if chunk == 0 { self.chunks.len() - 1 } else { chunk - 1 };
+                self.chunks[chunk].count_down();
+            }
+        } else {
+            self.stale += 1;
+            if self.stale > self.chunks.len() / 16 {
+                // Each such removal left at least `FAR` counts high: time to rebuild.
+                self.limit = 0;
+            }
         }
         self.chunks[pos.chunk].tags_mut()[pos.lane] = 0;
         self.len -= 1;
@@ -401,10 +513,18 @@ impl<L: Layout> Table<L> {
                 let mixed = mix(hash_of(c.slot(lane)));
                 assert_eq!(c.tags()[lane], tag(mixed), "validate: slot {} has a stale tag", c.slot(lane));
                 let mut at = Self::home(mixed, n);
+                let mut dist = 0;
                 while at != chunk {
                     needed[at] += 1;
                     at = self.next(at);
+                    dist += 1;
                 }
+                assert_eq!(
+                    c.dist(lane),
+                    L::FAR.min(dist),
+                    "validate: slot {} is {dist} chunks from home",
+                    c.slot(lane)
+                );
             }
         }
         needed
@@ -413,13 +533,11 @@ impl<L: Layout> Table<L> {
     fn validate(&self, hash_of: impl FnMut(u32) -> u64) {
         assert!(self.len <= self.room, "validate: {} entries in room for {}", self.len, self.room);
         assert!(self.room <= L::SLOTS, "validate: room for {} entries, past {} slots", self.room, L::SLOTS);
+        let stale = self.stale > self.chunks.len() / 16;
+        assert_eq!(self.limit, if stale { 0 } else { self.room }, "validate: the insert limit is off");
         let full: usize = self.chunks.iter().map(|c| c.full().count()).sum();
         assert_eq!(full, self.len, "validate: the index counts {} entries, holds {full}", self.len);
         for (chunk, (c, k)) in self.chunks.iter().zip(self.needed(hash_of)).enumerate() {
-            assert!(
-                c.tags()[L::LANES..OVERFLOW].iter().all(|&t| t == 0),
-                "validate: chunk {chunk} has a tag past its lanes"
-            );
             assert!(
                 c.overflow() == STICKY || usize::from(c.overflow()) >= k,
                 "validate: chunk {chunk} counts {} overflowing entries, {k} pass it",
@@ -453,7 +571,7 @@ pub(crate) struct SlotIndex(Repr);
 impl Default for SlotIndex {
     /// An empty index that holds no memory.
     fn default() -> Self {
-        Self(Repr::Narrow(Table { chunks: Box::new([]), len: 0, room: 0 }))
+        Self(Repr::Narrow(Table { chunks: Box::new([]), len: 0, room: 0, limit: 0, stale: 0 }))
     }
 }
 
@@ -485,6 +603,13 @@ impl SlotIndex {
     #[inline(always)]
     pub(crate) fn capacity(&self) -> usize {
         each!(&self.0, t => t.room)
+    }
+
+    /// `true` if the index must be grown, or rebuilt because it is stale, before one
+    /// more entry goes in (one comparison).
+    #[inline(always)]
+    pub(crate) fn needs_room(&self) -> bool {
+        each!(&self.0, t => t.len >= t.limit)
     }
 
     /// The number of chunks (cache lines).
@@ -523,17 +648,27 @@ impl SlotIndex {
         each!(&self.0, t => t.probe(hash, eq))
     }
 
-    /// Store `slot` with `hash` at `v` (from [`probe`](Self::probe) for `hash`; since
-    /// then only removals changed the index: they leave `v`'s lane empty).
+    /// Store `slot` at `v` (from [`probe`](Self::probe); since then only removals
+    /// changed the index: they leave `v`'s lane empty).
     #[inline]
-    pub(crate) fn insert_at(&mut self, hash: u64, v: Vacancy, slot: u32) {
-        each!(&mut self.0, t => t.insert_at(hash, v, slot))
+    pub(crate) fn insert_at(&mut self, v: Vacancy, slot: u32) {
+        each!(&mut self.0, t => t.insert_at(v, slot))
     }
 
-    /// Remove the entry at `pos`, whose hash is `hash`.
+    /// Remove the entry at `pos` (found by [`find`](Self::find) or
+    /// [`position_by_scan`](Self::position_by_scan)).
     #[inline]
-    pub(crate) fn remove_at(&mut self, hash: u64, pos: Pos) {
-        each!(&mut self.0, t => t.remove_at(hash, pos))
+    pub(crate) fn remove_at(&mut self, pos: Pos) {
+        each!(&mut self.0, t => t.remove_at(pos))
+    }
+
+    /// `true` once removals of entries far from home left enough overflow counts too
+    /// high that the index should be rebuilt (more than one per 16 chunks: each such
+    /// removal leaves at least [`Layout::FAR`] counts high). Then
+    /// [`needs_room`](Self::needs_room) says so too.
+    #[cfg(test)]
+    pub(crate) fn is_stale(&self) -> bool {
+        each!(&self.0, t => t.stale > t.chunks.len() / 16)
     }
 
     /// Where slot number `slot` sits, found by scanning (for an entry whose hash is
@@ -544,17 +679,12 @@ impl SlotIndex {
         each!(&self.0, t => t.position_by_scan(slot))
     }
 
-    /// Remove the entry holding slot number `slot`, found by scanning. The overflow
-    /// counts its probe raised stay up (its hash is unknown): probes may run longer
-    /// until the index is next rebuilt, and are never wrong.
+    /// Remove the entry holding slot number `slot`, found by scanning.
     #[cold]
     #[inline(never)]
     pub(crate) fn remove_by_scan(&mut self, slot: u32) {
         if let Some(pos) = self.position_by_scan(slot) {
-            each!(&mut self.0, t => {
-                t.chunks[pos.chunk].tags_mut()[pos.lane] = 0;
-                t.len -= 1;
-            })
+            self.remove_at(pos);
         }
     }
 
@@ -618,6 +748,48 @@ mod tests {
         }
     }
 
+    /// A key whose `Hash` changed since its insert may still be found under the new
+    /// hash (same tag, a probe that reaches its chunk). Its removal must count down the
+    /// chunks its insert counted up, not those on the new hash's path: one of those held
+    /// exactly the count of another entry stored past it, which a lookup then missed.
+    #[test]
+    fn removal_under_a_changed_hash_keeps_other_entries_findable() {
+        let mut hs = vec![unmixed(0x77, 0x10)];
+        hs.extend((0..16u32).map(|i| unmixed(0x20 + i as u8, 0xFFFF_FF00 + i)));
+        let mut ix = SlotIndex::try_build(24, &hs).unwrap();
+        ix.validate(|s| hs[s as usize]);
+        assert!(ix.chunks() >= 2);
+        let changed = unmixed(0x77, 0xFFFF_FFFF);
+        let pos = ix.find(changed, |j| j == 0).expect("found under the changed hash");
+        ix.remove_at(pos);
+        for s in 1..=16u32 {
+            assert_eq!(ix.find(hs[s as usize], |j| j == s).map(|p| ix.get(p)), Some(s), "slot {s} is lost");
+        }
+        ix.validate(|s| hs[s as usize]);
+    }
+
+    /// Removing entries `FAR` or more from home cannot count down (their exact probe is
+    /// unknown): the counts stay up, and the index reports itself stale.
+    #[test]
+    fn far_removals_leave_counts_up_and_mark_the_index_stale() {
+        let hs: Vec<u64> = (0..120u32).map(|i| unmixed(1 + i as u8, 0x10)).collect();
+        let mut ix = SlotIndex::try_build(300, &hs).unwrap();
+        ix.validate(|s| hs[s as usize]);
+        assert!(!ix.is_stale());
+        for s in 0..120u32 {
+            let pos = ix.find(hs[s as usize], |j| j == s).unwrap();
+            ix.remove_at(pos);
+            ix.validate(|s| hs[s as usize]);
+        }
+        // 15 entries per chunk: those in chunk 7 were `FAR` from home.
+        let t = table(&ix);
+        assert_eq!(t.stale, 15);
+        assert!(ix.is_stale());
+        let counts: Vec<u8> = t.chunks.iter().map(|c| c.overflow()).collect();
+        assert_eq!(counts[..8], [15, 15, 15, 15, 15, 15, 15, 0]);
+        assert!(counts[8..].iter().all(|&c| c == 0));
+    }
+
     #[test]
     fn chunks_are_one_cache_line() {
         assert_eq!(core::mem::size_of::<Narrow>(), 64);
@@ -627,15 +799,18 @@ mod tests {
     }
 
     #[test]
-    fn narrow_lanes_keep_24_bit_slot_numbers_apart() {
+    fn narrow_lanes_keep_slot_numbers_and_distances_apart() {
         let mut c = Narrow::EMPTY;
         for lane in 0..Narrow::LANES {
-            c.set_slot(lane, 0xFF_FFFF - lane as u32);
+            c.put(lane, 1, 0x3F_FFFF - lane as u32, lane as u8 % 8);
         }
         for lane in 0..Narrow::LANES {
-            assert_eq!(c.slot(lane), 0xFF_FFFF - lane as u32);
+            assert_eq!(c.slot(lane), 0x3F_FFFF - lane as u32);
+            assert_eq!(c.dist(lane), lane as u8 % 8);
+            c.set_slot(lane, lane as u32);
+            assert_eq!((c.slot(lane), c.dist(lane)), (lane as u32, lane as u8 % 8), "set_slot keeps the distance");
         }
-        assert_eq!(c.tags, [0; 16]);
+        c.tags = [0; 16];
         c.tags[3] = 9;
         c.tags[OVERFLOW] = 9;
         assert_eq!(c.matching(9).collect::<Vec<_>>(), [3], "the overflow byte is not a lane");
@@ -655,15 +830,16 @@ mod tests {
         }
         for s in 0..60u32 {
             let pos = ix.find(hs[s as usize], |j| j == s).unwrap();
-            ix.remove_at(hs[s as usize], pos);
+            ix.remove_at(pos);
             ix.validate(|s| hs[s as usize]);
         }
         assert_eq!(ix.len(), 0);
         assert!(table(&ix).chunks.iter().all(|c| c.overflow() == 0));
+        assert!(!ix.is_stale());
         for s in 60..96u32 {
             let h = hs[s as usize];
             let v = ix.probe(h, |_| false).unwrap_err();
-            ix.insert_at(h, v, s);
+            ix.insert_at(v, s);
         }
         ix.validate(|s| hs[s as usize]);
         assert_eq!(ix.slots().len(), 36);
@@ -682,23 +858,26 @@ mod tests {
             let victim = (rnd() % n as u64) as u32;
             let h = hs[victim as usize];
             let pos = ix.find(h, |j| j == victim).unwrap();
-            ix.remove_at(h, pos);
+            ix.remove_at(pos);
             let new = rnd();
             let v = ix.probe(new, |_| false).unwrap_err();
-            ix.insert_at(new, v, victim);
+            ix.insert_at(v, victim);
             hs[victim as usize] = new;
         }
         ix.validate(|s| hs[s as usize]);
         let t = table(&ix);
         let needed = t.needed(|s| hs[s as usize]);
-        assert!(t.chunks.iter().zip(needed).all(|(c, k)| usize::from(c.overflow()) == k), "counts drifted");
+        let excess: usize = t.chunks.iter().zip(needed).map(|(c, k)| usize::from(c.overflow()) - k).sum();
+        // Counts are exact but for removals of entries `FAR` from home, which are rare.
+        assert!(excess >= 3 * t.stale && (excess == 0) == (t.stale == 0), "{excess} excess, {} stale", t.stale);
+        assert!(t.stale * 1000 <= 20 * n, "{} removals far from home", t.stale);
         if !cfg!(miri) {
             let churned = miss_probe(t, &mut rnd, 10_000);
             assert!(churned < 1.25, "a miss reads {churned:.2} chunks");
         }
     }
 
-    /// The wide layout (arenas past 2^24 slots) under the same churn, built small.
+    /// The wide layout (arenas past 2^22 slots) under the same churn, built small.
     #[test]
     fn the_wide_layout_churns_like_the_narrow_one() {
         let n = if cfg!(miri) { 60 } else { 2_000 };
@@ -707,17 +886,17 @@ mod tests {
         let mut ix = SlotIndex(Repr::Wide(Table::try_with_room(n).unwrap()));
         for (s, &h) in hs.iter().enumerate() {
             let v = ix.probe(h, |_| false).unwrap_err();
-            ix.insert_at(h, v, s as u32);
+            ix.insert_at(v, s as u32);
         }
         for _ in 0..10 * n {
             let victim = (rnd() % n as u64) as u32;
             let h = hs[victim as usize];
             let pos = ix.find(h, |j| j == victim).unwrap();
             assert_eq!(ix.get(pos), victim);
-            ix.remove_at(h, pos);
+            ix.remove_at(pos);
             let new = rnd();
             let v = ix.probe(new, |_| false).unwrap_err();
-            ix.insert_at(new, v, victim);
+            ix.insert_at(v, victim);
             hs[victim as usize] = new;
         }
         ix.validate(|s| hs[s as usize]);
@@ -729,18 +908,21 @@ mod tests {
         assert_eq!(ix.find(hs[7], |j| j == 7), None);
     }
 
-    /// Sequential integers hashed by identity (top bytes all 0) spread over the chunks.
+    /// Sequential integers hashed by identity (high bits all 0), or shifted into the
+    /// high half (low bits all 0), spread over the chunks and the tags.
     #[test]
-    fn an_identity_hash_spreads() {
+    fn hashes_with_constant_halves_spread() {
         let n = if cfg!(miri) { 200 } else { 1000 };
-        let hs: Vec<u64> = (0..n).collect();
-        let ix = SlotIndex::try_build(n as usize, &hs).unwrap();
-        let t = table(&ix);
-        let busiest = t.chunks.iter().map(|c| c.full().count()).max().unwrap();
-        assert!(busiest < Narrow::LANES, "a chunk filled up");
-        let tags: std::collections::HashSet<u8> =
-            t.chunks.iter().flat_map(|c| c.full().map(move |l| c.tags[l])).collect();
-        assert!(tags.len() as u64 > n / 5, "{} distinct tags", tags.len());
+        for shift in [0, 32, 40] {
+            let hs: Vec<u64> = (0..n).map(|k| k << shift).collect();
+            let ix = SlotIndex::try_build(n as usize, &hs).unwrap();
+            let t = table(&ix);
+            let busiest = t.chunks.iter().map(|c| c.full().count()).max().unwrap();
+            assert!(busiest < Narrow::LANES, "keys << {shift}: a chunk filled up");
+            let tags: std::collections::HashSet<u8> =
+                t.chunks.iter().flat_map(|c| c.full().map(move |l| c.tags[l])).collect();
+            assert!(tags.len() as u64 > n / 5, "keys << {shift}: {} distinct tags", tags.len());
+        }
     }
 
     #[test]
@@ -768,7 +950,7 @@ mod tests {
         assert_eq!(ix.allocation_size(), 1213 * 64);
         assert_eq!(SlotIndex::default().allocation_size(), 0);
         assert_eq!(SlotIndex::default().find(7, |_| true), None);
-        // The narrow table's room stops at 2^24 entries; a larger one is wide.
+        // The narrow table's room stops at 2^22 entries; a larger one is wide.
         assert_eq!(room_of::<Narrow>(chunks_for::<Narrow>(Narrow::SLOTS)), Narrow::SLOTS);
         // 163 MB: not under Miri.
         if !cfg!(miri) {
