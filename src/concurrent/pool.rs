@@ -45,7 +45,7 @@ use core::mem::ManuallyDrop;
 use crossbeam_epoch::{Collector, Guard, LocalHandle};
 
 use super::node::Node;
-use crate::loom::{AtomicBool, AtomicU64, AtomicUsize, Ordering, UnsafeCell};
+use crate::loom::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering, UnsafeCell};
 use crate::policy::RemovalCause;
 
 /// Counters kept per slot (summed by `stats()` and `len()`), so that writers on
@@ -352,6 +352,17 @@ impl<K, V> Pool<K, V> {
     /// slot, or a temporary handle, in that order of preference.
     #[inline(always)]
     pub(crate) fn pin<'p>(&'p self, collector: &Collector) -> Pin<'p, K, V> {
+        // Orders everything this thread did before (its accesses under earlier pins
+        // included) before the epoch store of the pin below. crossbeam-epoch unpins with a
+        // `Release` store but pins with a `Relaxed` store and a `SeqCst` fence (except on
+        // x86 outside Miri, where the pin is a `SeqCst` compare-and-swap). A thread that
+        // advances the epoch reads our epoch and then fences `Acquire`; if it reads the
+        // *pin* that followed our unpin, it synchronizes with nothing of ours (a later
+        // `Relaxed` store does not continue the unpin's release sequence), so the garbage
+        // it lets expire might still be accessed by us, as far as the memory model is
+        // concerned. With this fence that read synchronizes with it, and every access of
+        // our earlier pins happens before the memory is freed. On x86 it costs nothing.
+        fence(Ordering::Release);
         if let Some(index) = lease::held(&self.leases) {
             debug_assert!(index < self.leases.words.len() && self.leases.words.len() <= self.slots.len());
             // SAFETY: `held` returns only indices of this map's lease words (a cached
