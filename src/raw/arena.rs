@@ -29,7 +29,7 @@
 use crate::error::TryReserveError;
 use crate::policy::{EvictionPolicy, MetaArena, PanicSlot, Small};
 use crate::raw::index::{SlotIndex, Vacancy};
-use crate::raw::{Control, SMALL_TABLE_BYTES};
+use crate::raw::Control;
 
 /// One entry of the arena: the facade's item and the policy's metadata.
 #[derive(Clone)]
@@ -357,14 +357,13 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
     }
 
     /// Shrink the index if the shrink policy says so (by its
-    /// [`lazier`](crate::ShrinkPolicy::lazier) form for an index of at most
-    /// [`SMALL_TABLE_BYTES`], as the core's tables do). A rebuild whose `hasher` panics
-    /// is abandoned (the index stays as it was) and the panic goes to `slot`.
+    /// [`lazier`](crate::ShrinkPolicy::lazier) form for a small index, as for the core's
+    /// small tables: [`Control::policy_for_bytes`]). A rebuild whose `hasher` panics is
+    /// abandoned (the index stays as it was) and the panic goes to `slot`.
     #[inline]
     fn maybe_shrink_index(&mut self, hasher: &impl Fn(&T) -> u64, slot: &mut PanicSlot) {
         let (len, room) = (self.index.len(), self.index.capacity());
-        let policy = self.ctl.shrink_policy();
-        let policy = if self.index.allocation_size() <= SMALL_TABLE_BYTES { policy.lazier() } else { policy };
+        let policy = self.ctl.policy_for_bytes(self.index.allocation_size());
         if let Some(target) = policy.shrink_target(len, room, 0) {
             self.shrink_index_cold(target, hasher, slot);
         }

@@ -352,6 +352,13 @@ struct Table<L> {
     stale: usize,
 }
 
+impl<L> Default for Table<L> {
+    /// An empty table that holds no memory.
+    fn default() -> Self {
+        Self { chunks: Box::new([]), len: 0, room: 0, limit: 0, stale: 0 }
+    }
+}
+
 impl<L: Layout> Table<L> {
     /// An empty table with room for at least `room` entries (at most `L::SLOTS`).
     fn try_with_room(room: usize) -> Result<Self, TryReserveError> {
@@ -362,6 +369,14 @@ impl<L: Layout> Table<L> {
         v.resize(n, L::EMPTY);
         let room = room_of::<L>(n);
         Ok(Self { chunks: v.into_boxed_slice(), len: 0, room, limit: room, stale: 0 })
+    }
+
+    /// `true` once removals of entries far from home left enough overflow counts too
+    /// high that the table should be rebuilt: more than one per 16 chunks (each such
+    /// removal leaves at least [`Layout::FAR`] counts high).
+    #[inline]
+    fn is_stale(&self) -> bool {
+        self.stale > self.chunks.len() / 16
     }
 
     /// The home chunk of a mixed hash (`0 < n <= 2^32` chunks: an arena numbers fewer
@@ -483,8 +498,7 @@ impl<L: Layout> Table<L> {
             }
         } else {
             self.stale += 1;
-            if self.stale > self.chunks.len() / 16 {
-                // Each such removal left at least `FAR` counts high: time to rebuild.
+            if self.is_stale() {
                 self.limit = 0;
             }
         }
@@ -533,8 +547,7 @@ impl<L: Layout> Table<L> {
     fn validate(&self, hash_of: impl FnMut(u32) -> u64) {
         assert!(self.len <= self.room, "validate: {} entries in room for {}", self.len, self.room);
         assert!(self.room <= L::SLOTS, "validate: room for {} entries, past {} slots", self.room, L::SLOTS);
-        let stale = self.stale > self.chunks.len() / 16;
-        assert_eq!(self.limit, if stale { 0 } else { self.room }, "validate: the insert limit is off");
+        assert_eq!(self.limit, if self.is_stale() { 0 } else { self.room }, "validate: the insert limit is off");
         let full: usize = self.chunks.iter().map(|c| c.full().count()).sum();
         assert_eq!(full, self.len, "validate: the index counts {} entries, holds {full}", self.len);
         for (chunk, (c, k)) in self.chunks.iter().zip(self.needed(hash_of)).enumerate() {
@@ -571,7 +584,7 @@ pub(crate) struct SlotIndex(Repr);
 impl Default for SlotIndex {
     /// An empty index that holds no memory.
     fn default() -> Self {
-        Self(Repr::Narrow(Table { chunks: Box::new([]), len: 0, room: 0, limit: 0, stale: 0 }))
+        Self(Repr::Narrow(Table::default()))
     }
 }
 
@@ -662,13 +675,11 @@ impl SlotIndex {
         each!(&mut self.0, t => t.remove_at(pos))
     }
 
-    /// `true` once removals of entries far from home left enough overflow counts too
-    /// high that the index should be rebuilt (more than one per 16 chunks: each such
-    /// removal leaves at least [`Layout::FAR`] counts high). Then
+    /// `true` once the index should be rebuilt ([`Table::is_stale`]); then
     /// [`needs_room`](Self::needs_room) says so too.
     #[cfg(test)]
     pub(crate) fn is_stale(&self) -> bool {
-        each!(&self.0, t => t.stale > t.chunks.len() / 16)
+        each!(&self.0, t => t.is_stale())
     }
 
     /// Where slot number `slot` sits, found by scanning (for an entry whose hash is

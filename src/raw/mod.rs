@@ -334,7 +334,14 @@ impl Control {
     /// those steps while memory stays proportional to the live entries.
     #[inline]
     fn policy_for(&self, buckets: usize, size: usize) -> ShrinkPolicy {
-        if buckets.saturating_mul(size) <= SMALL_TABLE_BYTES {
+        self.policy_for_bytes(buckets.saturating_mul(size))
+    }
+
+    /// [`policy_for`](Self::policy_for) a table whose buckets take `bytes` (also the
+    /// arena's index, whose chunks are not buckets).
+    #[inline]
+    pub(crate) fn policy_for_bytes(&self, bytes: usize) -> ShrinkPolicy {
+        if bytes <= SMALL_TABLE_BYTES {
             self.shrink.lazier()
         } else {
             self.shrink
