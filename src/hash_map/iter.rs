@@ -124,9 +124,10 @@ impl<K, V> Default for IterMut<'_, K, V> {
     }
 }
 
-impl<K, V> fmt::Debug for ValuesMut<'_, K, V> {
+/// The values left, as `std` prints them.
+impl<K, V: fmt::Debug> fmt::Debug for ValuesMut<'_, K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ValuesMut").field("remaining", &self.inner.len()).finish()
+        f.debug_list().entries(self.inner.inner.iter().map(|kv| &kv.1)).finish()
     }
 }
 
@@ -142,13 +143,17 @@ impl<K, V> Default for IntoIter<K, V> {
     }
 }
 
-/// `Debug` (the count left) and `Default` (empty) for the owning iterators over one
-/// half of the entries.
+/// `Debug` (the items left, as `std` prints them; `$shown` is the half shown, field
+/// `$field` of the entry) and `Default` (empty) for the owning iterators over one half
+/// of the entries.
 macro_rules! into_half_impls {
-    ($($name:ident),*) => {$(
-        impl<K, V> fmt::Debug for $name<K, V> {
+    ($($name:ident shows $shown:ident at $field:tt),*) => {$(
+        impl<K, V> fmt::Debug for $name<K, V>
+        where
+            $shown: fmt::Debug,
+        {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($name)).field("remaining", &self.inner.len()).finish()
+                f.debug_list().entries(self.inner.inner.iter().map(|kv| &kv.$field)).finish()
             }
         }
 
@@ -159,7 +164,7 @@ macro_rules! into_half_impls {
         }
     )*};
 }
-into_half_impls!(IntoKeys, IntoValues);
+into_half_impls!(IntoKeys shows K at 0, IntoValues shows V at 1);
 
 /// An iterator over `(&K, &mut V)`, from [`HashMap::iter_mut`].
 ///
