@@ -2,4 +2,7 @@
 # API docs build without a warning (broken links, missing docs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The internals' docs link to each other too: keep those links resolving. (Built first,
+# so that the public docs below are what `target/doc` holds afterwards.)
+RUSTDOCFLAGS="-D warnings --document-private-items" cargo doc --no-deps --all-features
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features

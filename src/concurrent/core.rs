@@ -229,7 +229,7 @@ impl<K, V, S> Inner<K, V, S> {
     ///
     /// # Safety
     ///
-    /// - As for [`Garbage::retire`].
+    /// - As for [`Garbage::retire`](super::reclaim::Garbage::retire).
     pub(super) unsafe fn retire(&self, pin: &Pin<'_, K, V>, node: *mut Node<K, V>, cause: RemovalCause) {
         pin.slot().counters.sub_len(1);
         if let Some(b) = &self.bound {
@@ -246,7 +246,7 @@ impl<K, V, S> Inner<K, V, S> {
     ///
     /// # Safety
     ///
-    /// - As for [`Garbage::retire`] for `old`.
+    /// - As for [`Garbage::retire`](super::reclaim::Garbage::retire) for `old`.
     pub(super) unsafe fn replaced(&self, pin: &Pin<'_, K, V>, old: *mut Node<K, V>, new_weight: u64) {
         if let Some(b @ Bound { weigher: Some(_), .. }) = &self.bound {
             // SAFETY: the node is unlinked but not yet retired, so live.

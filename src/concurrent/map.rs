@@ -403,7 +403,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
     /// are inserted. Like growth on insert, it waits for a resize in progress, and is left
     /// to later writes while a walker (`retain`, `clear`) runs or an older table waits for
     /// a pinned reader. Room that stays unused may be given back by the map's
-    /// [`ShrinkPolicy`](crate::ShrinkPolicy) after later removals.
+    /// [`ShrinkPolicy`] after later removals.
     ///
     /// # Errors
     ///

@@ -1,4 +1,4 @@
-//! Iterators of [`HashMap`](crate::HashMap).
+//! Iterators of [`HashMap`].
 
 use core::fmt;
 use core::hash::{BuildHasher, Hash};

@@ -1,4 +1,4 @@
-//! The standard trait impls of [`HashMap`](crate::HashMap), as in `std`.
+//! The standard trait impls of [`HashMap`], as in `std`.
 
 use core::borrow::Borrow;
 use core::hash::{BuildHasher, Hash};

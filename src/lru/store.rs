@@ -15,7 +15,7 @@ pub(super) type Split<'a, K, V, S, P, W, F> =
     (&'a mut Core<K, V, P, <W as EntryWeigher<K, V>>::Stored>, Store<'a, S, W, F>);
 
 /// Hand `(k, v)` to the finalizer with `cause` (or just drop it), catching a panic into
-/// `slot`. Costs nothing for [`NoopFinalizer`] and types without drop glue.
+/// `slot`. Costs nothing for [`NoopFinalizer`](crate::policy::NoopFinalizer) and types without drop glue.
 #[inline(always)]
 pub(super) fn dispose<K, V, F: Finalizer<K, V>>(
     finalizer: &mut F,
@@ -219,7 +219,7 @@ where
         Put { index: None, out: Some((key, old)), out_evicted: false }
     }
 
-    /// The slow end of [`place`]: evict `more.victim` (to the caller if
+    /// The slow end of [`Store::place`]: evict `more.victim` (to the caller if
     /// `more.hand_back`, else to the finalizer) and, to the finalizer, as many more as
     /// needed, then store the new entry.
     #[cold]

@@ -14,7 +14,7 @@ use crate::policy::{EvictionPolicy, Finalizer, PanicSlot};
 /// and whether it is empty, so the nested map can count leaves and prune it when it
 /// empties.
 ///
-/// Implemented for [`HashMap`](crate::HashMap), [`LruMap`](crate::LruMap) (a bounded
+/// Implemented for [`HashMap`], [`LruMap`] (a bounded
 /// cache per outer key), [`NestedMap`] itself (its `len` is its leaf count, so nesting
 /// works at any depth) and `std`'s `HashMap`, `HashSet`, `BTreeMap`, `BTreeSet`, `Vec`
 /// and `VecDeque`. Implementing it for another collection takes one method.
@@ -107,7 +107,7 @@ pub trait InnerCollection {
 /// (`insert(k1, k2, v)`, `iter()`, `retain`, ...) need. Lookups by a borrowed key are in
 /// [`InnerLookup`].
 ///
-/// Implemented for [`HashMap`](crate::HashMap), [`LruMap`](crate::LruMap) and `std`'s
+/// Implemented for [`HashMap`], [`LruMap`] and `std`'s
 /// `HashMap` and `BTreeMap`.
 ///
 /// # Examples
@@ -135,7 +135,7 @@ pub trait InnerMap: InnerCollection {
     /// `true` (the default) if [`insert`](InnerMap::insert) always stores its value
     /// and removes nothing else: [`NestedMap::insert`] then counts its leaves from the
     /// result alone. A bounded collection whose insert may evict other entries, or
-    /// reject the value ([`LruMap`](crate::LruMap)), sets it to `false`, and the nested
+    /// reject the value ([`LruMap`]), sets it to `false`, and the nested
     /// map counts such an insert by the lengths before and after it instead (and prunes
     /// a collection the insert left empty).
     ///

@@ -89,8 +89,8 @@ pub(crate) struct Vacant<'a, T, P: EvictionPolicy> {
     max_slots: usize,
 }
 
-/// The most nodes an arena holds: slots are `u32`s, and `u32::MAX` is reserved (for
-/// [`PENDING`] here, and for the policies' "no entry" link). A map over an arena caps its
+/// The most nodes an arena holds: slots are `u32`s, and `u32::MAX` is reserved (the
+/// policies' "no entry" link, `NIL`). A map over an arena caps its
 /// entry bound here, so a larger limit evicts at this size instead of reusing slot
 /// numbers.
 pub(crate) const MAX_SLOTS: usize = (u32::MAX - 1) as usize;
