@@ -160,6 +160,17 @@ impl<K, V> Slot<K, V> {
     /// `registered`).
     #[inline(always)]
     fn pin(&self, collector: &Collector, registered: &AtomicUsize) -> Guard {
+        // Orders every earlier access made under this handle before the epoch store of
+        // the pin below: ours, and (through the lease or `busy` we acquired) the previous
+        // holder's. crossbeam-epoch unpins with a `Release` store but pins with a
+        // `Relaxed` store and a `SeqCst` fence (except on x86 outside Miri, where the pin
+        // is a `SeqCst` compare-and-swap). A thread that advances the epoch reads the
+        // handle's epoch and then fences `Acquire`; if it reads the *pin* that followed an
+        // unpin, it synchronizes with nothing before it (a later `Relaxed` store does not
+        // continue the unpin's release sequence), so garbage it lets expire might still
+        // be accessed under the earlier pin, as far as the memory model is concerned.
+        // With this fence that read synchronizes with it. On x86 it costs nothing.
+        fence(Ordering::Release);
         self.handle.with_mut(|h| {
             // SAFETY: the caller holds the slot (a lease or `busy`), so this thread is its
             // only user and no other access to the handle overlaps this one (module
@@ -352,17 +363,6 @@ impl<K, V> Pool<K, V> {
     /// slot, or a temporary handle, in that order of preference.
     #[inline(always)]
     pub(crate) fn pin<'p>(&'p self, collector: &Collector) -> Pin<'p, K, V> {
-        // Orders everything this thread did before (its accesses under earlier pins
-        // included) before the epoch store of the pin below. crossbeam-epoch unpins with a
-        // `Release` store but pins with a `Relaxed` store and a `SeqCst` fence (except on
-        // x86 outside Miri, where the pin is a `SeqCst` compare-and-swap). A thread that
-        // advances the epoch reads our epoch and then fences `Acquire`; if it reads the
-        // *pin* that followed our unpin, it synchronizes with nothing of ours (a later
-        // `Relaxed` store does not continue the unpin's release sequence), so the garbage
-        // it lets expire might still be accessed by us, as far as the memory model is
-        // concerned. With this fence that read synchronizes with it, and every access of
-        // our earlier pins happens before the memory is freed. On x86 it costs nothing.
-        fence(Ordering::Release);
         if let Some(index) = lease::held(&self.leases) {
             debug_assert!(index < self.leases.words.len() && self.leases.words.len() <= self.slots.len());
             // SAFETY: `held` returns only indices of this map's lease words (a cached
@@ -569,6 +569,10 @@ unsafe fn end_temporary<K, V>(temp: &mut ManuallyDrop<Box<Temp<K, V>>>, spill: &
     for (a, b) in spill.removed.iter().zip(&c.removed) {
         a.fetch_add(b.load(Ordering::Relaxed), Ordering::Relaxed);
     }
+    // Dropping the handle finalizes its participant, which pins it once more (with a
+    // `Relaxed` store, see `Slot::pin`): order the accesses made under the temporary pin
+    // before that store.
+    fence(Ordering::Release);
     // SAFETY: dropped exactly once, here, after its guard (the contract).
     unsafe { ManuallyDrop::drop(temp) };
 }

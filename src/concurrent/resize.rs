@@ -75,8 +75,11 @@ impl<K, V, S> Inner<K, V, S> {
             SlotCounters::bump(&pin.slot().counters.shrinks, 1);
         }
         // Only a root resizes, and only its finisher moves the root on; the swap also
-        // yields the table pointer with its allocation's provenance, for freeing.
-        let old = self.root.swap(next, Ordering::AcqRel);
+        // yields the table pointer with its allocation's provenance, for freeing. It is
+        // `SeqCst` like the walker's registration (`walkers` then `root`, see `walk.rs`)
+        // that it races with: with both sides in the single total order, a walker that
+        // still read the old root is seen in `walkers` below (store buffering).
+        let old = self.root.swap(next, Ordering::SeqCst);
         debug_assert!(ptr::eq(old, table), "only the root table resizes");
         self.retire_pending.store(old, Ordering::SeqCst);
         if self.walkers.load(Ordering::SeqCst) == 0 {

@@ -283,9 +283,13 @@ impl<K, V> Table<K, V> {
         for index in start..end {
             #[cfg(not(leakless_loom))]
             prefetch_head(index + PREFETCH_AHEAD);
-            // An empty, unlocked bucket is migrated by marking it, without locking.
+            // An empty, unlocked bucket is migrated by marking it, without locking. The
+            // CAS acquires: `compute` may have unlocked this bucket unpinned (its user code
+            // runs unpinned, and keeping an empty bucket unchanged takes no new pin), and
+            // only this edge, carried on through `done` to the thread that retires the
+            // table, orders that unlock and its reads of the table before the free.
             if self.buckets[index]
-                .compare_exchange(ptr::null_mut(), moved(), Ordering::Release, Ordering::Relaxed)
+                .compare_exchange(ptr::null_mut(), moved(), Ordering::AcqRel, Ordering::Relaxed)
                 .is_ok()
             {
                 continue;
