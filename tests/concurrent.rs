@@ -5,7 +5,7 @@
 //! (`LEAKLESS_STRESS=1` for the full size).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -1101,4 +1101,92 @@ fn update_with_a_rejected_value_removes_the_key() {
     let mut seen = seen.lock().unwrap().clone();
     seen.sort_by_key(|e| e.1);
     assert_eq!(seen, [(3, 4, RemovalCause::Replaced), (3, 100, RemovalCause::Rejected)]);
+}
+
+/// A `compute` that leaves an absent key absent unlocks its (empty) bucket after it
+/// dropped its pin; the thread that later migrates that bucket marks it `MOVED` with a
+/// compare-and-swap from null that reads the unlocking store. That CAS must acquire it:
+/// otherwise nothing orders the unlock (and the computing thread's reads of the table)
+/// before the old table is freed, and Miri reports a data race between the unlock's
+/// atomic store and the deallocation.
+///
+/// Three threads, ordered only by `Relaxed` flags (no happens-before edges of their
+/// own): A computes on an absent key; then M writes until it starts a growth and
+/// migrates the first chunk, which holds A's empty bucket; then the main thread
+/// migrates the rest and writes until the old table is freed. M's CAS must be the edge
+/// from A's unlock to the free: the main thread reaches M's migration through the epoch
+/// (M's unpin), and M runs no fence after the CAS that would pick up A's store.
+#[test]
+fn migration_of_an_empty_bucket_acquires_its_unlock() {
+    #[derive(Default)]
+    struct Identity(u64);
+    impl std::hash::Hasher for Identity {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, _: &[u8]) {
+            unreachable!("only u64 keys")
+        }
+        fn write_u64(&mut self, n: u64) {
+            self.0 = n;
+        }
+    }
+    type Id = std::hash::BuildHasherDefault<Identity>;
+
+    fn wait(flag: &AtomicBool) {
+        while !flag.load(Relaxed) {
+            thread::yield_now();
+        }
+    }
+
+    // A 128-bucket root, loaded to its limit (96 entries: no growth yet) with keys whose
+    // buckets (key % 128) lie in the first migration chunk (buckets 0..64), except
+    // bucket 7, which stays empty. The chunk holds more than 64 entries, so a write
+    // that starts the growth migrates that chunk alone.
+    let m: Arc<ConcurrentMap<u64, u64, Id>> = Arc::new(ConcurrentMap::with_capacity_and_hasher(96, Id::default()));
+    for k in (0..).filter(|k| k % 128 < 64 && k % 128 != 7).take(96) {
+        m.insert(k, k);
+    }
+    let [computed, migrated, finished] = [(); 3].map(|()| Arc::new(AtomicBool::new(false)));
+    let computer = {
+        let (m, computed, finished) = (Arc::clone(&m), Arc::clone(&computed), Arc::clone(&finished));
+        thread::spawn(move || {
+            // Absent and left absent: locks and unlocks the empty bucket of 7.
+            assert!(!m.compute(7, |_| None));
+            computed.store(true, Relaxed);
+            wait(&finished);
+        })
+    };
+    let mover = {
+        let (m, computed, migrated, finished) =
+            (Arc::clone(&m), Arc::clone(&computed), Arc::clone(&migrated), Arc::clone(&finished));
+        thread::spawn(move || {
+            wait(&computed);
+            // Keys of the second chunk; the 8th insert (a thread's first load check)
+            // starts the growth and migrates the first chunk.
+            for k in 64..72 {
+                m.insert(k, k);
+            }
+            migrated.store(true, Relaxed);
+            wait(&finished);
+        })
+    };
+    wait(&migrated);
+    // The first insert migrates the second chunk and retires the old root; insert until
+    // it is freed.
+    let mut inserted = 0;
+    loop {
+        m.insert(1000 + inserted, inserted);
+        inserted += 1;
+        if m.stats().pending_garbage_bytes == 0 || inserted == 100 {
+            break;
+        }
+    }
+    finished.store(true, Relaxed);
+    computer.join().unwrap();
+    mover.join().unwrap();
+    assert_eq!(m.stats().pending_garbage_bytes, 0, "the old table was never freed");
+    assert_eq!(m.len(), 96 + 8 + inserted as usize);
+    assert_eq!(m.get_cloned(&7), None);
+    m.validate();
 }
