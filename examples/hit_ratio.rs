@@ -1,5 +1,7 @@
 //! Hit ratios on real traces: `LruMap` (exact LRU and W-TinyLFU) against `lru`,
-//! `quick_cache::unsync` and `mini_moka::unsync`, side by side.
+//! `quick_cache::unsync` and `mini_moka::unsync`, side by side; then the bounded
+//! `ConcurrentMap` (CLOCK) against the concurrent caches `quick_cache::sync` and
+//! `moka::sync`.
 //!
 //! ```text
 //! cargo run --release --example hit_ratio [TRACES_DIR]
@@ -20,10 +22,14 @@ use std::io::{BufRead, BufReader, Read};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
-use leakless::{FixedState, LruMap, WTinyLfu};
+use leakless::{ConcurrentMap, FixedState, LruMap, WTinyLfu};
 
 /// Hash seeds W-TinyLFU runs with (`FixedState::with_seed(0..SEEDS)`).
 const SEEDS: u64 = 40;
+/// Hash seeds the bounded `ConcurrentMap` runs with: its CLOCK hand sweeps the buckets,
+/// so which entry it meets first, and with it the hit ratio, depends a little on the
+/// seed.
+const CONCURRENT_SEEDS: u64 = 4;
 
 /// Turns a decompressed trace into its keys.
 type Parser = fn(&[u8]) -> Vec<u64>;
@@ -117,6 +123,31 @@ fn replay(keys: &[u64], cap: usize) -> [usize; 5] {
     ]
 }
 
+const CONCURRENT_COLUMNS: [&str; 3] = ["ConcurrentMap", "quick_cache::sync", "moka::sync"];
+
+/// Hits of each concurrent cache on `keys` at `cap`, replayed from one thread
+/// (`ConcurrentMap`'s: the mean over [`CONCURRENT_SEEDS`] hash seeds). `moka` applies
+/// its policy in batches; running its pending tasks after every insert makes its
+/// replay deterministic.
+fn replay_concurrent(keys: &[u64], cap: usize) -> [f64; 3] {
+    let clock: usize = (0..CONCURRENT_SEEDS)
+        .map(|seed| {
+            let m = ConcurrentMap::builder().max_entries(cap).hasher(FixedState::with_seed(seed)).build();
+            count_hits!(keys, |k| get: m.get_with(&k, |_| ()).is_some(), insert: m.insert(k, ()))
+        })
+        .sum();
+    let qc = quick_cache::sync::Cache::new(cap);
+    let mk = moka::sync::Cache::new(cap as u64);
+    [
+        clock as f64 / CONCURRENT_SEEDS as f64,
+        count_hits!(keys, |k| get: qc.get(&k).is_some(), insert: qc.insert(k, ())) as f64,
+        count_hits!(keys, |k| get: mk.get(&k).is_some(), insert: {
+            mk.insert(k, ());
+            mk.run_pending_tasks();
+        }) as f64,
+    ]
+}
+
 fn traces_dir() -> PathBuf {
     if let Some(d) = std::env::args_os().nth(1) {
         return d.into();
@@ -140,15 +171,20 @@ fn main() {
     let mut lru_matches = true;
     // The largest shortfall against the best peer of a row, per seed.
     let mut seed_gap = vec![f64::MIN; SEEDS as usize];
+    let mut traces = Vec::new();
     for &(name, file, parse, caps) in TRACES {
         let keys = parse(&decompress(&dir.join(file)));
+        traces.push((name, caps, keys));
+    }
+    for (name, caps, keys) in &traces {
+        let (name, caps) = (*name, *caps);
         let percent = |h: usize| 100.0 * h as f64 / keys.len() as f64;
         for &cap in caps {
-            let hits = replay(&keys, cap);
+            let hits = replay(keys, cap);
             lru_matches &= hits[0] == hits[2];
             let mut pct = hits.map(percent);
             let best_peer = PEERS.map(|c| pct[c]).fold(f64::MIN, f64::max);
-            let tlfu: Vec<f64> = (0..SEEDS).map(|seed| percent(replay_tlfu(&keys, cap, seed))).collect();
+            let tlfu: Vec<f64> = (0..SEEDS).map(|seed| percent(replay_tlfu(keys, cap, seed))).collect();
             for (gap, p) in seed_gap.iter_mut().zip(&tlfu) {
                 *gap = gap.max(best_peer - p);
             }
@@ -189,4 +225,40 @@ fn main() {
          (largest shortfall of any seed: {:.2} points)",
         worst_seed_gap.max(0.0)
     );
+    concurrent(&traces);
+}
+
+/// The second table: the bounded `ConcurrentMap` against the concurrent caches.
+fn concurrent(traces: &[(&str, &[usize], Vec<u64>)]) {
+    println!("\nconcurrent caches (ConcurrentMap: mean of {CONCURRENT_SEEDS} hash seeds)\n");
+    print!("| {:<14} | {:>8} |", "trace", "capacity");
+    for c in CONCURRENT_COLUMNS {
+        print!(" {c:>18} |");
+    }
+    println!();
+    println!("|{}|{}|{}", "-".repeat(16), "-".repeat(10), "--------------------|".repeat(CONCURRENT_COLUMNS.len()));
+    let mut sums = [0.0; 3];
+    let mut rows = 0.0;
+    let mut worst_gap = f64::MIN;
+    for (name, caps, keys) in traces {
+        for &cap in *caps {
+            let pct = replay_concurrent(keys, cap).map(|h| 100.0 * h / keys.len() as f64);
+            print!("| {name:<14} | {cap:>8} |");
+            for p in pct {
+                print!(" {:>17.2}% |", p);
+            }
+            println!();
+            for (s, p) in sums.iter_mut().zip(pct) {
+                *s += p;
+            }
+            rows += 1.0;
+            worst_gap = worst_gap.max(pct[1].max(pct[2]) - pct[0]);
+        }
+    }
+    print!("| {:<14} | {:>8} |", "mean", "");
+    for s in sums {
+        print!(" {:>17.2}% |", s / rows);
+    }
+    println!("\n");
+    println!("ConcurrentMap's largest shortfall against the better peer of a row: {:.2} points", worst_gap.max(0.0));
 }
