@@ -12,22 +12,31 @@ use crate::policy::{Capacity, Finalizer, ShrinkPolicy, Weigher};
 /// Configures a [`ConcurrentMap`]: a bound (entries and/or weight), a weigher, a
 /// finalizer, a hasher, an initial capacity and a shrink policy.
 ///
-/// # Bounded mode: CLOCK eviction
+/// # Bounded mode: CLOCK with hot and cold entries
 ///
-/// A bound turns the map into a concurrent cache. Eviction is **CLOCK** over the
-/// buckets: a read sets the entry's reference bit (a plain store, skipped when already
-/// set); an insert that takes the map over its bound advances a shared hand over the
-/// buckets (each writer claims 32 buckets of it at a time), clearing reference bits as
-/// it passes and evicting the first entry whose bit was already clear (never the entry
-/// the insert itself stored). It needs no list and no lock beyond the inspected bucket's,
-/// so reads stay lock-free and writers do not contend on a policy lock. The bound is kept
-/// after every insert completes; while inserts race, the map may briefly hold one extra
-/// entry per racing writer. Weights are recorded per entry in 31 bits: exactly below
-/// 2³¹, and for a weight bound of 2³¹ or more in units of `2^(bits − 31)` (rounded up;
-/// see [`ConcurrentMap::weight`](crate::ConcurrentMap::weight)).
+/// A bound turns the map into a concurrent cache. Eviction is a **CLOCK** over the
+/// buckets with hot and cold entries and a ghost table, in the spirit of CLOCK-Pro and
+/// S3-FIFO. A read sets the entry's reference bit (a plain store, skipped when already
+/// set). New entries start cold. An insert that takes the map over its bound advances a
+/// shared hand over the buckets (each writer claims 32 buckets of it at a time); the
+/// hand makes every referenced entry it passes hot (clearing the bit), demotes
+/// unreferenced hot entries to cold while more than about 70% of the entries are hot,
+/// and evicts the first cold unreferenced entry, whose hash it remembers in a ghost
+/// table (4 bytes per bucket). A new key found in the ghost table (evicted not long ago,
+/// and back) enters hot. So entries used once leave first, a scan cannot flush the
+/// entries used again, and a loop over more keys than the map holds keeps part of
+/// itself resident. The insert never evicts the entry it stored itself.
+///
+/// It needs no list and no lock beyond the inspected bucket's, so reads stay lock-free
+/// and writers do not contend on a policy lock. The bound is kept after every insert
+/// completes; while inserts race, the map may briefly hold one extra entry per racing
+/// writer. Weights are recorded per entry in 30 bits: exactly below 2³⁰, and for a
+/// weight bound of 2³⁰ or more in units of `2^(bits − 30)` (rounded up; see
+/// [`ConcurrentMap::weight`](crate::ConcurrentMap::weight)).
 ///
 /// (The crate's [`EvictionPolicy`](crate::EvictionPolicy) trait takes `&mut self` and
-/// dense entry indices, a single-threaded interface; CLOCK lives in the concurrent core.)
+/// dense entry indices, a single-threaded interface; this policy lives in the concurrent
+/// core.)
 ///
 /// # Examples
 ///

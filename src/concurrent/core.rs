@@ -82,7 +82,7 @@ impl<K, V, S> Inner<K, V, S> {
         finalizer: Option<BoxedFinalizer<K, V>>,
     ) -> Self {
         let floor = if initial == 0 { MIN_BUCKETS } else { buckets_for(initial) };
-        let root = if initial == 0 { ptr::null_mut() } else { Table::alloc(floor, 0) };
+        let root = if initial == 0 { ptr::null_mut() } else { Table::alloc(floor, 0, bound.is_some()) };
         Inner {
             root: AtomicPtr::new(root),
             collector: ManuallyDrop::new(Collector::new()),
@@ -113,6 +113,7 @@ impl<K, V, S> Inner<K, V, S> {
         (!t.is_null()).then(|| unsafe { &*t })
     }
 
+    #[inline(always)]
     pub(super) fn root_or_init<'g>(&self, pin: &'g Pin<'_, K, V>) -> &'g Table<K, V> {
         match self.root(pin) {
             Some(t) => t,
@@ -127,7 +128,7 @@ impl<K, V, S> Inner<K, V, S> {
         _pin: &'g Pin<'_, K, V>,
         buckets: usize,
     ) -> Result<&'g Table<K, V>, crate::TryReserveError> {
-        let fresh = Table::try_alloc(buckets, 0)?;
+        let fresh = Table::try_alloc(buckets, 0, self.bound.is_some())?;
         match self.root.compare_exchange(ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
             // SAFETY: just published; see `root`.
             Ok(_) => Ok(unsafe { &*fresh }),

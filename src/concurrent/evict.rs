@@ -1,10 +1,31 @@
-//! Bounded mode: the bound's counters and CLOCK eviction over the buckets.
+//! Bounded mode: the bound's counters and eviction, a CLOCK with hot and cold entries
+//! and a ghost table (in the spirit of CLOCK-Pro and S3-FIFO).
 //!
-//! Every entry carries a reference bit, set by reads and on insertion. The CLOCK hand
-//! walks the root's buckets; each slot claims [`CLOCK_STRIDE`] positions at a time, so
-//! the shared hand is written once per stride. An entry whose bit is clear when the hand
-//! passes is evicted; a set bit is cleared (its second chance). A bucket whose entries
-//! all have their bits set is passed without taking its lock.
+//! Every entry carries a reference bit, set by reads (a plain store, skipped when set),
+//! and a hot bit. New entries start cold and unreferenced. The CLOCK hand walks the
+//! root's buckets; each slot claims [`CLOCK_STRIDE`] positions at a time, so the shared
+//! hand is written once per stride. Passing an entry, the hand
+//! - clears a set reference bit, and the entry is hot from then on (a cold entry read
+//!   since it came in, or a hot one read since the last pass);
+//! - demotes an unreferenced hot entry to cold, but only while more than
+//!   [`HOT_NUM`]/[`HOT_DEN`] of the entries it passed recently were hot (each slot keeps
+//!   that estimate over its own last [`TEMPERATURE_WINDOW`] or so entries), and always
+//!   once a whole sweep found no victim;
+//! - evicts an unreferenced cold entry, and writes its hash into the table's ghost slots.
+//!
+//! An insert of a new key whose hash is in the ghost table (it was evicted cold not long
+//! ago and is back) enters hot; a new value for a present key keeps the old entry's
+//! temperature, and is referenced. So an entry used once is evicted at the hand's next
+//! pass, while entries used again are protected in a hot share of about
+//! [`HOT_NUM`]/[`HOT_DEN`] of the map: a scan cannot flush them, and a loop over more keys
+//! than the map holds keeps part of itself resident (its keys come back while their
+//! ghosts remember them). A bucket with no cold unreferenced entry is passed without
+//! taking its lock. The ghost table has one `u32` slot per bucket, indexed independently
+//! of the bucket index: it remembers roughly the last table-size evictions.
+//!
+//! On the bundled traces (`examples/hit_ratio.rs`) the mean hit ratio rose from 41.8%
+//! (plain CLOCK: a reference bit only) to about 47.3%; the hot share was chosen there
+//! (60 to 90% gave 47.1 to 47.3%: more for the loop rows, less for the OLTP ones).
 
 use core::ptr;
 
@@ -28,9 +49,9 @@ pub(crate) struct Bound<K, V> {
     /// and the weight is `len`).
     pub(crate) weight: AtomicU64,
     /// Weights are recorded in units of `2^shift` (rounded up), so that a unit count fits
-    /// the 31 bits a node records: `shift` is 0 for a weight bound below 2^31 (weights
+    /// the 30 bits a node records: `shift` is 0 for a weight bound below 2^30 (weights
     /// recorded exactly) and the bound's excess bits above (an 8 GiB bound records
-    /// weights in units of 8 bytes).
+    /// weights in units of 16 bytes).
     pub(crate) shift: u32,
     /// The weight bound in units, rounded down (`u64::MAX` without one): the recorded
     /// total, rounded up, stays at or below it, so the real total stays within the
@@ -59,7 +80,7 @@ impl<K, V> Bound<K, V> {
     pub(crate) fn new(capacity: Capacity, weigher: Option<Box<dyn Weigher<K, V> + Send + Sync>>) -> Self {
         let max_weight = capacity.max_weight();
         let shift = match (&weigher, max_weight) {
-            (Some(_), Some(m)) => (u64::BITS - m.leading_zeros()).saturating_sub(31),
+            (Some(_), Some(m)) => (u64::BITS - m.leading_zeros()).saturating_sub(30),
             _ => 0,
         };
         Bound {
@@ -75,7 +96,7 @@ impl<K, V> Bound<K, V> {
 
     /// `true` if one entry of `weight` alone does not fit: heavier than the bound, or
     /// (recorded in units, rounded up) heavier than the bound in units, which only a
-    /// weight within `2^shift` of a bound of 2^31 or more can be.
+    /// weight within `2^shift` of a bound of 2^30 or more can be.
     #[inline]
     pub(crate) fn rejects(&self, weight: u64) -> bool {
         self.capacity.rejects_single(weight) || self.rounded_units(weight) > self.max_units
@@ -92,7 +113,7 @@ impl<K, V> Bound<K, V> {
     /// The recorded weight, in units, of an entry of weight `weight`, which the bound
     /// does not [reject](Self::rejects): rounded up, so that the recorded total never
     /// falls below the real one (a weight bound keeps it at most `max_units`, below
-    /// what a node records; without one, a node records at most 2^31 - 1).
+    /// what a node records; without one, a node records at most 2^30 - 1).
     #[inline]
     pub(crate) fn units(&self, weight: u64) -> u64 {
         self.rounded_units(weight).min(MAX_NODE_WEIGHT)
@@ -115,7 +136,7 @@ impl<K, V> Bound<K, V> {
         }
     }
 
-    /// The total recorded weight of the entries: exact below 2^31, otherwise each
+    /// The total recorded weight of the entries: exact below 2^30, otherwise each
     /// entry's weight rounded up to a multiple of `2^shift`.
     #[inline]
     pub(crate) fn weight(&self) -> u64 {
@@ -152,6 +173,14 @@ impl<K, V> Bound<K, V> {
     }
 }
 
+/// The hand demotes unreferenced hot entries while more than `HOT_NUM / HOT_DEN` of the
+/// entries it passed recently were hot.
+const HOT_NUM: usize = 7;
+/// See [`HOT_NUM`].
+const HOT_DEN: usize = 10;
+/// Entries a hand's estimate of the hot share spans (it halves its counts beyond).
+const TEMPERATURE_WINDOW: usize = 512;
+
 /// CLOCK positions a slot claims from the shared hand at a time.
 pub(crate) const CLOCK_STRIDE: usize = if cfg!(leakless_loom) { 2 } else { 32 };
 
@@ -176,11 +205,12 @@ impl<K, V, S> Inner<K, V, S> {
         evicted
     }
 
-    /// Advances the CLOCK hand until it finds an entry whose reference bit is clear
-    /// (clearing the bits it passes) and evicts it; `keep` (or null) is passed over and
-    /// its bit left alone. Returns `false` if a full sweep twice over found nothing to
-    /// evict. With `account` false, the victim's share of the bound's counters passes to
-    /// an entry the caller admits without counting it.
+    /// Advances the CLOCK hand until it finds a cold unreferenced entry (passing over the
+    /// entries before it, see the module docs) and evicts it, remembering its hash in the
+    /// ghost table; `keep` (or null) is skipped and left alone. Returns `false` if four
+    /// sweeps found nothing to evict (three always suffice unless writers keep adding or
+    /// reading entries). With `account` false, the victim's share of the bound's counters
+    /// passes to an entry the caller admits without counting it.
     pub(super) fn evict_one(
         &self,
         b: &Bound<K, V>,
@@ -192,8 +222,8 @@ impl<K, V, S> Inner<K, V, S> {
             return false;
         };
         // A bucket that moved is locked in the table it moved to (`Table::lock`), which
-        // during a growth can be many times the root: sweep the largest table of the
-        // chain twice, or the entries beyond the root's span would never be offered.
+        // during a growth can be many times the root: sweep over the largest table of the
+        // chain, or the entries beyond the root's span would never be offered.
         let mut span = table.len();
         let mut t = table.next.load(Ordering::Acquire);
         while !t.is_null() {
@@ -202,8 +232,18 @@ impl<K, V, S> Inner<K, V, S> {
             span = span.max(next.len());
             t = next.next.load(Ordering::Acquire);
         }
-        let steps = 2 * span + 2;
-        for _ in 0..steps {
+        // A hot entry may need three passes: one clears its reference bit, one demotes
+        // it, one evicts it.
+        let steps = 4 * span + 4;
+        let mut tally = pin.slot().temperature.with_mut(|t| {
+            // SAFETY: the estimate belongs to the slot we hold.
+            unsafe { *t }
+        });
+        let mut evicted = false;
+        for step in 0..steps {
+            // Past one sweep without a victim, every unreferenced hot entry is demoted:
+            // so a victim is found within three sweeps whatever the estimate says.
+            let demote = step >= span || tally[0] * HOT_DEN > tally[1] * HOT_NUM;
             let pos = pin.slot().clock.with_mut(|c| {
                 // SAFETY: the claimed positions belong to the slot we hold.
                 let c = unsafe { &mut *c };
@@ -215,14 +255,24 @@ impl<K, V, S> Inner<K, V, S> {
                 c[0].wrapping_sub(1)
             }) as u32;
             // SAFETY: `table` reached from the root under `pin`.
-            if unsafe { table.spare_all(pos, keep) } {
+            if unsafe { table.pass_bucket(pos, keep, demote, &mut tally) } {
                 continue;
             }
             // SAFETY: `table` reached from the root under `pin`.
             let mut lock = unsafe { table.lock(pos) };
-            let victim = lock.unlink_first(|c| !ptr::eq(c, keep) && !c.second_chance());
+            let victim = lock.unlink_first(|c| {
+                if ptr::eq(c, keep) {
+                    return false;
+                }
+                let (evict, hot) = c.pass(demote);
+                tally[0] += usize::from(hot);
+                tally[1] += 1;
+                evict
+            });
             drop(lock);
             if let Some(v) = victim {
+                // SAFETY: unlinked by us under the lock; not freed before `pin` ends.
+                table.remember_ghost(unsafe { (*v).hash });
                 if account {
                     // SAFETY: unlinked by us under the lock, retired once.
                     unsafe { self.retire(pin, v, RemovalCause::Evicted) };
@@ -231,9 +281,17 @@ impl<K, V, S> Inner<K, V, S> {
                     // SAFETY: unlinked by us under the lock, retired once.
                     unsafe { self.garbage.retire(pin, v, RemovalCause::Evicted) };
                 }
-                return true;
+                evicted = true;
+                break;
             }
         }
-        false
+        if tally[1] >= TEMPERATURE_WINDOW {
+            tally = [tally[0] / 2, tally[1] / 2];
+        }
+        pin.slot().temperature.with_mut(|t| {
+            // SAFETY: as above.
+            unsafe { *t = tally }
+        });
+        evicted
     }
 }

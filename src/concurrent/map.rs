@@ -36,7 +36,8 @@ use crate::policy::{Capacity, RemovalCause, ShrinkPolicy, Stats};
 ///   such batch until it writes again (or the map is dropped); a thread that exits
 ///   hands its batch to the other writers' maintenance within a few thousand writes.
 /// - **Bounded mode** ([`builder`](ConcurrentMap::builder)): a maximum number of entries
-///   and/or a total weight, kept by CLOCK eviction (see [`Builder`]), and a finalizer that
+///   and/or a total weight, kept by CLOCK eviction with hot and cold entries (see
+///   [`Builder`]), and a finalizer that
 ///   receives every departing value exactly once with its [`RemovalCause`].
 ///
 /// Values are shared with readers, so operations that remove or overwrite a value do not
@@ -210,12 +211,12 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
 
     /// The total weight of the entries of a bounded map (its entry count when it has no
     /// weigher); 0 for an unbounded map without a weigher (one built with a weigher but
-    /// no limit keeps the total too). Exact for weights below 2^31; a weight bound of
-    /// 2^31 or more records weights rounded up to a multiple of `2^(bits - 31)`, where
-    /// `bits` is the bound's bit length (8 bytes for an 8 GiB bound), so the total may
+    /// no limit keeps the total too). Exact for weights below 2^30; a weight bound of
+    /// 2^30 or more records weights rounded up to a multiple of `2^(bits - 30)`, where
+    /// `bits` is the bound's bit length (16 bytes for an 8 GiB bound), so the total may
     /// read a little high, never low, and the real total stays within the bound (a value
-    /// within `2^(bits - 31)` of the bound may then be rejected). Without a weight
-    /// bound, each entry's recorded weight is capped at 2^31 - 1.
+    /// within `2^(bits - 30)` of the bound may then be rejected). Without a weight
+    /// bound, each entry's recorded weight is capped at 2^30 - 1.
     ///
     /// # Examples
     ///

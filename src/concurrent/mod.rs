@@ -29,7 +29,8 @@
 //!   counted, and flushed in proportion to what is retired; values reach the finalizer
 //!   only once no reader can see them, outside every lock, and the emptied nodes are
 //!   kept (boundedly) for later inserts to reuse.
-//! - **Bounded mode** (`evict.rs`): CLOCK eviction over the buckets (see [`Builder`]).
+//! - **Bounded mode** (`evict.rs`): CLOCK eviction over the buckets, with hot and cold
+//!   entries and a ghost table (see [`Builder`]).
 //! - **Walkers** (`walk.rs`): `retain` and `clear` run user code per bucket, unpinned.
 //! - **Checks** (`validate.rs`): `validate()` and `allocation_size()`.
 //!

@@ -18,20 +18,24 @@ const TAG_MASK: usize = 3;
 
 /// `meta` bit 0: the CLOCK reference bit (bounded maps only).
 pub(crate) const REFERENCED: u32 = 1;
-/// The largest weight a node records (weights are stored in 31 bits).
-pub(crate) const MAX_NODE_WEIGHT: u64 = (u32::MAX >> 1) as u64;
+/// `meta` bit 1: the entry is hot (bounded maps only; see `evict.rs`).
+pub(crate) const HOT: u32 = 2;
+/// Where the weight starts in `meta`.
+const WEIGHT_SHIFT: u32 = 2;
+/// The largest weight a node records (weights are stored in 30 bits).
+pub(crate) const MAX_NODE_WEIGHT: u64 = (u32::MAX >> WEIGHT_SHIFT) as u64;
 
 /// One entry of a [`ConcurrentMap`](crate::ConcurrentMap).
 ///
 /// Immutable after publication except for `links` (written only under the lock of the
 /// bucket whose chain contains the node, for the link of that bucket's table) and the
-/// reference bit of `meta`.
+/// reference and hot bits of `meta` (bounded maps).
 pub(crate) struct Node<K, V> {
     pub(crate) links: [AtomicPtr<Node<K, V>>; 2],
     /// The folded hash of `key`; a table of `n` buckets keeps the node in bucket
     /// `hash & (n - 1)`.
     pub(crate) hash: u32,
-    /// Bit 0: referenced; bits 1..: the weight recorded at insertion.
+    /// Bit 0: referenced; bit 1: hot; bits 2..: the weight recorded at insertion.
     pub(crate) meta: AtomicU32,
     pub(crate) key: K,
     pub(crate) value: V,
@@ -45,8 +49,8 @@ impl<K, V> Node<K, V> {
         Node {
             links: [AtomicPtr::new(ptr::null_mut()), AtomicPtr::new(ptr::null_mut())],
             hash,
-            // New entries start referenced: CLOCK gives them one pass of grace.
-            meta: AtomicU32::new(w << 1 | REFERENCED),
+            // New entries start cold and unreferenced (see `evict.rs`).
+            meta: AtomicU32::new(w << WEIGHT_SHIFT),
             key,
             value,
         }
@@ -83,16 +87,15 @@ impl<K, V> Node<K, V> {
     /// The weight recorded at insertion.
     #[inline]
     pub(crate) fn weight(&self) -> u64 {
-        u64::from(self.meta.load(Ordering::Relaxed) >> 1)
+        u64::from(self.meta.load(Ordering::Relaxed) >> WEIGHT_SHIFT)
     }
 
     /// Sets the reference bit (a read of a bounded map). Skips the write when already set,
     /// so hot entries do not bounce their cache line between readers.
     ///
     /// A plain store, not a read-modify-write (which costs a locked instruction on every
-    /// read of an unmarked entry): as in [`second_chance`](Self::second_chance), the
-    /// weight bits never change after publication, so the store can only overwrite a
-    /// racing clear of the same bit, which costs the hand one second chance.
+    /// read of an unmarked entry): the weight bits never change after publication, so the
+    /// store can only overwrite a racing [`pass`](Self::pass) of the hand.
     #[inline]
     pub(crate) fn touch(&self) {
         let m = self.meta.load(Ordering::Relaxed);
@@ -101,29 +104,54 @@ impl<K, V> Node<K, V> {
         }
     }
 
-    /// `true` if the reference bit is set.
+    /// `true` if the CLOCK hand would evict this entry now: cold and unreferenced.
     #[inline]
-    pub(crate) fn referenced(&self) -> bool {
-        self.meta.load(Ordering::Relaxed) & REFERENCED != 0
+    pub(crate) fn evictable(&self) -> bool {
+        self.meta.load(Ordering::Relaxed) & (HOT | REFERENCED) == 0
     }
 
-    /// Clears the reference bit, returning whether it was set (the CLOCK hand's pass).
+    /// The CLOCK hand's pass over this entry (see `evict.rs`): a referenced entry loses
+    /// its reference bit and is (or becomes) hot; an unreferenced hot entry becomes cold
+    /// if `demote`; an unreferenced cold entry is the one to evict. Returns whether it is
+    /// to be evicted, and whether it is hot after the pass.
     ///
     /// Called under the lock of the node's bucket, or under a pin by
-    /// [`Table::spare_all`](super::table::Table::spare_all). A plain store suffices: the
-    /// weight bits never change after publication, so a racing [`touch`](Self::touch) or
-    /// another hand's clear is the only write this store can overwrite, and losing a
-    /// touch only costs the entry its second chance in this pass (CLOCK is approximate
-    /// anyway).
+    /// [`Table::pass_bucket`](super::table::Table::pass_bucket). Plain stores suffice: the
+    /// weight bits never change after publication, so a store here can only overwrite a
+    /// racing [`touch`](Self::touch) or another hand's pass over the same entry, which
+    /// costs the entry one reference, or one change of temperature: the policy is
+    /// approximate anyway.
     #[inline]
-    pub(crate) fn second_chance(&self) -> bool {
+    pub(crate) fn pass(&self, demote: bool) -> (bool, bool) {
         let m = self.meta.load(Ordering::Relaxed);
-        if m & REFERENCED != 0 {
-            self.meta.store(m & !REFERENCED, Ordering::Relaxed);
-            true
-        } else {
-            false
+        match (m & HOT != 0, m & REFERENCED != 0) {
+            (_, true) => {
+                self.meta.store((m | HOT) & !REFERENCED, Ordering::Relaxed);
+                (false, true)
+            }
+            (true, false) => {
+                if demote {
+                    self.meta.store(m & !HOT, Ordering::Relaxed);
+                }
+                (false, !demote)
+            }
+            (false, false) => (true, false),
         }
+    }
+
+    /// Sets the temperature of an entry not yet published: hot if `hot`, and referenced
+    /// if `referenced`.
+    #[inline]
+    pub(crate) fn start(&self, hot: bool, referenced: bool) {
+        let m = self.meta.load(Ordering::Relaxed);
+        let bits = if hot { HOT } else { 0 } | if referenced { REFERENCED } else { 0 };
+        self.meta.store(m | bits, Ordering::Relaxed);
+    }
+
+    /// `true` if the entry is hot.
+    #[inline]
+    pub(crate) fn is_hot(&self) -> bool {
+        self.meta.load(Ordering::Relaxed) & HOT != 0
     }
 
     /// The link this node uses in tables of parity `link`.

@@ -132,6 +132,9 @@ pub(crate) struct Slot<K, V> {
     /// The CLOCK positions this slot claimed from the shared hand and has not inspected
     /// yet: `[next, end)` (bounded maps only).
     pub(crate) clock: UnsafeCell<[usize; 2]>,
+    /// The entries this slot's hand passed recently and the hot ones among them, halved
+    /// as they grow: the hand's estimate of the map's hot share (bounded maps only).
+    pub(crate) temperature: UnsafeCell<[usize; 2]>,
     pub(crate) counters: SlotCounters,
 }
 
@@ -147,6 +150,7 @@ impl<K, V> Slot<K, V> {
             checks: UnsafeCell::new([0; 2]),
             reads: UnsafeCell::new(0),
             clock: UnsafeCell::new([0; 2]),
+            temperature: UnsafeCell::new([0; 2]),
             counters: SlotCounters::new(),
         }
     }

@@ -440,7 +440,7 @@ impl<K, V> Garbage<K, V> {
     ///   once.
     pub(crate) unsafe fn retire_table(&self, guard: &Guard, table: *mut Table<K, V>) {
         // SAFETY: live until the deferred function below frees it.
-        let bytes = Table::<K, V>::bytes_for(unsafe { (*table).len() }) as u64;
+        let bytes = unsafe { (*table).bytes() } as u64;
         self.table_bytes.fetch_add(bytes, Ordering::Relaxed);
         let garbage = self as *const Self as usize;
         let table = table as usize;

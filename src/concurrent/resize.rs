@@ -160,7 +160,7 @@ impl<K, V, S> Inner<K, V, S> {
         if self.walkers.load(Ordering::SeqCst) != 0 {
             return Ok(false);
         }
-        let fresh = Table::try_alloc(buckets, table.generation + 1)?;
+        let fresh = Table::try_alloc(buckets, table.generation + 1, self.bound.is_some())?;
         if table.next.compare_exchange(ptr::null_mut(), fresh, Ordering::SeqCst, Ordering::Acquire).is_err() {
             // SAFETY: `fresh` was never published.
             drop(unsafe { Box::from_raw(fresh) });

@@ -30,7 +30,7 @@ use core::ptr;
 use super::node::{
     may_contain, moved, summary_bit, summary_of, tag_of, tagged, untagged, with_summary, Node, LOCKED, MOVED,
 };
-use crate::loom::{spin_wait, AtomicPtr, AtomicUsize, Ordering};
+use crate::loom::{spin_wait, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 /// Buckets migrated per helping step (small under loom, to explore interleavings
 /// within a migration).
@@ -55,21 +55,34 @@ pub(crate) struct Table<K, V> {
     claim: AtomicUsize,
     /// Buckets fully migrated.
     done: AtomicUsize,
+    /// A bounded map's ghost table: the hashes of entries recently evicted cold, one
+    /// slot per bucket (see `evict.rs`).
+    ghost: Option<Box<[AtomicU32]>>,
+}
+
+/// The ghost slot of `hash` in a ghost table of `len` slots (a power of two): from the
+/// high bits of a mix, independent of the bucket index.
+#[inline(always)]
+fn ghost_index(hash: u32, len: usize) -> usize {
+    debug_assert!(len.is_power_of_two() && len > 1);
+    (hash.wrapping_mul(0x9E37_79B9) >> (32 - len.trailing_zeros())) as usize
 }
 
 impl<K, V> Table<K, V> {
     /// A new empty table of `buckets` (a power of two) buckets.
-    pub(crate) fn alloc(buckets: usize, generation: u64) -> *mut Self {
-        or_abort(Self::try_alloc(buckets, generation))
+    pub(crate) fn alloc(buckets: usize, generation: u64, ghost: bool) -> *mut Self {
+        or_abort(Self::try_alloc(buckets, generation, ghost))
     }
 
     /// As [`Table::alloc`], reporting a refused bucket array instead of aborting.
-    pub(crate) fn try_alloc(buckets: usize, generation: u64) -> Result<*mut Self, crate::TryReserveError> {
+    /// With `ghost` (a bounded map), the table has a ghost table (see `evict.rs`).
+    pub(crate) fn try_alloc(buckets: usize, generation: u64, ghost: bool) -> Result<*mut Self, crate::TryReserveError> {
         debug_assert!(buckets.is_power_of_two());
-        Ok(Self::with_buckets(empty_buckets(buckets)?, generation))
+        let ghost = if ghost { Some(empty_ghost(buckets)?) } else { None };
+        Ok(Self::with_buckets(empty_buckets(buckets)?, generation, ghost))
     }
 
-    fn with_buckets(buckets: Buckets<K, V>, generation: u64) -> *mut Self {
+    fn with_buckets(buckets: Buckets<K, V>, generation: u64, ghost: Option<Box<[AtomicU32]>>) -> *mut Self {
         Box::into_raw(Box::new(Table {
             mask: buckets.len() - 1,
             buckets,
@@ -78,6 +91,7 @@ impl<K, V> Table<K, V> {
             next: AtomicPtr::new(ptr::null_mut()),
             claim: AtomicUsize::new(0),
             done: AtomicUsize::new(0),
+            ghost,
         }))
     }
 
@@ -86,9 +100,11 @@ impl<K, V> Table<K, V> {
         self.buckets.len()
     }
 
-    /// Heap bytes of a table of `buckets` buckets.
-    pub(crate) fn bytes_for(buckets: usize) -> usize {
-        core::mem::size_of::<Self>() + buckets * core::mem::size_of::<AtomicPtr<Node<K, V>>>()
+    /// Heap bytes of this table: itself, its buckets and its ghost table.
+    pub(crate) fn bytes(&self) -> usize {
+        core::mem::size_of::<Self>()
+            + self.len() * core::mem::size_of::<AtomicPtr<Node<K, V>>>()
+            + self.ghost.as_ref().map_or(0, |g| g.len() * core::mem::size_of::<AtomicU32>())
     }
 
     #[inline(always)]
@@ -139,32 +155,38 @@ impl<K, V> Table<K, V> {
         }
     }
 
-    /// CLOCK's pass over the bucket of `hash` without its lock: if every node of the
-    /// chain (none, for an empty bucket) has its reference bit set, clears every bit
-    /// (their second chance) and returns `true`, so the hand moves on without locking a
-    /// bucket it could not evict from. `false` if some node's bit is clear or the bucket
-    /// was migrated: the caller locks the bucket and evicts under the lock.
+    /// CLOCK's pass over the bucket of `hash` without its lock: if no node of the chain
+    /// (none, for an empty bucket) is evictable, passes over each (see [`Node::pass`];
+    /// `tally` counts them and the hot ones among them) and returns `true`, so the hand
+    /// moves on without locking a bucket it could not evict from. `false` if some node is
+    /// evictable or the bucket was migrated: the caller locks the bucket and evicts under
+    /// the lock. `keep` (or null) is skipped.
     ///
     /// Nodes a writer links or unlinks meanwhile may or may not be seen, as by any reader;
-    /// at worst an entry loses its second chance (see [`Node::second_chance`]).
+    /// at worst an entry's pass is lost or overwritten (see [`Node::pass`]).
     ///
     /// # Safety
     ///
     /// - As for [`Table::find`].
     #[inline]
-    pub(crate) unsafe fn spare_all(&self, hash: u32, keep: *const Node<K, V>) -> bool {
+    pub(crate) unsafe fn pass_bucket(
+        &self,
+        hash: u32,
+        keep: *const Node<K, V>,
+        demote: bool,
+        tally: &mut [usize; 2],
+    ) -> bool {
         let head = self.bucket(hash).load(Ordering::Acquire);
         if tag_of(head) & MOVED != 0 {
             return false;
         }
-        // Check every bit, then clear them: two plain loops (through `iter::successors`,
-        // an eviction ran about 3 more instructions).
+        // Check every node, then pass them: two plain loops.
         let first = untagged(head);
         let mut node = first;
         while !node.is_null() {
             // SAFETY: reached from a chain of a table reached while pinned (as in `find`).
             let n = unsafe { &*node };
-            if !n.referenced() && !ptr::eq(n, keep) {
+            if n.evictable() && !ptr::eq(n, keep) {
                 return false;
             }
             node = n.next(self.link);
@@ -174,11 +196,28 @@ impl<K, V> Table<K, V> {
             // SAFETY: as above.
             let n = unsafe { &*node };
             if !ptr::eq(n, keep) {
-                n.second_chance();
+                let (_, hot) = n.pass(demote);
+                tally[0] += usize::from(hot);
+                tally[1] += 1;
             }
             node = n.next(self.link);
         }
         true
+    }
+
+    /// `true` if an entry of hash `hash` left this table's bounded map recently (evicted
+    /// cold; see `evict.rs`), as far as the ghost table remembers.
+    #[inline]
+    pub(crate) fn ghost_has(&self, hash: u32) -> bool {
+        self.ghost.as_ref().is_some_and(|g| g[ghost_index(hash, g.len())].load(Ordering::Relaxed) == hash | 1)
+    }
+
+    /// Remembers that an entry of hash `hash` was evicted cold.
+    #[inline]
+    pub(crate) fn remember_ghost(&self, hash: u32) {
+        if let Some(g) = &self.ghost {
+            g[ghost_index(hash, g.len())].store(hash | 1, Ordering::Relaxed);
+        }
     }
 
     /// Locks the bucket of `hash` in this table or, if it was migrated, in its successor.
@@ -353,6 +392,16 @@ type Buckets<K, V> = Box<[AtomicPtr<Node<K, V>>]>;
 /// Zeroed memory from the allocator: a large array comes from fresh pages, which are
 /// not written twice (and a null `AtomicPtr` is all zero bits). Under loom, whose atomics
 /// are not plain memory, the buckets are built one by one.
+/// A ghost table of `n` empty slots.
+fn empty_ghost(n: usize) -> Result<Box<[AtomicU32]>, crate::TryReserveError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| crate::TryReserveError::AllocError {
+        layout: core::alloc::Layout::array::<AtomicU32>(n).unwrap_or(core::alloc::Layout::new::<u32>()),
+    })?;
+    v.extend((0..n).map(|_| AtomicU32::new(0)));
+    Ok(v.into_boxed_slice())
+}
+
 fn empty_buckets<K, V>(n: usize) -> Result<Buckets<K, V>, crate::TryReserveError> {
     let layout =
         core::alloc::Layout::array::<AtomicPtr<Node<K, V>>>(n).map_err(|_| crate::TryReserveError::CapacityOverflow)?;
@@ -507,7 +556,13 @@ impl<K, V> BucketLock<K, V> {
     pub(crate) unsafe fn replace(&mut self, prev: *mut Node<K, V>, victim: *mut Node<K, V>, node: *mut Node<K, V>) {
         let link = self.table().link;
         // SAFETY: `victim` is live (our chain); `node` is ours and unpublished.
-        unsafe { (*node).links[link].store((*victim).next(link), Ordering::Relaxed) };
+        unsafe {
+            if self.table().ghost.is_some() {
+                // A new value for a present key keeps its temperature, and was just used.
+                (*node).start((*victim).is_hot(), true);
+            }
+            (*node).links[link].store((*victim).next(link), Ordering::Relaxed);
+        }
         if prev.is_null() {
             self.set_head(node);
         } else {
@@ -518,9 +573,14 @@ impl<K, V> BucketLock<K, V> {
 
     /// Prepends an unpublished node owned by the caller.
     pub(crate) fn push(&mut self, node: *mut Node<K, V>) {
-        let link = self.table().link;
+        let table = self.table();
+        let link = table.link;
         // SAFETY: the caller passes a node it owns and has not published.
         unsafe {
+            if table.ghost_has((*node).hash) {
+                // Evicted cold not long ago and back already: it enters hot.
+                (*node).start(true, false);
+            }
             (*node).links[link].store(self.head, Ordering::Relaxed);
             self.summary |= summary_bit((*node).hash);
         }

@@ -5,7 +5,7 @@ use core::hash::{BuildHasher, Hash};
 
 use super::core::Inner;
 use super::node::{untagged, Node};
-use super::table::{Table, MIN_BUCKETS};
+use super::table::MIN_BUCKETS;
 use crate::loom::Ordering;
 
 impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
@@ -78,11 +78,11 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         let pin = self.pin();
         let mut bytes = 0;
         if let Some(t) = self.root(&pin) {
-            bytes += Table::<K, V>::bytes_for(t.len());
+            bytes += t.bytes();
             let next = t.next.load(Ordering::Acquire);
             if !next.is_null() {
                 // SAFETY: reached under `pin`.
-                bytes += Table::<K, V>::bytes_for(unsafe { (*next).len() });
+                bytes += unsafe { (*next).bytes() };
             }
         }
         let (held, pooled) = (self.slot_spares(), self.garbage.pooled_spares());
