@@ -426,6 +426,21 @@ fn bounded_count_survives_a_remove_racing_its_insert() {
     m.validate();
 }
 
+/// A cache of `cap` entries hashing with a fixed `seed` (so its CLOCK runs the same
+/// every time).
+fn seeded_cache(cap: usize, seed: u64) -> ConcurrentMap<u32, u32, FixedState> {
+    ConcurrentMap::builder().max_entries(cap).hasher(FixedState::with_seed(seed)).build()
+}
+
+/// A cache request: `true` on a hit; on a miss, inserts `k`.
+fn hit_or_insert(m: &ConcurrentMap<u32, u32, FixedState>, k: u32) -> bool {
+    let hit = m.get_cloned(&k).is_some();
+    if !hit {
+        m.insert(k, k);
+    }
+    hit
+}
+
 /// Keys read again are hot: a one-off scan of twenty times the cache's size does not
 /// flush them (with plain CLOCK, where new entries took turns with them, none of the 50
 /// survived).
@@ -433,12 +448,10 @@ fn bounded_count_survives_a_remove_racing_its_insert() {
 #[cfg_attr(miri, ignore = "tens of thousands of operations")]
 fn a_scan_does_not_flush_keys_read_again() {
     for seed in 0..5 {
-        let m = ConcurrentMap::builder().max_entries(100).hasher(FixedState::with_seed(seed)).build();
+        let m = seeded_cache(100, seed);
         for _ in 0..3 {
-            for k in 0..50u32 {
-                if m.get_cloned(&k).is_none() {
-                    m.insert(k, k);
-                }
+            for k in 0..50 {
+                hit_or_insert(&m, k);
             }
         }
         for k in 1_000..3_000u32 {
@@ -457,14 +470,11 @@ fn a_scan_does_not_flush_keys_read_again() {
 #[cfg_attr(miri, ignore = "tens of thousands of operations")]
 fn a_loop_larger_than_the_cache_keeps_part_of_itself() {
     for seed in 0..5 {
-        let m = ConcurrentMap::builder().max_entries(200).hasher(FixedState::with_seed(seed)).build();
+        let m = seeded_cache(200, seed);
         let (mut hits, mut requests) = (0, 0);
         for pass in 0..30 {
-            for k in 0..300u32 {
-                let hit = m.get_cloned(&k).is_some();
-                if !hit {
-                    m.insert(k, k);
-                }
+            for k in 0..300 {
+                let hit = hit_or_insert(&m, k);
                 if pass >= 10 {
                     hits += usize::from(hit);
                     requests += 1;
