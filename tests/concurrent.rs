@@ -488,6 +488,48 @@ fn a_loop_larger_than_the_cache_keeps_part_of_itself() {
     }
 }
 
+/// Two threads using a small cache as caches are used (read, insert on a miss) over
+/// skewed keys: the hand promotes, demotes and evicts under both, the bound holds, and
+/// every value inserted leaves exactly once (evicted, replaced, or dropped with the map).
+#[test]
+fn two_threads_share_a_cache_and_every_value_leaves_once() {
+    let left = Arc::new(Mutex::new(Vec::new()));
+    let l = Arc::clone(&left);
+    let m: ConcurrentMap<u64, u64> = ConcurrentMap::builder()
+        .max_entries(64)
+        .finalizer(move |_k: u64, v: u64, _cause| l.lock().unwrap().push(v))
+        .build();
+    let n = scale(20_000) as u64;
+    thread::scope(|s| {
+        for t in 0..2u64 {
+            let m = &m;
+            s.spawn(move || {
+                let mut x = 0x9E37_79B9_7F4A_7C15u64 ^ t;
+                for i in 0..n {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let r = x % 256;
+                    let k = r * r / 256; // small keys are hot
+                    if m.get_cloned(&k).is_none() {
+                        m.insert(k, t << 32 | i);
+                    }
+                }
+            });
+        }
+    });
+    assert!(m.len() <= 64, "{} entries in a cache of 64", m.len());
+    m.validate();
+    let inserted = m.stats().insertions + m.stats().removals(RemovalCause::Replaced);
+    drop(m);
+    let mut values = std::mem::take(&mut *left.lock().unwrap());
+    let count = values.len();
+    values.sort_unstable();
+    values.dedup();
+    assert_eq!(values.len(), count, "a value left twice");
+    assert_eq!(count as u64, inserted, "values inserted and values that left differ");
+}
+
 /// A key evicted unused and inserted again soon after enters hot (its hash is in the
 /// ghost table), so a scan that follows does not evict it.
 #[test]
