@@ -465,7 +465,7 @@ fn a_scan_does_not_flush_keys_read_again() {
 
 /// A loop over 1.5 times the cache's size keeps part of itself resident: its keys come
 /// back while the ghost table remembers them and enter hot. Exact LRU hits nothing;
-/// plain CLOCK hit 17-21% of these requests, this policy about 47%.
+/// plain CLOCK hit 17-21% of these requests, this policy 48-49%.
 #[test]
 #[cfg_attr(miri, ignore = "tens of thousands of operations")]
 fn a_loop_larger_than_the_cache_keeps_part_of_itself() {
