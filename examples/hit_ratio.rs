@@ -161,12 +161,7 @@ fn traces_dir() -> PathBuf {
 fn main() {
     let dir = traces_dir();
     println!("traces from {}\n", dir.display());
-    print!("| {:<14} | {:>8} |", "trace", "capacity");
-    for c in COLUMNS {
-        print!(" {c:>18} |");
-    }
-    println!();
-    println!("|{}|{}|{}", "-".repeat(16), "-".repeat(10), "--------------------|".repeat(COLUMNS.len()));
+    print_header(&COLUMNS);
     let mut rows: Vec<[f64; 5]> = Vec::new();
     let mut lru_matches = true;
     // The largest shortfall against the best peer of a row, per seed.
@@ -176,8 +171,7 @@ fn main() {
         let keys = parse(&decompress(&dir.join(file)));
         traces.push((name, caps, keys));
     }
-    for (name, caps, keys) in &traces {
-        let (name, caps) = (*name, *caps);
+    for &(name, caps, ref keys) in &traces {
         let percent = |h: usize| 100.0 * h as f64 / keys.len() as f64;
         for &cap in caps {
             let hits = replay(keys, cap);
@@ -189,21 +183,11 @@ fn main() {
                 *gap = gap.max(best_peer - p);
             }
             pct[1] = tlfu.iter().sum::<f64>() / SEEDS as f64;
-            print!("| {name:<14} | {cap:>8} |");
-            for p in pct {
-                print!(" {:>17.2}% |", p);
-            }
-            println!();
+            print_row(name, &cap.to_string(), &pct);
             rows.push(pct);
         }
     }
-    let n = rows.len() as f64;
-    let mean: Vec<f64> = (0..COLUMNS.len()).map(|c| rows.iter().map(|r| r[c]).sum::<f64>() / n).collect();
-    print!("| {:<14} | {:>8} |", "mean", "");
-    for m in &mean {
-        print!(" {:>17.2}% |", m);
-    }
-    println!("\n");
+    let mean = print_means(&rows);
     let best_peer_mean = PEERS.map(|c| mean[c]).fold(f64::MIN, f64::max);
     let worst_gap = rows.iter().map(|r| PEERS.map(|c| r[c]).fold(f64::MIN, f64::max) - r[1]).fold(f64::MIN, f64::max);
     let failing = seed_gap.iter().filter(|&&g| g > 2.0).count();
@@ -231,34 +215,43 @@ fn main() {
 /// The second table: the bounded `ConcurrentMap` against the concurrent caches.
 fn concurrent(traces: &[(&str, &[usize], Vec<u64>)]) {
     println!("\nconcurrent caches (ConcurrentMap: mean of {CONCURRENT_SEEDS} hash seeds)\n");
+    print_header(&CONCURRENT_COLUMNS);
+    let mut rows = Vec::new();
+    for &(name, caps, ref keys) in traces {
+        for &cap in caps {
+            let pct = replay_concurrent(keys, cap).map(|h| 100.0 * h / keys.len() as f64);
+            print_row(name, &cap.to_string(), &pct);
+            rows.push(pct);
+        }
+    }
+    print_means(&rows);
+    let worst_gap = rows.iter().map(|r| r[1].max(r[2]) - r[0]).fold(f64::MIN, f64::max);
+    println!("ConcurrentMap's largest shortfall against the better peer of a row: {:.2} points", worst_gap.max(0.0));
+}
+
+/// A table's header row and rule, for `columns` after the trace and capacity.
+fn print_header(columns: &[&str]) {
     print!("| {:<14} | {:>8} |", "trace", "capacity");
-    for c in CONCURRENT_COLUMNS {
+    for c in columns {
         print!(" {c:>18} |");
     }
     println!();
-    println!("|{}|{}|{}", "-".repeat(16), "-".repeat(10), "--------------------|".repeat(CONCURRENT_COLUMNS.len()));
-    let mut sums = [0.0; 3];
-    let mut rows = 0.0;
-    let mut worst_gap = f64::MIN;
-    for (name, caps, keys) in traces {
-        for &cap in *caps {
-            let pct = replay_concurrent(keys, cap).map(|h| 100.0 * h / keys.len() as f64);
-            print!("| {name:<14} | {cap:>8} |");
-            for p in pct {
-                print!(" {:>17.2}% |", p);
-            }
-            println!();
-            for (s, p) in sums.iter_mut().zip(pct) {
-                *s += p;
-            }
-            rows += 1.0;
-            worst_gap = worst_gap.max(pct[1].max(pct[2]) - pct[0]);
-        }
+    println!("|{}|{}|{}", "-".repeat(16), "-".repeat(10), "--------------------|".repeat(columns.len()));
+}
+
+/// One row of hit ratios, in percent.
+fn print_row(name: &str, cap: &str, pct: &[f64]) {
+    print!("| {name:<14} | {cap:>8} |");
+    for p in pct {
+        print!(" {p:>17.2}% |");
     }
-    print!("| {:<14} | {:>8} |", "mean", "");
-    for s in sums {
-        print!(" {:>17.2}% |", s / rows);
-    }
-    println!("\n");
-    println!("ConcurrentMap's largest shortfall against the better peer of a row: {:.2} points", worst_gap.max(0.0));
+    println!();
+}
+
+/// Prints and returns each column's mean over `rows`.
+fn print_means<const N: usize>(rows: &[[f64; N]]) -> [f64; N] {
+    let mean = core::array::from_fn(|c| rows.iter().map(|r| r[c]).sum::<f64>() / rows.len() as f64);
+    print_row("mean", "", &mean);
+    println!();
+    mean
 }

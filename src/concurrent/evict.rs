@@ -75,13 +75,18 @@ pub(crate) struct Bound<K, V> {
 /// `10 × bound` requests (at least [`MIN_SAMPLE`]) since the last step, it compares
 /// their hit ratio with the previous sample's and moves the share one step the same way
 /// if the ratio rose, the other way if it fell.
-#[derive(Default)]
 struct Climber {
     /// Hits and misses counted at the last step.
     seen: [u64; 2],
     previous: f64,
     /// The step, in 64ths, with its direction.
     step: isize,
+}
+
+impl Default for Climber {
+    fn default() -> Self {
+        Climber { seen: [0; 2], previous: 0.0, step: SHARE_STEP }
+    }
 }
 
 impl Climber {
@@ -137,7 +142,7 @@ impl<K, V> Bound<K, V> {
             max_units: max_weight.map_or(u64::MAX, |m| m >> shift),
             hand: AtomicUsize::new(0),
             hot_share: AtomicUsize::new(FIRST_SHARE),
-            climber: std::sync::Mutex::new(Climber { step: SHARE_STEP, ..Climber::default() }),
+            climber: std::sync::Mutex::new(Climber::default()),
         }
     }
 
@@ -304,15 +309,7 @@ impl<K, V, S> Inner<K, V, S> {
             }
             // SAFETY: `table` reached from the root under `pin`.
             let mut lock = unsafe { table.lock(pos) };
-            let victim = lock.unlink_first(|c| {
-                if ptr::eq(c, keep) {
-                    return false;
-                }
-                let (evict, hot) = c.pass(demote);
-                tally[0] += usize::from(hot);
-                tally[1] += 1;
-                evict
-            });
+            let victim = lock.unlink_first(|c| !ptr::eq(c, keep) && c.pass(demote, &mut tally));
             drop(lock);
             if let Some(v) = victim {
                 // SAFETY: unlinked by us under the lock; not freed before `pin` ends.
@@ -365,7 +362,7 @@ mod tests {
 
     #[test]
     fn the_climber_keeps_a_direction_that_helps_and_turns_back_from_one_that_hurts() {
-        let mut c = Climber { step: SHARE_STEP, ..Climber::default() };
+        let mut c = Climber::default();
         let mut share = FIRST_SHARE;
         share = c.next_share(share, 0.40);
         assert_eq!(share, FIRST_SHARE + 3, "the first sample steps up");

@@ -113,7 +113,7 @@ impl<K, V> Node<K, V> {
     /// The CLOCK hand's pass over this entry (see `evict.rs`): a referenced entry loses
     /// its reference bit and is (or becomes) hot; an unreferenced hot entry becomes cold
     /// if `demote`; an unreferenced cold entry is the one to evict. Returns whether it is
-    /// to be evicted, and whether it is hot after the pass.
+    /// to be evicted, and counts it in `tally`: `[hot after the pass, passed]`.
     ///
     /// Called under the lock of the node's bucket, or under a pin by
     /// [`Table::pass_bucket`](super::table::Table::pass_bucket). Plain stores suffice: the
@@ -122,9 +122,9 @@ impl<K, V> Node<K, V> {
     /// costs the entry one reference, or one change of temperature: the policy is
     /// approximate anyway.
     #[inline]
-    pub(crate) fn pass(&self, demote: bool) -> (bool, bool) {
+    pub(crate) fn pass(&self, demote: bool, tally: &mut [usize; 2]) -> bool {
         let m = self.meta.load(Ordering::Relaxed);
-        match (m & HOT != 0, m & REFERENCED != 0) {
+        let (evict, hot) = match (m & HOT != 0, m & REFERENCED != 0) {
             (_, true) => {
                 self.meta.store((m | HOT) & !REFERENCED, Ordering::Relaxed);
                 (false, true)
@@ -136,7 +136,10 @@ impl<K, V> Node<K, V> {
                 (false, !demote)
             }
             (false, false) => (true, false),
-        }
+        };
+        tally[0] += usize::from(hot);
+        tally[1] += 1;
+        evict
     }
 
     /// Sets the temperature of an entry not yet published: hot if `hot`, and referenced

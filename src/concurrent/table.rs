@@ -156,8 +156,8 @@ impl<K, V> Table<K, V> {
     }
 
     /// CLOCK's pass over the bucket of `hash` without its lock: if no node of the chain
-    /// (none, for an empty bucket) is evictable, passes over each (see [`Node::pass`];
-    /// `tally` counts them and the hot ones among them) and returns `true`, so the hand
+    /// (none, for an empty bucket) is evictable, passes over each (see [`Node::pass`],
+    /// which counts them in `tally`) and returns `true`, so the hand
     /// moves on without locking a bucket it could not evict from. `false` if some node is
     /// evictable or the bucket was migrated: the caller locks the bucket and evicts under
     /// the lock. `keep` (or null) is skipped.
@@ -196,9 +196,7 @@ impl<K, V> Table<K, V> {
             // SAFETY: as above.
             let n = unsafe { &*node };
             if !ptr::eq(n, keep) {
-                let (_, hot) = n.pass(demote);
-                tally[0] += usize::from(hot);
-                tally[1] += 1;
+                n.pass(demote, tally);
             }
             node = n.next(self.link);
         }
@@ -387,33 +385,33 @@ pub(crate) fn or_abort<T>(result: Result<T, crate::TryReserveError>) -> T {
 /// A table's bucket heads.
 type Buckets<K, V> = Box<[AtomicPtr<Node<K, V>>]>;
 
+/// `n` atomics made by `new`, one by one, or the error of the refused allocation.
+fn built<T>(n: usize, new: impl Fn() -> T) -> Result<Box<[T]>, crate::TryReserveError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| crate::TryReserveError::for_vec::<T>(n))?;
+    v.extend((0..n).map(|_| new()));
+    Ok(v.into_boxed_slice())
+}
+
+/// A ghost table of `n` empty slots.
+fn empty_ghost(n: usize) -> Result<Box<[AtomicU32]>, crate::TryReserveError> {
+    built(n, || AtomicU32::new(0))
+}
+
 /// An array of `n > 0` empty (null) buckets.
 ///
 /// Zeroed memory from the allocator: a large array comes from fresh pages, which are
 /// not written twice (and a null `AtomicPtr` is all zero bits). Under loom, whose atomics
 /// are not plain memory, the buckets are built one by one.
-/// A ghost table of `n` empty slots.
-fn empty_ghost(n: usize) -> Result<Box<[AtomicU32]>, crate::TryReserveError> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| crate::TryReserveError::AllocError {
-        layout: core::alloc::Layout::array::<AtomicU32>(n).unwrap_or(core::alloc::Layout::new::<u32>()),
-    })?;
-    v.extend((0..n).map(|_| AtomicU32::new(0)));
-    Ok(v.into_boxed_slice())
-}
-
 fn empty_buckets<K, V>(n: usize) -> Result<Buckets<K, V>, crate::TryReserveError> {
-    let layout =
-        core::alloc::Layout::array::<AtomicPtr<Node<K, V>>>(n).map_err(|_| crate::TryReserveError::CapacityOverflow)?;
     #[cfg(leakless_loom)]
     {
-        let mut v: Vec<AtomicPtr<Node<K, V>>> = Vec::new();
-        v.try_reserve_exact(n).map_err(|_| crate::TryReserveError::AllocError { layout })?;
-        v.extend((0..n).map(|_| AtomicPtr::new(ptr::null_mut())));
-        Ok(v.into_boxed_slice())
+        built(n, || AtomicPtr::new(ptr::null_mut()))
     }
     #[cfg(not(leakless_loom))]
     {
+        let layout = core::alloc::Layout::array::<AtomicPtr<Node<K, V>>>(n)
+            .map_err(|_| crate::TryReserveError::CapacityOverflow)?;
         debug_assert!(layout.size() > 0);
         // SAFETY: `layout` has a non-zero size (`n > 0` pointers).
         let p = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<AtomicPtr<Node<K, V>>>();
