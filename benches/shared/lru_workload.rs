@@ -55,6 +55,8 @@ replay_impl!(leakless::LruMap<u64, u64, hashbrown::DefaultHashBuilder>,
 replay_impl!(lru::LruCache<u64, u64>, |c, k| get: c.get(&k).is_some(), insert: c.put(k, k));
 replay_impl!(hashlink::LruCache<u64, u64>, |c, k| get: c.get(&k).is_some(), insert: c.insert(k, k));
 replay_impl!(schnellru::LruMap<u64, u64>, |c, k| get: c.get(&k).is_some(), insert: c.insert(k, k));
+replay_impl!(schnellru::LruMap<u64, u64, schnellru::ByLength, hashbrown::DefaultHashBuilder>,
+    |c, k| get: c.get(&k).is_some(), insert: c.insert(k, k));
 replay_impl!(quick_cache::unsync::Cache<u64, u64>, |c, k| get: c.get(&k).is_some(), insert: c.insert(k, k));
 
 /// Every cache under test, each with its default hasher (`ahash` for `LruMap` and
@@ -82,6 +84,13 @@ pub(crate) fn warmed_caches(keys: &[u64]) -> Vec<(&'static str, Box<dyn Replay>)
         ("lru::LruCache", Box::new(lru::LruCache::new(NonZeroUsize::new(CAPACITY).unwrap()))),
         ("hashlink::LruCache", Box::new(hashlink::LruCache::new(CAPACITY))),
         ("schnellru::LruMap", Box::new(schnellru::LruMap::new(schnellru::ByLength::new(CAPACITY as u32)))),
+        (
+            "schnellru::LruMap (foldhash)",
+            Box::new(schnellru::LruMap::with_hasher(
+                schnellru::ByLength::new(CAPACITY as u32),
+                hashbrown::DefaultHashBuilder::default(),
+            )),
+        ),
         ("quick_cache::unsync::Cache", Box::new(quick_cache::unsync::Cache::new(CAPACITY))),
     ];
     for (_, c) in &mut caches {

@@ -1,0 +1,135 @@
+//! The workload of `benches/nested.rs` (`N` leaves over `N / 100` groups, keys in a fixed
+//! shuffled order), run interleaved: every round times each map in turn, so a slow
+//! spell of a shared host slows every map alike. Prints each map's median per step and
+//! its time relative to the nested `std` map (below 1: faster).
+//!
+//! ```text
+//! cargo run --release --example nested_ab -- [rounds]
+//! ```
+//!
+//! The steps, as in the bench: `insert` builds the map from empty; `get` looks every
+//! key up in a built map, timed on the second of two passes (criterion times a map it
+//! has just run, whose lines are in the CPU caches: the first pass after another map's
+//! runs at about half speed, for every map); `remove` removes every key from a clone
+//! (the clone is not timed), the nested `std` map pruning its emptied inner maps by hand.
+//! Criterion (`cargo bench --bench nested`) stays the benchmark of record; this is for
+//! A/B comparisons on a noisy machine, where two criterion runs minutes apart can differ
+//! by more than the maps do.
+
+use std::collections::HashMap as StdMap;
+use std::hint::black_box;
+
+#[path = "../benches/shared/ab.rs"]
+mod ab;
+
+use ab::{medians, millis};
+use leakless::{HashMap, NestedMap};
+
+type A = ahash::RandomState;
+
+const N: u64 = 100_000;
+const GROUPS: u64 = N / 100;
+
+/// One contender: its three steps over the same keys.
+trait Contender {
+    fn build(keys: &[(u64, u64)]) -> Self;
+    fn get_all(&self, keys: &[(u64, u64)]) -> u64;
+    fn remove_all(&mut self, keys: &[(u64, u64)]);
+}
+
+impl<M> Contender for NestedMap<u64, M, A>
+where
+    M: leakless::nested::InnerLookup<u64, Key = u64, Value = u64> + Default,
+{
+    fn build(keys: &[(u64, u64)]) -> Self {
+        let mut m = NestedMap::default();
+        for &(a, b) in keys {
+            m.insert(a, b, b);
+        }
+        m
+    }
+
+    fn get_all(&self, keys: &[(u64, u64)]) -> u64 {
+        keys.iter().map(|(a, k)| self.get(a, k).copied().unwrap_or(0)).sum()
+    }
+
+    fn remove_all(&mut self, keys: &[(u64, u64)]) {
+        for (a, k) in keys {
+            black_box(self.remove(a, k));
+        }
+    }
+}
+
+impl Contender for StdMap<u64, StdMap<u64, u64, A>, A> {
+    fn build(keys: &[(u64, u64)]) -> Self {
+        let mut m = Self::default();
+        for &(a, b) in keys {
+            m.entry(a).or_default().insert(b, b);
+        }
+        m
+    }
+
+    fn get_all(&self, keys: &[(u64, u64)]) -> u64 {
+        keys.iter().map(|(a, k)| self.get(a).and_then(|m| m.get(k)).copied().unwrap_or(0)).sum()
+    }
+
+    fn remove_all(&mut self, keys: &[(u64, u64)]) {
+        for (a, k) in keys {
+            if let Some(inner) = self.get_mut(a) {
+                black_box(inner.remove(k));
+                if inner.is_empty() {
+                    self.remove(a);
+                }
+            }
+        }
+    }
+}
+
+/// Times one round of the three steps for `M`, pushing insert, get and remove times.
+fn round<M: Contender + Clone>(keys: &[(u64, u64)], times: &mut [Vec<f64>; 3]) {
+    let mut built = None;
+    times[0].push(millis(|| built = Some(M::build(black_box(keys)))));
+    let m = built.expect("built");
+    black_box(m.get_all(keys));
+    times[1].push(millis(|| {
+        black_box(m.get_all(black_box(keys)));
+    }));
+    let mut copy = m.clone();
+    times[2].push(millis(|| copy.remove_all(black_box(keys))));
+}
+
+/// Every `(group, member)` pair once, shuffled by a fixed seed (as `benches/nested.rs`).
+fn keys() -> Vec<(u64, u64)> {
+    let mut keys: Vec<(u64, u64)> = (0..N).map(|i| (i % GROUPS, i / GROUPS)).collect();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    for i in (1..keys.len()).rev() {
+        keys.swap(i, (next() % (i as u64 + 1)) as usize);
+    }
+    keys
+}
+
+fn main() {
+    let rounds: usize = std::env::args().nth(1).map_or(30, |s| s.parse().expect("rounds"));
+    let keys = keys();
+    let names = ["std nested", "leakless::NestedMap", "NestedMap, std inner"];
+    let mut times: Vec<[Vec<f64>; 3]> = names.iter().map(|_| Default::default()).collect();
+    for _ in 0..rounds {
+        round::<StdMap<u64, StdMap<u64, u64, A>, A>>(&keys, &mut times[0]);
+        round::<NestedMap<u64, HashMap<u64, u64, A>, A>>(&keys, &mut times[1]);
+        round::<NestedMap<u64, StdMap<u64, u64, A>, A>>(&keys, &mut times[2]);
+    }
+    let medians: Vec<Vec<f64>> = times.iter_mut().map(|t| medians(t)).collect();
+    println!("{N} leaves over {GROUPS} groups, {rounds} rounds; median ms (time / std nested's)");
+    println!("  {:>22}  {:>16}  {:>16}  {:>16}", "", "insert", "get", "remove");
+    for (name, m) in names.iter().zip(&medians) {
+        let cells: Vec<String> = (0..3).map(|s| format!("{:7.2} ({:.3})", m[s], m[s] / medians[0][s])).collect();
+        println!("  {name:>22}  {:>16}  {:>16}  {:>16}", cells[0], cells[1], cells[2]);
+    }
+}
