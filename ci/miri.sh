@@ -16,7 +16,7 @@ export MIRIFLAGS="${MIRIFLAGS:--Zmiri-strict-provenance -Zmiri-disable-isolation
 # SSE2 tag compare of its index (src/raw/index.rs), runs in the unit tests (the index's
 # own, and LruMap's). NestedMap and WeakKeyMap contain no unsafe code of their own and
 # sit on the same core; add them with MIRI_TESTS="... nested weak lru" for a deeper
-# (slower) run.
+# (slower) run (WeakKeyMap's unit tests are compiled out under Miri for the same reason).
 # Proptest cases are scaled down by PROPTEST_CASES where a test uses the default count.
 export PROPTEST_CASES="${PROPTEST_CASES:-4}"
 cargo +nightly miri test --lib

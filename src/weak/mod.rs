@@ -623,5 +623,8 @@ impl<K: WeakKey, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     }
 }
 
-#[cfg(test)]
+// Safe code only (the map's unsafe-free layer over the core, whose own tests run under
+// Miri), and the slowest unit tests under Miri: `ci/miri.sh` leaves them out, as it
+// leaves out `tests/weak.rs`.
+#[cfg(all(test, not(miri)))]
 mod tests;
