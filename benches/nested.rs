@@ -14,32 +14,17 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use leakless::{HashMap, NestedMap};
 
+#[path = "shared/nested_workload.rs"]
+mod workload;
+
+use workload::{keys, GROUPS, N};
+
 type A = ahash::RandomState;
 type Nested = NestedMap<u64, HashMap<u64, u64, A>, A>;
 type StdNested = StdMap<u64, StdMap<u64, u64, A>, A>;
 /// `NestedMap` over std inner maps: its own cost, without the inner tables shrinking.
 type NestedStdInner = NestedMap<u64, StdMap<u64, u64, A>, A>;
 type Flat = StdMap<(u64, u64), u64, A>;
-
-const N: u64 = 100_000;
-const GROUPS: u64 = N / 100;
-
-/// Every `(group, member)` pair once, shuffled by a fixed seed (SplitMix64 + Fisher–Yates).
-fn keys() -> Vec<(u64, u64)> {
-    let mut keys: Vec<(u64, u64)> = (0..N).map(|i| (i % GROUPS, i / GROUPS)).collect();
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    for i in (1..keys.len()).rev() {
-        keys.swap(i, (next() % (i as u64 + 1)) as usize);
-    }
-    keys
-}
 
 fn build_nested(keys: &[(u64, u64)]) -> Nested {
     let mut m = Nested::default();

@@ -21,14 +21,14 @@ use std::hint::black_box;
 
 #[path = "../benches/shared/ab.rs"]
 mod ab;
+#[path = "../benches/shared/nested_workload.rs"]
+mod workload;
 
 use ab::{medians, millis};
 use leakless::{HashMap, NestedMap};
+use workload::{keys, GROUPS, N};
 
 type A = ahash::RandomState;
-
-const N: u64 = 100_000;
-const GROUPS: u64 = N / 100;
 
 /// One contender: its three steps over the same keys.
 trait Contender {
@@ -96,23 +96,6 @@ fn round<M: Contender + Clone>(keys: &[(u64, u64)], times: &mut [Vec<f64>; 3]) {
     }));
     let mut copy = m.clone();
     times[2].push(millis(|| copy.remove_all(black_box(keys))));
-}
-
-/// Every `(group, member)` pair once, shuffled by a fixed seed (as `benches/nested.rs`).
-fn keys() -> Vec<(u64, u64)> {
-    let mut keys: Vec<(u64, u64)> = (0..N).map(|i| (i % GROUPS, i / GROUPS)).collect();
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    for i in (1..keys.len()).rev() {
-        keys.swap(i, (next() % (i as u64 + 1)) as usize);
-    }
-    keys
 }
 
 fn main() {
