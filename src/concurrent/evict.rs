@@ -20,8 +20,8 @@
 //! cannot flush them, and a loop over more keys than the map holds keeps part of itself
 //! resident (its keys come back while their ghosts remember them). The hot share starts
 //! at about 60% and a hill climber ([`Climber`]) moves it between about 40% and 90%
-//! toward a better hit ratio (a loop wants it high, recency-driven traffic lower). A bucket with no cold unreferenced entry is passed without
-//! taking its lock. The ghost table has one `u32` slot per bucket, indexed independently
+//! toward a better hit ratio (a loop wants it high, recency-driven traffic lower). A
+//! bucket with no cold unreferenced entry is passed without taking its lock. The ghost table has one `u32` slot per bucket, indexed independently
 //! of the bucket index: it remembers roughly the last table-size evictions.
 //!
 //! On the bundled traces (`examples/hit_ratio.rs`) the mean hit ratio rose from 41.8%
@@ -37,7 +37,7 @@ use super::core::Inner;
 use super::node::{Node, MAX_NODE_WEIGHT};
 use super::pool::Pin;
 use crate::loom::{AtomicU64, AtomicUsize, Ordering};
-use crate::policy::{Capacity, RemovalCause, Weigher};
+use crate::policy::{climb_sample, Capacity, RemovalCause, Weigher};
 
 /// The bound of a bounded map (the concurrent cache).
 ///
@@ -72,7 +72,7 @@ pub(crate) struct Bound<K, V> {
 }
 
 /// A hill climber on the hot share, as `WTinyLfu`'s on its window: once the map served
-/// `10 × bound` requests (at least [`MIN_SAMPLE`]) since the last step, it compares
+/// a sample of requests since the last step ([`climb_sample`] of the bound), it compares
 /// their hit ratio with the previous sample's and moves the share one step the same way
 /// if the ratio rose, the other way if it fell.
 struct Climber {
@@ -102,8 +102,6 @@ impl Climber {
     }
 }
 
-/// Requests per climber sample, at least.
-const MIN_SAMPLE: u64 = 4096;
 /// The hot share's lowest value, in 64ths (about 40%).
 const MIN_SHARE: usize = 26;
 /// The hot share's highest value, in 64ths (about 90%).
@@ -345,13 +343,13 @@ impl<K, V, S> Inner<K, V, S> {
         };
         let hits = self.pool.sum(|c| c.hits.load(Ordering::Relaxed));
         let misses = self.pool.sum(|c| c.misses.load(Ordering::Relaxed));
-        let (h, m) = (hits.wrapping_sub(c.seen[0]), misses.wrapping_sub(c.seen[1]));
-        let sample = (b.capacity.max_entries().unwrap_or(0) as u64).saturating_mul(10).max(MIN_SAMPLE);
-        if h.wrapping_add(m) < sample {
+        let h = hits.wrapping_sub(c.seen[0]);
+        let total = h.wrapping_add(misses.wrapping_sub(c.seen[1]));
+        if total < climb_sample(b.capacity.max_entries().unwrap_or(0)) {
             return;
         }
         c.seen = [hits, misses];
-        let share = c.next_share(b.hot_share.load(Ordering::Relaxed), h as f64 / (h + m).max(1) as f64);
+        let share = c.next_share(b.hot_share.load(Ordering::Relaxed), h as f64 / total as f64);
         b.hot_share.store(share, Ordering::Relaxed);
     }
 }

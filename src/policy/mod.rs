@@ -34,3 +34,4 @@ pub use weigher::{UnitWeigher, Weigher};
 
 pub(crate) use finalizer::{finalize_each, PanicSlot};
 pub(crate) use stats::{Counters, Small};
+pub(crate) use tinylfu::climb_sample;

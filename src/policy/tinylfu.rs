@@ -104,11 +104,17 @@ impl Default for Climber {
     }
 }
 
-/// Requests per climber sample for a cache of `len` entries: `10 × len`, at least
-/// [`MIN_SAMPLE`] and at most `u32::MAX` (the counters are `u32`; a cache above ~429M
+/// Requests per hill-climbing sample for a cache of `len` entries: `10 × len`, at least
+/// [`MIN_SAMPLE`]. Both climbers sample so: this policy's window, and the bounded
+/// `ConcurrentMap`'s hot share.
+pub(crate) fn climb_sample(len: usize) -> u64 {
+    u64::try_from(len.saturating_mul(10).max(MIN_SAMPLE)).unwrap_or(u64::MAX)
+}
+
+/// [`climb_sample`], at most `u32::MAX` (the counters are `u32`; a cache above ~429M
 /// entries samples every `u32::MAX` requests instead of overflowing them).
 fn sample_size(len: usize) -> u32 {
-    u32::try_from(len.saturating_mul(10).max(MIN_SAMPLE)).unwrap_or(u32::MAX)
+    u32::try_from(climb_sample(len)).unwrap_or(u32::MAX)
 }
 
 /// `window` (in `0..=1`) as a fraction of 2^32, rounded up.
