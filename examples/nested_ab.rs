@@ -26,64 +26,7 @@ mod workload;
 
 use ab::{medians, millis};
 use leakless::{HashMap, NestedMap};
-use workload::{keys, GROUPS, N};
-
-type A = ahash::RandomState;
-
-/// One contender: its three steps over the same keys.
-trait Contender {
-    fn build(keys: &[(u64, u64)]) -> Self;
-    fn get_all(&self, keys: &[(u64, u64)]) -> u64;
-    fn remove_all(&mut self, keys: &[(u64, u64)]);
-}
-
-impl<M> Contender for NestedMap<u64, M, A>
-where
-    M: leakless::nested::InnerLookup<u64, Key = u64, Value = u64> + Default,
-{
-    fn build(keys: &[(u64, u64)]) -> Self {
-        let mut m = NestedMap::default();
-        for &(a, b) in keys {
-            m.insert(a, b, b);
-        }
-        m
-    }
-
-    fn get_all(&self, keys: &[(u64, u64)]) -> u64 {
-        keys.iter().map(|(a, k)| self.get(a, k).copied().unwrap_or(0)).sum()
-    }
-
-    fn remove_all(&mut self, keys: &[(u64, u64)]) {
-        for (a, k) in keys {
-            black_box(self.remove(a, k));
-        }
-    }
-}
-
-impl Contender for StdMap<u64, StdMap<u64, u64, A>, A> {
-    fn build(keys: &[(u64, u64)]) -> Self {
-        let mut m = Self::default();
-        for &(a, b) in keys {
-            m.entry(a).or_default().insert(b, b);
-        }
-        m
-    }
-
-    fn get_all(&self, keys: &[(u64, u64)]) -> u64 {
-        keys.iter().map(|(a, k)| self.get(a).and_then(|m| m.get(k)).copied().unwrap_or(0)).sum()
-    }
-
-    fn remove_all(&mut self, keys: &[(u64, u64)]) {
-        for (a, k) in keys {
-            if let Some(inner) = self.get_mut(a) {
-                black_box(inner.remove(k));
-                if inner.is_empty() {
-                    self.remove(a);
-                }
-            }
-        }
-    }
-}
+use workload::{keys, Contender, A, GROUPS, N};
 
 /// Times one round of the three steps for `M`, pushing insert, get and remove times.
 fn round<M: Contender + Clone>(keys: &[(u64, u64)], times: &mut [Vec<f64>; 3]) {
