@@ -426,6 +426,14 @@ fn bounded_count_survives_a_remove_racing_its_insert() {
     m.validate();
 }
 
+/// The next value of a xorshift64 stream (the threads' key streams).
+fn xorshift(x: &mut u64) -> u64 {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    *x
+}
+
 /// A cache of `cap` entries hashing with a fixed `seed` (so its CLOCK runs the same
 /// every time).
 fn seeded_cache(cap: usize, seed: u64) -> ConcurrentMap<u32, u32, FixedState> {
@@ -506,10 +514,7 @@ fn two_threads_share_a_cache_and_every_value_leaves_once() {
             s.spawn(move || {
                 let mut x = 0x9E37_79B9_7F4A_7C15u64 ^ t;
                 for i in 0..n {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    let r = x % 256;
+                    let r = xorshift(&mut x) % 256;
                     let k = r * r / 256; // small keys are hot
                     if m.get_cloned(&k).is_none() {
                         m.insert(k, t << 32 | i);
@@ -851,10 +856,7 @@ fn stress_sums_and_drops() {
             thread::spawn(move || {
                 let mut x = 0x9E37_79B9_7F4A_7C15u64 ^ t as u64;
                 for i in 0..ops {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    let k = x % keys;
+                    let k = xorshift(&mut x) % keys;
                     let id = t * ops + i;
                     match x % 7 {
                         0 => {
