@@ -264,14 +264,28 @@ fn settle_leaves<K1: Hash, M: InnerCollection, S: BuildHasher>(
 }
 
 /// Remove the (empty) inner collection of `entry` from the outer map.
+#[inline(always)]
+fn prune<K1: Hash, M, S: BuildHasher>(entry: OccupiedEntry<'_, (K1, M)>, outer: &mut Outer<'_, S>, may_shrink: bool) {
+    // The parts passed one by one: a `&mut Outer` handed to an out-of-line call would
+    // make every caller build the `Outer` in memory (three stores on each removal).
+    prune_parts(entry, outer.ctl, outer.hash_builder, outer.tally, may_shrink);
+}
+
+/// [`prune`], out of line.
 #[cold]
 #[inline(never)]
-fn prune<K1: Hash, M, S: BuildHasher>(entry: OccupiedEntry<'_, (K1, M)>, outer: &mut Outer<'_, S>, may_shrink: bool) {
+fn prune_parts<K1: Hash, M, S: BuildHasher>(
+    entry: OccupiedEntry<'_, (K1, M)>,
+    ctl: &mut Control,
+    hash_builder: &S,
+    tally: &mut Tally,
+    may_shrink: bool,
+) {
     let (pruned, vacant) = entry.remove();
-    outer.tally.counters.add(Small::Pruned, 1);
+    tally.counters.add(Small::Pruned, 1);
     let mut slot = PanicSlot::default();
     if may_shrink {
-        outer.ctl.maybe_shrink(vacant.into_table(), hasher(outer.hash_builder), &mut slot);
+        ctl.maybe_shrink(vacant.into_table(), hasher(hash_builder), &mut slot);
     }
     drop(pruned);
     slot.resume();
