@@ -57,6 +57,11 @@ pub type DefaultHashBuilder = ahash::RandomState;
 /// is `std`'s, and bytes per entry are the same as `std`'s (entries are stored inline in
 /// a `hashbrown` table). The default hasher is [`DefaultHashBuilder`].
 ///
+/// One consequence for generic code: [`retain`](HashMap::retain) and
+/// [`extract_if`](HashMap::extract_if) require `K: Hash + Eq` and `S: BuildHasher`, as
+/// `insert` does (shrinking rehashes the entries that stay), where `std`'s have no
+/// bounds. A function generic over `K` that calls them needs those bounds.
+///
 /// # Examples
 ///
 /// ```
