@@ -195,7 +195,7 @@
 //! # Cargo features
 //!
 //! - `serde`: `Serialize`/`Deserialize` for [`HashMap`], [`FinalizingMap`],
-//!   [`NestedMap`], [`LruMap`] and [`Capacity`] (see [below](#serde)).
+//!   [`NestedMap`], [`LruMap`], [`ConcurrentMap`] and [`Capacity`] (see [below](#serde)).
 //! - `arbitrary`: `arbitrary::Arbitrary` for [`HashMap`], [`FinalizingMap`], [`LruMap`]
 //!   (its limit taken from the input), [`NestedMap`] and [`ConcurrentMap`], so a fuzz
 //!   target can take a map as input (pair it with [`FixedState`]). [`WeakKeyMap`] has
@@ -209,6 +209,7 @@
 //! | [`HashMap`], [`FinalizingMap`] | a map `{k: v, ...}`, like `std`'s `HashMap` | entries inserted in order (a repeated key: the last wins; a [`FinalizingMap`] finalizes the earlier value as `Replaced`) |
 //! | [`NestedMap`] | a map of inner collections `{k1: inner, ...}` | an empty inner collection in the input is not stored; a repeated key: the last wins; the inner type needs no `Default` (a map of [`LruMap`]s keeps each limit) |
 //! | [`LruMap`] | a struct `{limit, entries}`: `limit` is the [`Capacity`], `entries` the `(k, v)` pairs from the most to the least recently used (the order of [`LruMap::iter`]) | a map with that `limit`, the entries inserted from the least to the most recently used: the recency order, hence the eviction order, is the same as before (entries beyond the limit, in hand-written input, are evicted oldest first, whatever the policy; an older value of a repeated key is replaced by the first listed) |
+//! | [`ConcurrentMap`] (and its [`Pinned`](concurrent::Pinned) handle) | a map `{k: v, ...}` of the entries one weakly consistent [`iter`](concurrent::Pinned::iter) yields (each entry present for the whole serialization exactly once), counted before the first is written, so formats that write the length first get the right one; serializing holds one pin from start to end, so garbage retired meanwhile waits for it (serialize into memory rather than straight into a slow writer) | an unbounded map without a finalizer, entries inserted in order (a repeated key: the last wins); for a bounded cache, deserialize the same data as a `std` `HashMap` and [`extend`](Extend::extend) a map built by [`ConcurrentMap::builder`] with it |
 //! | [`Capacity`] | a struct `{max_entries, max_weight}`, each a number or none | the same bound |
 //!
 //! Not serialized: the hasher (a deserialized map gets `S::default()`: with the default

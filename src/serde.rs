@@ -12,9 +12,10 @@ use ::serde::ser::{SerializeStruct, Serializer};
 use ::serde::{Deserialize, Serialize};
 
 use crate::builder::lru_with_defaults;
+use crate::concurrent::Pinned;
 use crate::lru::EntryWeigher;
 use crate::nested::InnerCollection;
-use crate::{Capacity, EvictionPolicy, Finalizer, FinalizingMap, HashMap, LruMap, NestedMap};
+use crate::{Capacity, ConcurrentMap, EvictionPolicy, Finalizer, FinalizingMap, HashMap, LruMap, NestedMap};
 
 /// Pre-allocate at most this many entries from a format's length hint, so a hostile
 /// hint cannot make a deserializer allocate without the entries to back it.
@@ -37,6 +38,23 @@ impl<K: Serialize, V: Serialize, F: Finalizer<K, V>, S> Serialize for Finalizing
 impl<K1: Serialize, M: Serialize, S> Serialize for NestedMap<K1, M, S> {
     fn serialize<Z: Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
         serializer.collect_map(self.inners())
+    }
+}
+
+/// The entries seen under the handle's pin, counted first (a weakly consistent
+/// iteration has no length of its own, and formats that write the length ahead, such as
+/// `bincode`, need the one that follows).
+impl<K: Serialize, V: Serialize, S> Serialize for Pinned<'_, K, V, S> {
+    fn serialize<Z: Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
+        let entries: Vec<(&K, &V)> = self.iter().collect();
+        serializer.collect_map(entries)
+    }
+}
+
+/// Pins for as long as the serialization runs (see [`Pinned`]'s).
+impl<K: Serialize, V: Serialize, S> Serialize for ConcurrentMap<K, V, S> {
+    fn serialize<Z: Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
+        self.pin().serialize(serializer)
     }
 }
 
@@ -89,6 +107,20 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher + Default> FromEntries<K1
         // Counts the leaves, does not keep an empty inner collection, and needs no
         // `Default` (an inner `LruMap` has none); a repeated key's collection is replaced.
         self.insert_inner(k1, inner);
+    }
+}
+
+impl<K: Eq + Hash, V, S: BuildHasher + Default> FromEntries<K, V> for ConcurrentMap<K, V, S> {
+    const EXPECTING: &'static str = "a map";
+
+    fn empty(_size_hint: usize) -> Self {
+        // Not `with_capacity` (a floor), and no reservation: the table grows
+        // incrementally as the entries arrive.
+        ConcurrentMap::with_hasher(S::default())
+    }
+
+    fn put(&mut self, key: K, value: V) {
+        self.insert(key, value);
     }
 }
 
@@ -153,6 +185,17 @@ impl<'de, K1, M, S> Deserialize<'de> for NestedMap<K1, M, S>
 where
     K1: Deserialize<'de> + Eq + Hash,
     M: Deserialize<'de> + InnerCollection,
+    S: BuildHasher + Default,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_entries(deserializer)
+    }
+}
+
+impl<'de, K, V, S> Deserialize<'de> for ConcurrentMap<K, V, S>
+where
+    K: Deserialize<'de> + Eq + Hash,
+    V: Deserialize<'de>,
     S: BuildHasher + Default,
 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

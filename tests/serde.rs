@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use leakless::{Capacity, FinalizingMap, FixedState, HashMap, LruMap, NestedMap, NoopFinalizer, WTinyLfu};
+use leakless::{
+    Capacity, ConcurrentMap, FinalizingMap, FixedState, HashMap, LruMap, NestedMap, NoopFinalizer, WTinyLfu,
+};
 
 #[test]
 fn hash_map_round_trip() {
@@ -275,4 +277,69 @@ fn lru_restore_is_inserting_in_order() {
         let (a, b) = (restored.stats(), inserted.stats());
         assert_eq!((a.insertions, a.removed), (b.insertions, b.removed), "case {case}: {writes:?} under {limit:?}");
     }
+}
+
+#[test]
+fn concurrent_map_round_trip() {
+    let m: ConcurrentMap<u32, String> = (0..1000).map(|i| (i, i.to_string())).collect();
+    let json = serde_json::to_string(&m).unwrap();
+    assert_eq!(json, serde_json::to_string(&m.pin()).unwrap(), "the map and a pinned handle agree");
+    let back: ConcurrentMap<u32, String, FixedState> = serde_json::from_str(&json).unwrap();
+    back.validate();
+    assert_eq!(back.len(), 1000);
+    let p = back.pin();
+    assert!((0..1000).all(|i| p.get(&i) == Some(&i.to_string())));
+    let std_map: std::collections::HashMap<u32, String> = serde_json::from_str(&json).unwrap();
+    assert_eq!(std_map.len(), 1000, "the format is a plain map");
+    let last: ConcurrentMap<String, u8> = serde_json::from_str(r#"{"x": 1, "x": 2}"#).unwrap();
+    assert_eq!((last.len(), last.get_cloned("x")), (1, Some(2)), "a repeated key: the last wins");
+    assert!(serde_json::from_str::<ConcurrentMap<u8, u8>>("[1]").is_err());
+}
+
+/// A deserialized map gets no capacity floor from its length: removing everything gives
+/// the table back.
+#[test]
+fn deserialized_concurrent_map_has_no_floor() {
+    let m: ConcurrentMap<u32, u32> = (0..5000).map(|i| (i, i)).collect();
+    let back: ConcurrentMap<u32, u32> = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+    let peak = back.allocation_size();
+    for i in 0..5000 {
+        back.remove(&i);
+    }
+    for i in 0..1000 {
+        back.insert(i, i); // writes finish the shrink and drain the garbage
+        back.remove(&i);
+    }
+    assert!(back.allocation_size() < peak / 20, "{} of {peak} bytes held", back.allocation_size());
+}
+
+/// Serializing while another thread writes: the output is a well-formed map, every
+/// entry present throughout appears once, and no key appears twice.
+#[test]
+fn concurrent_map_serializes_while_written() {
+    let m: ConcurrentMap<u32, u32> = (0..2000).map(|i| (i, i)).collect();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for round in 0..20u32 {
+                for i in 2000..4000 {
+                    m.insert(i, round);
+                }
+                for i in 2000..4000 {
+                    m.remove(&i);
+                }
+            }
+        });
+        for _ in 0..20 {
+            let json = serde_json::to_string(&m).unwrap();
+            let pairs: Vec<(u32, u32)> = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&json)
+                .unwrap()
+                .into_iter()
+                .map(|(k, v)| (k.parse().unwrap(), v.as_u64().unwrap() as u32))
+                .collect();
+            let keys: BTreeSet<u32> = pairs.iter().map(|&(k, _)| k).collect();
+            assert_eq!(keys.len(), pairs.len(), "a key serialized twice");
+            assert!((0..2000).all(|i| keys.contains(&i)), "a stable entry is missing");
+            assert!(pairs.iter().all(|&(k, v)| k >= 2000 || k == v));
+        }
+    });
 }
