@@ -906,6 +906,7 @@ enum Op {
     Retain(u16),
     Clear,
     Pin(u16),
+    Clone,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -925,6 +926,7 @@ fn apply(c: &mut impl Calls, op: Op) {
         Op::Retain(d) => c.retain(d),
         Op::Clear => c.clear(),
         Op::Pin(k) => c.pinned_get(k),
+        Op::Clone => c.clone_map(),
     }
     c.verify();
 }
@@ -941,6 +943,7 @@ fn op_over(k: std::ops::Range<u16>) -> impl Strategy<Value = Op> {
         1 => (1u16..8).prop_map(Op::Retain),
         1 => Just(Op::Clear),
         1 => k.prop_map(Op::Pin),
+        1 => Just(Op::Clone),
     ]
 }
 
@@ -1328,4 +1331,119 @@ fn migration_of_an_empty_bucket_acquires_its_unlock() {
     assert_eq!(m.len(), 96 + 8 + inserted as usize);
     assert_eq!(m.get_cloned(&7), None);
     m.validate();
+}
+
+/// A clone holds the same entries and configuration, is independent of the original,
+/// and shares its finalizer: every value of either map is finalized exactly once, each
+/// map's values with their own causes.
+#[test]
+fn clone_copies_entries_and_shares_the_finalizer() {
+    let n = scale(1000);
+    let drops = counters(3 * n);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    {
+        let l = Arc::clone(&log);
+        let m = ConcurrentMap::builder()
+            .hasher(fixed())
+            .initial_capacity(4 * n)
+            .finalizer(move |k: usize, v: Arc<Tracked>, cause: RemovalCause| {
+                l.lock().unwrap().push((k, v.id, cause));
+            })
+            .build();
+        let mk = |id| Arc::new(Tracked { id, drops: Arc::clone(&drops) });
+        for i in 0..n {
+            m.insert(i, mk(i));
+        }
+        let c = m.clone();
+        c.validate();
+        assert_eq!(c.len(), n);
+        assert_eq!(c.allocation_size(), m.allocation_size(), "the floor is copied: same table");
+        {
+            let (p, q) = (m.pin(), c.pin());
+            assert!((0..n).all(|i| p.get(&i).map(|v| v.id) == q.get(&i).map(|v| v.id)));
+        }
+        // The copy's values are clones of the `Arc`s: the same ids, each finalized once
+        // per map.
+        for i in 0..n / 2 {
+            c.insert(i, mk(n + i)); // replaces in the copy only
+        }
+        m.remove(&0);
+        assert_eq!(m.get_cloned(&1).map(|v| v.id), Some(1));
+        assert_eq!(c.get_cloned(&1).map(|v| v.id), Some(n + 1));
+        assert!(c.contains_key(&0) && !m.contains_key(&0));
+        drop(m);
+        c.validate();
+    }
+    for (id, d) in drops.iter().enumerate().take(n + n / 2) {
+        assert_eq!(d.load(Relaxed), 1, "value {id}");
+    }
+    let log = log.lock().unwrap();
+    let count = |cause| log.iter().filter(|e| e.2 == cause).count();
+    // The original: one removal, n - 1 dropped. The copy: n / 2 replaced, n dropped.
+    assert_eq!(count(RemovalCause::Explicit), 1);
+    assert_eq!(count(RemovalCause::Replaced), n / 2);
+    assert_eq!(count(RemovalCause::Dropped), 2 * n - 1);
+    assert_eq!(log.len(), 2 * n - 1 + n / 2 + 1);
+}
+
+/// A bounded clone keeps the bound and the weigher (shared), and evicts on its own.
+#[test]
+fn clone_of_a_bounded_map_keeps_its_bound_and_weigher() {
+    let weighed = Arc::new(AtomicUsize::new(0));
+    let w = Arc::clone(&weighed);
+    let m = ConcurrentMap::builder()
+        .max_weight(100)
+        .weigher(move |_: &u32, v: &Vec<u8>| {
+            w.fetch_add(1, Relaxed);
+            v.len() as u64
+        })
+        .hasher(fixed())
+        .build();
+    for i in 0..20 {
+        m.insert(i, vec![0; 5]);
+    }
+    let before = weighed.load(Relaxed);
+    let c = m.clone();
+    assert_eq!(weighed.load(Relaxed), before + 20, "the copy weighs its entries with the same weigher");
+    assert_eq!((c.capacity(), c.weight(), c.len()), (m.capacity(), m.weight(), m.len()));
+    for i in 100..150 {
+        c.insert(i, vec![0; 5]);
+        assert!(c.weight() <= 100);
+    }
+    assert!(c.stats().evictions() >= 50);
+    assert_eq!((m.len(), m.weight(), m.stats().evictions()), (20, 100, 0), "the original is untouched");
+    c.validate();
+    m.validate();
+    let empty: ConcurrentMap<u8, u8, _> = ConcurrentMap::with_hasher(fixed());
+    assert!(empty.clone().is_empty());
+}
+
+/// Cloning while another thread writes: the copy holds every entry present throughout,
+/// and nothing the writer never inserted.
+#[test]
+fn clone_while_written() {
+    let n = scale(2000) as u32;
+    let m: ConcurrentMap<u32, u32, _> = ConcurrentMap::with_hasher(fixed());
+    for i in 0..n {
+        m.insert(i, i);
+    }
+    thread::scope(|s| {
+        s.spawn(|| {
+            for round in 0..4 {
+                for i in n..2 * n {
+                    m.insert(i, round);
+                }
+                for i in n..2 * n {
+                    m.remove(&i);
+                }
+            }
+        });
+        for _ in 0..4 {
+            let c = m.clone();
+            c.validate();
+            let p = c.pin();
+            assert!((0..n).all(|i| p.get(&i) == Some(&i)), "a stable entry is missing");
+            assert!(p.iter().all(|(k, v)| *k < 2 * n && (*k >= n || k == v)));
+        }
+    });
 }

@@ -35,6 +35,7 @@ enum Op {
     PinnedGet(u16),
     InsertMany(u16, u16),
     RemoveRange(u16, u16),
+    Clone,
 }
 
 /// The cache's bound, as [`Limit`] (entries, weight or both) with small bounds.
@@ -72,6 +73,7 @@ fn apply(m: &mut impl Calls, op: &Op) {
         Op::Retain(d) => m.retain(u16::from(d.max(1))),
         Op::Clear => m.clear(),
         Op::PinnedGet(k) => m.pinned_get(k),
+        Op::Clone => m.clone_map(),
         Op::InsertMany(start, n) => {
             for k in start..start.saturating_add(n % 2048) {
                 m.insert(k, u32::from(k));

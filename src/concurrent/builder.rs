@@ -1,7 +1,7 @@
 //! [`Builder`]: a bounded map (the concurrent cache) or a map with a finalizer.
 
 use core::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::core::Inner;
 use super::evict::Bound;
@@ -233,14 +233,14 @@ impl<K, V, S> Builder<K, V, S> {
     /// assert!(m.capacity().is_unbounded());
     /// ```
     pub fn build(self) -> ConcurrentMap<K, V, S> {
-        let bound =
-            (!self.capacity.is_unbounded() || self.weigher.is_some()).then(|| Bound::new(self.capacity, self.weigher));
+        let bound = (!self.capacity.is_unbounded() || self.weigher.is_some())
+            .then(|| Bound::new(self.capacity, self.weigher.map(Arc::from)));
         ConcurrentMap::from_parts(Inner::new(
             self.hash_builder,
             self.initial,
             self.shrink,
             bound,
-            self.finalizer.map(Mutex::new),
+            self.finalizer.map(|f| Arc::new(Mutex::new(f))),
         ))
     }
 }

@@ -25,7 +25,7 @@ use core::borrow::Borrow;
 use core::hash::{BuildHasher, Hash};
 use core::mem::ManuallyDrop;
 use core::ptr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crossbeam_epoch::Collector;
 
@@ -39,7 +39,9 @@ use crate::hash_map::make_hash;
 use crate::loom::{AtomicPtr, AtomicUsize, Ordering};
 use crate::policy::{Finalizer, PanicSlot, RemovalCause, ShrinkPolicy};
 
-pub(crate) type BoxedFinalizer<K, V> = Mutex<Box<dyn Finalizer<K, V> + Send>>;
+/// A map's finalizer, shared with its clones (calls for all of them are serialized by
+/// the one lock).
+pub(crate) type BoxedFinalizer<K, V> = Arc<Mutex<Box<dyn Finalizer<K, V> + Send>>>;
 
 pub(crate) struct Inner<K, V, S> {
     pub(crate) root: AtomicPtr<Table<K, V>>,
@@ -97,6 +99,19 @@ impl<K, V, S> Inner<K, V, S> {
             shrink_deferred: core::sync::atomic::AtomicBool::new(false),
             retire_pending: AtomicPtr::new(ptr::null_mut()),
         }
+    }
+
+    /// An empty map configured as this one: the hasher (cloned), shrink policy, floor
+    /// and bound, with this map's weigher and finalizer shared.
+    pub(crate) fn empty_like(&self) -> Self
+    where
+        S: Clone,
+    {
+        let bound = self.bound.as_ref().map(|b| Bound::new(b.capacity, b.weigher.clone()));
+        let mut inner = Inner::new(self.hash_builder.clone(), 0, self.shrink, bound, self.finalizer.clone());
+        // The root is allocated at this size by the first insert, as after `with_capacity`.
+        inner.floor = self.floor;
+        inner
     }
 
     #[inline]
@@ -168,7 +183,7 @@ impl<K, V, S> Inner<K, V, S> {
     #[inline]
     pub(crate) fn drain_into(&self, panics: &mut PanicSlot) {
         if self.garbage.has_reclaimed() {
-            self.garbage.drain(self.finalizer.as_ref(), || self.len(), panics);
+            self.garbage.drain(self.finalizer.as_deref(), || self.len(), panics);
         }
     }
 
@@ -596,7 +611,11 @@ impl<K, V, S> Drop for Inner<K, V, S> {
             }
         }
         let mut panics = PanicSlot::default();
-        let mut fin = self.finalizer.take().map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()));
+        // Shared with clones, so taken by locking: nobody else holds it unless a clone's
+        // drain runs on another thread (wait for it) or this drop runs inside the shared
+        // finalizer on this thread (documented on `Clone` as a deadlock).
+        let shared = self.finalizer.take();
+        let mut fin = shared.as_ref().map(|m| m.lock().unwrap_or_else(|e| e.into_inner()));
         for (node, cause) in departing {
             // SAFETY: every node appears once in `departing` and nobody else can reach it.
             let (key, value) = unsafe { take_node(node) };

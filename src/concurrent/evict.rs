@@ -32,12 +32,16 @@
 //! 34.5M at 60%, 36.4M at 70%, at the same hit ratio there), hence the start at 60%.
 
 use core::ptr;
+use std::sync::Arc;
 
 use super::core::Inner;
 use super::node::{Node, MAX_NODE_WEIGHT};
 use super::pool::Pin;
 use crate::loom::{AtomicU64, AtomicUsize, Ordering};
 use crate::policy::{climb_sample, Capacity, RemovalCause, Weigher};
+
+/// A map's weigher, shared with its clones.
+pub(crate) type SharedWeigher<K, V> = Arc<dyn Weigher<K, V> + Send + Sync>;
 
 /// The bound of a bounded map (the concurrent cache).
 ///
@@ -47,7 +51,8 @@ use crate::policy::{climb_sample, Capacity, RemovalCause, Weigher};
 #[repr(align(128))]
 pub(crate) struct Bound<K, V> {
     pub(crate) capacity: Capacity,
-    pub(crate) weigher: Option<Box<dyn Weigher<K, V> + Send + Sync>>,
+    /// Shared with the map's clones.
+    pub(crate) weigher: Option<SharedWeigher<K, V>>,
     pub(crate) len: AtomicUsize,
     /// The total weight; kept only with a weigher (without one, every entry weighs 1
     /// and the weight is `len`).
@@ -125,7 +130,7 @@ impl<K, V> Bound<K, V> {
 
     /// The bound for `capacity`, with `weigher` (without one every entry weighs 1, so
     /// weights need no units: `shift` 0).
-    pub(crate) fn new(capacity: Capacity, weigher: Option<Box<dyn Weigher<K, V> + Send + Sync>>) -> Self {
+    pub(crate) fn new(capacity: Capacity, weigher: Option<SharedWeigher<K, V>>) -> Self {
         let max_weight = capacity.max_weight();
         let shift = match (&weigher, max_weight) {
             (Some(_), Some(m)) => (u64::BITS - m.leading_zeros()).saturating_sub(30),

@@ -788,6 +788,54 @@ impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for ConcurrentMap<K, V, S> {
     }
 }
 
+/// A copy of the map: the entries one weakly consistent iteration yields (as
+/// [`Pinned::iter`]: every entry present for the whole copy, once), and the same
+/// configuration: the hasher (cloned), shrink policy, capacity floor and bound. The
+/// weigher and the finalizer are **shared** with the copy: a value leaving either map
+/// goes to the one finalizer, whose calls for both maps are serialized. The copy holds
+/// clones of the values, so every value is still finalized exactly once, by the map
+/// that holds it.
+///
+/// A bounded copy starts its eviction state afresh (every entry cold and unreferenced).
+/// Copying pins this map until it ends, and runs `K::clone` and `V::clone` under that
+/// pin. A finalizer must not drop a map that shares it (dropping a map takes the
+/// finalizer's lock, which the running finalizer holds): that deadlocks.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+///
+/// let finalized = Arc::new(AtomicUsize::new(0));
+/// let f = Arc::clone(&finalized);
+/// let cache = leakless::ConcurrentMap::builder()
+///     .max_entries(10)
+///     .finalizer(move |_k: u32, _v: String, _cause| {
+///         f.fetch_add(1, Ordering::Relaxed);
+///     })
+///     .build();
+/// cache.insert(1, "one".to_string());
+/// let copy = cache.clone();
+/// copy.insert(2, "two".to_string());
+/// assert_eq!(copy.get_cloned(&1).as_deref(), Some("one"));
+/// assert!(!cache.contains_key(&2), "the maps are independent");
+/// assert_eq!(copy.capacity(), cache.capacity());
+/// drop(copy);
+/// drop(cache);
+/// assert_eq!(finalized.load(Ordering::Relaxed), 3, "each map's values, once");
+/// ```
+impl<K: Hash + Eq + Clone, V: Clone, S: BuildHasher + Clone> Clone for ConcurrentMap<K, V, S> {
+    fn clone(&self) -> Self {
+        let copy = Self::from_parts(self.inner.empty_like());
+        let pinned = self.pin();
+        for (k, v) in pinned.iter() {
+            copy.insert(k.clone(), v.clone());
+        }
+        copy
+    }
+}
+
 impl<K, V, S: Default> Default for ConcurrentMap<K, V, S> {
     fn default() -> Self {
         Self::with_hasher(S::default())

@@ -251,6 +251,19 @@ impl Calls for Cache {
         self.evictions(None);
     }
 
+    /// `clone()`, then the original is dropped: the copy holds what it held, under the
+    /// same bound (storing nothing it must evict), and the original finalizes every
+    /// value it held as `Dropped` through the finalizer the two share. The copy's stats
+    /// start afresh.
+    fn clone_map(&mut self) {
+        let copy = self.map.clone();
+        for (&k, &v) in &self.held {
+            *self.owed.entry((k, v, RemovalCause::Dropped)).or_default() += 1;
+        }
+        self.map = copy;
+        self.departed = [0; 7];
+    }
+
     /// The map matches the model (contents, `len`, `weight`, bound, removal counts), and
     /// every value finalized so far was owed. (Values reach the finalizer after their
     /// call, once reclaimed: a later write, or the drop.)

@@ -37,6 +37,8 @@ pub(crate) trait Calls {
     fn clear(&mut self);
     /// A lookup through a pinned guard.
     fn pinned_get(&mut self, k: u16);
+    /// Replace the map by its `clone()`, dropping the original.
+    fn clone_map(&mut self);
     /// The whole map against the model, after an op.
     fn verify(&mut self);
 }
@@ -65,7 +67,7 @@ impl<S: BuildHasher> Plain<S> {
     }
 }
 
-impl<S: BuildHasher> Calls for Plain<S> {
+impl<S: BuildHasher + Clone> Calls for Plain<S> {
     /// `insert`: `true` iff the key was new.
     fn insert(&mut self, k: u16, v: u32) {
         assert_eq!(self.map.insert(k, v), self.model.insert(k, v).is_none(), "insert({k}, {v})");
@@ -120,6 +122,14 @@ impl<S: BuildHasher> Calls for Plain<S> {
         let p = self.map.pin();
         assert_eq!(p.get(&k), self.model.get(&k), "pinned get({k})");
         assert_eq!(p.iter().count(), self.model.len(), "pinned iter count");
+    }
+
+    /// `clone()`: the copy is valid and holds what the original held (checked by
+    /// `verify` after the op, and by `finish`).
+    fn clone_map(&mut self) {
+        let copy = self.map.clone();
+        copy.validate();
+        self.map = copy;
     }
 
     /// `validate()` and `len()`.
