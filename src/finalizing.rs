@@ -691,6 +691,34 @@ impl<K: Clone, V: Clone, F: Finalizer<K, V> + Clone, S: Clone> Clone for Finaliz
     }
 }
 
+/// Equal when both hold the same keys with equal values (as `HashMap`'s); the finalizers
+/// are not compared, and may differ in type.
+///
+/// # Examples
+///
+/// ```
+/// use leakless::FinalizingMap;
+/// let a: FinalizingMap<u8, &str> = [(1, "a"), (2, "b")].into_iter().collect();
+/// let mut b: FinalizingMap<u8, &str> = [(2, "b")].into_iter().collect();
+/// assert_ne!(a, b);
+/// b.insert(1, "a");
+/// assert_eq!(a, b);
+/// ```
+impl<K, V, F, G, S> PartialEq<FinalizingMap<K, V, G, S>> for FinalizingMap<K, V, F, S>
+where
+    K: Eq + Hash,
+    V: PartialEq,
+    F: Finalizer<K, V>,
+    G: Finalizer<K, V>,
+    S: BuildHasher,
+{
+    fn eq(&self, other: &FinalizingMap<K, V, G, S>) -> bool {
+        self.map == other.map
+    }
+}
+
+impl<K: Eq + Hash, V: Eq, F: Finalizer<K, V>, S: BuildHasher> Eq for FinalizingMap<K, V, F, S> {}
+
 impl<K: fmt::Debug, V: fmt::Debug, F: Finalizer<K, V>, S> fmt::Debug for FinalizingMap<K, V, F, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.map.iter()).finish()

@@ -1447,3 +1447,37 @@ fn clone_while_written() {
         }
     });
 }
+
+/// `a == b`, checked to agree with `b == a` (the comparison walks the left map and counts
+/// the right one).
+fn equal<S: std::hash::BuildHasher>(a: &ConcurrentMap<u32, u32, S>, b: &ConcurrentMap<u32, u32, S>) -> bool {
+    let (ab, ba) = (a == b, b == a);
+    assert_eq!(ab, ba, "equality is symmetric");
+    ab
+}
+
+/// Equality compares contents only: maps with different seeds, bounds or finalizers are
+/// equal when they hold the same entries.
+#[test]
+fn equality_compares_contents() {
+    let a: ConcurrentMap<u32, u32, _> = ConcurrentMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4));
+    let b = ConcurrentMap::builder()
+        .hasher(ahash::RandomState::with_seeds(5, 6, 7, 8))
+        .max_entries(1000)
+        .finalizer(|_: u32, _: u32, _| {})
+        .build();
+    assert!(equal(&a, &b) && equal(&a, &a));
+    for i in 0..scale(500) as u32 {
+        a.insert(i, i);
+        b.insert(scale(500) as u32 - 1 - i, scale(500) as u32 - 1 - i);
+    }
+    assert!(equal(&a, &b));
+    b.insert(7, 0);
+    assert!(!equal(&a, &b), "a different value");
+    b.insert(7, 7);
+    b.insert(100_000, 1);
+    assert!(!equal(&a, &b), "an extra key");
+    b.remove(&100_000);
+    b.remove(&0);
+    assert!(!equal(&a, &b), "a missing key");
+}

@@ -200,3 +200,32 @@ fn replace_counts_the_overwritten_value_as_replaced() {
     assert_eq!((hs.removals(RemovalCause::Replaced), hs.removals(RemovalCause::Explicit)), (1, 0));
     assert_eq!((fs.removals(RemovalCause::Replaced), fs.removals(RemovalCause::Explicit)), (2, 0), "{fs:?}");
 }
+
+/// Equality compares contents, not finalizers (of different types here) or hash seeds,
+/// and finalizes nothing.
+#[test]
+fn equality_compares_contents() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let l = Rc::clone(&log);
+    let mut a = FinalizingMap::with_hasher(
+        move |k: u32, v: String, c: RemovalCause| l.borrow_mut().push((k, v, c)),
+        leakless::FixedState::with_seed(1),
+    );
+    let mut b =
+        FinalizingMap::with_hasher(move |_: u32, _: String, _: RemovalCause| {}, leakless::FixedState::with_seed(1));
+    for i in 0..100 {
+        a.insert(i, i.to_string());
+        b.insert(99 - i, (99 - i).to_string());
+    }
+    assert!(a == b);
+    let mut c =
+        FinalizingMap::with_hasher(move |_: u32, _: String, _: RemovalCause| {}, leakless::FixedState::with_seed(2));
+    c.extend((0..100).map(|i| (i, i.to_string())));
+    assert!(c == a, "another seed");
+    assert!(a == c, "another seed, the other way");
+    a.insert(5, "x".into());
+    assert!(a != b);
+    a.remove(&5);
+    assert!(a != b, "a missing key");
+    assert_eq!(log.borrow().len(), 1, "only the replaced value was finalized (remove hands its value back)");
+}

@@ -836,6 +836,37 @@ impl<K: Hash + Eq + Clone, V: Clone, S: BuildHasher + Clone> Clone for Concurren
     }
 }
 
+/// Equal when both hold the same keys with equal values (configurations are not
+/// compared). Compared under one pin of each map: exact while neither is written, and
+/// weakly consistent otherwise (as [`Pinned::iter`]).
+///
+/// # Examples
+///
+/// ```
+/// use leakless::ConcurrentMap;
+/// let a: ConcurrentMap<u8, u8> = (0..10).map(|i| (i, i)).collect();
+/// let b = a.clone();
+/// assert_eq!(a, b);
+/// b.insert(3, 0);
+/// assert_ne!(a, b);
+/// ```
+impl<K: Hash + Eq, V: PartialEq, S: BuildHasher> PartialEq for ConcurrentMap<K, V, S> {
+    fn eq(&self, other: &Self) -> bool {
+        let (mine, theirs) = (self.pin(), other.pin());
+        let mut n = 0usize;
+        for (k, v) in mine.iter() {
+            if theirs.get(k) != Some(v) {
+                return false;
+            }
+            n += 1;
+        }
+        // Counted rather than `len()`, which is a sum of per-thread counters.
+        theirs.iter().count() == n
+    }
+}
+
+impl<K: Hash + Eq, V: Eq, S: BuildHasher> Eq for ConcurrentMap<K, V, S> {}
+
 impl<K, V, S: Default> Default for ConcurrentMap<K, V, S> {
     fn default() -> Self {
         Self::with_hasher(S::default())
