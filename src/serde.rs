@@ -158,16 +158,23 @@ where
     deserializer.deserialize_map(EntriesVisitor(PhantomData, PhantomData))
 }
 
-impl<'de, K, V, S> Deserialize<'de> for HashMap<K, V, S>
-where
-    K: Deserialize<'de> + Eq + Hash,
-    V: Deserialize<'de>,
-    S: BuildHasher + Default,
-{
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserialize_entries(deserializer)
-    }
+/// `Deserialize` through [`FromEntries`] for the maps of `<K, V, S>`.
+macro_rules! deserialize_from_entries {
+    ($($map:ident),*) => {$(
+        impl<'de, K, V, S> Deserialize<'de> for $map<K, V, S>
+        where
+            K: Deserialize<'de> + Eq + Hash,
+            V: Deserialize<'de>,
+            S: BuildHasher + Default,
+        {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserialize_entries(deserializer)
+            }
+        }
+    )*};
 }
+
+deserialize_from_entries!(HashMap, ConcurrentMap);
 
 impl<'de, K, V, F, S> Deserialize<'de> for FinalizingMap<K, V, F, S>
 where
@@ -185,17 +192,6 @@ impl<'de, K1, M, S> Deserialize<'de> for NestedMap<K1, M, S>
 where
     K1: Deserialize<'de> + Eq + Hash,
     M: Deserialize<'de> + InnerCollection,
-    S: BuildHasher + Default,
-{
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserialize_entries(deserializer)
-    }
-}
-
-impl<'de, K, V, S> Deserialize<'de> for ConcurrentMap<K, V, S>
-where
-    K: Deserialize<'de> + Eq + Hash,
-    V: Deserialize<'de>,
     S: BuildHasher + Default,
 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
