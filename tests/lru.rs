@@ -2,12 +2,15 @@
 //! `VecDeque` LRU with weights, and for `WTinyLfu` a live-entry model fed by the
 //! finalizer. `validate()` after every op; finalizer exactly-once, also under panics.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::num::NonZeroUsize;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
-use leakless::{Capacity, FixedState, LruMap, RemovalCause, WTinyLfu};
+use leakless::policy::LruLinks;
+use leakless::{
+    Capacity, DefaultHashBuilder, EvictionPolicy, FixedState, Lru, LruMap, MetaArena, RemovalCause, WTinyLfu,
+};
 use proptest::prelude::*;
 
 #[path = "models/tinylfu.rs"]
@@ -101,7 +104,89 @@ proptest! {
     /// Any op sequence gives the results and the order of the `lru` crate.
     #[test]
     fn same_as_lru_crate(cap in 1usize..16, ops in proptest::collection::vec(op(), 0..200)) {
-        let mut ours: LruMap<u8, u16> = LruMap::new(cap);
+        same_as_lru_crate_with(LruMap::new(cap), cap, ops)?;
+    }
+
+    /// A policy whose `victim_hint` is wrong (another entry, a slot past the end, no
+    /// hint) changes nothing but speed: still the results and the order of the `lru`
+    /// crate, `validate()` holds, and no panic (a slot past the end must not be read).
+    #[test]
+    fn a_wrong_victim_hint_changes_nothing(cap in 1usize..16, ops in proptest::collection::vec(op(), 0..200)) {
+        same_as_lru_crate_with(LruMap::builder().max_entries(cap).policy(WrongHint::default()).build(), cap, ops)?;
+    }
+}
+
+/// Exact LRU, but its [`EvictionPolicy::victim_hint`] names, in turn, the most recently
+/// used entry, a slot past the end, nothing, and the right victim.
+#[derive(Default)]
+struct WrongHint {
+    lru: Lru,
+    turn: Cell<u32>,
+}
+
+impl EvictionPolicy for WrongHint {
+    type Meta = LruLinks;
+
+    fn on_insert<A: MetaArena<LruLinks>>(&mut self, arena: &mut A, index: u32, hash: u64) {
+        self.lru.on_insert(arena, index, hash);
+    }
+
+    fn on_access<A: MetaArena<LruLinks>>(&mut self, arena: &mut A, index: u32) {
+        self.lru.on_access(arena, index);
+    }
+
+    fn on_remove<A: MetaArena<LruLinks>>(&mut self, arena: &mut A, index: u32) {
+        self.lru.on_remove(arena, index);
+    }
+
+    fn on_move<A: MetaArena<LruLinks>>(&mut self, arena: &mut A, from: u32, to: u32) {
+        self.lru.on_move(arena, from, to);
+    }
+
+    fn victim<A: MetaArena<LruLinks>>(&mut self, arena: &mut A) -> Option<u32> {
+        self.lru.victim(arena)
+    }
+
+    fn clear(&mut self) {
+        self.lru.clear();
+    }
+
+    fn peek_victim<A: MetaArena<LruLinks>>(&self, arena: &A) -> Option<u32> {
+        self.lru.peek_victim(arena)
+    }
+
+    fn victim_hint<A: MetaArena<LruLinks>>(&self, arena: &A) -> Option<u32> {
+        let turn = self.turn.get().wrapping_add(1);
+        self.turn.set(turn);
+        match turn % 4 {
+            0 => self.lru.first(arena),
+            1 => Some(u32::MAX - 1),
+            2 => None,
+            _ => self.lru.peek_victim(arena),
+        }
+    }
+
+    fn first<A: MetaArena<LruLinks>>(&self, arena: &A) -> Option<u32> {
+        self.lru.first(arena)
+    }
+
+    fn next<A: MetaArena<LruLinks>>(&self, arena: &A, index: u32) -> Option<u32> {
+        self.lru.next(arena, index)
+    }
+
+    fn validate<A: MetaArena<LruLinks>>(&self, arena: &A, len: usize) {
+        self.lru.validate(arena, len);
+    }
+}
+
+/// The body of [`same_as_lru_crate`]: `ours` is an empty map bounded to `cap` entries
+/// whose policy evicts as exact LRU does.
+fn same_as_lru_crate_with<P: EvictionPolicy>(
+    mut ours: LruMap<u8, u16, DefaultHashBuilder, P>,
+    cap: usize,
+    ops: Vec<Op>,
+) -> Result<(), TestCaseError> {
+    {
         let mut theirs = lru::LruCache::new(nz(cap));
         for op in ops {
             match op {
@@ -109,14 +194,26 @@ proptest! {
                 Op::Push(k, v) => prop_assert_eq!(ours.push(k, v), theirs.push(k, v)),
                 Op::Get(k) => prop_assert_eq!(ours.get(&k), theirs.get(&k)),
                 Op::GetMut(k, v) => {
-                    let a = ours.get_mut(&k).map(|x| { *x = v; *x });
-                    let b = theirs.get_mut(&k).map(|x| { *x = v; *x });
+                    let a = ours.get_mut(&k).map(|x| {
+                        *x = v;
+                        *x
+                    });
+                    let b = theirs.get_mut(&k).map(|x| {
+                        *x = v;
+                        *x
+                    });
                     prop_assert_eq!(a, b);
                 }
                 Op::Peek(k) => prop_assert_eq!(ours.peek(&k), theirs.peek(&k)),
                 Op::PeekMut(k, v) => {
-                    let a = ours.peek_mut(&k).map(|x| { *x = v; *x });
-                    let b = theirs.peek_mut(&k).map(|x| { *x = v; *x });
+                    let a = ours.peek_mut(&k).map(|x| {
+                        *x = v;
+                        *x
+                    });
+                    let b = theirs.peek_mut(&k).map(|x| {
+                        *x = v;
+                        *x
+                    });
                     prop_assert_eq!(a, b);
                 }
                 Op::Contains(k) => prop_assert_eq!(ours.contains_key(&k), theirs.contains(&k)),
@@ -168,6 +265,7 @@ proptest! {
         let b: Vec<_> = theirs.iter().map(|(k, v)| (*k, *v)).collect();
         prop_assert_eq!(a, b);
     }
+    Ok(())
 }
 
 fn weigh(v: u32) -> u64 {
@@ -717,4 +815,73 @@ fn evicting_keys_whose_hash_changed_loses_no_other_key() {
     }
     assert_eq!(m.len(), cap as usize);
     m.validate();
+}
+
+thread_local! {
+    /// How many times a `HashCounted` key was hashed.
+    static HASHED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HashCounted(u32);
+
+impl std::hash::Hash for HashCounted {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        HASHED.with(|c| c.set(c.get() + 1));
+        self.0.hash(h);
+    }
+}
+
+/// An insert that evicts hashes two keys, once each: the new one, and the victim (a
+/// full map hashes the victim before probing, to start loading its index lane, and the
+/// eviction reuses that hash). Updating a present key in a full map hashes the victim
+/// too, for nothing (the price of the early start); a map with room hashes only the key.
+#[test]
+fn an_evicting_insert_hashes_each_key_once() {
+    let mut m: LruMap<HashCounted, u32> = LruMap::new(4);
+    let hashed = |f: &mut dyn FnMut()| {
+        HASHED.with(|c| c.set(0));
+        f();
+        HASHED.with(std::cell::Cell::get)
+    };
+    for k in 0..4 {
+        assert_eq!(
+            hashed(&mut || {
+                let _ = m.insert(HashCounted(k), k);
+            }),
+            1,
+            "room left: the key only"
+        );
+    }
+    for k in 4..100 {
+        assert_eq!(
+            hashed(&mut || {
+                let _ = m.insert(HashCounted(k), k);
+            }),
+            2,
+            "the key and the victim"
+        );
+        assert_eq!(
+            hashed(&mut || {
+                let _ = m.push(HashCounted(k + 1000), k);
+            }),
+            2,
+            "push evicts alike"
+        );
+        assert_eq!(
+            hashed(&mut || {
+                let _ = m.get_or_insert_with(HashCounted(k + 2000), || k);
+            }),
+            2
+        );
+    }
+    assert_eq!(
+        hashed(&mut || {
+            let _ = m.insert(HashCounted(2099), 0);
+        }),
+        2,
+        "present key, full map"
+    );
+    m.validate();
+    assert_eq!(m.len(), 4);
 }

@@ -287,6 +287,39 @@ pub trait EvictionPolicy {
         None
     }
 
+    /// The entry [`victim`](EvictionPolicy::victim) is likely to return next, if the
+    /// policy can say so in a few instructions (reading no more than
+    /// [`peek_victim`](Self::peek_victim) would). A full map asks before it probes for a
+    /// new key, and starts loading the victim's place in the index while it probes; a
+    /// wrong hint (another entry, or a slot past the map's end) costs that load and
+    /// nothing else. The default is `None` (no hint):
+    /// right for a policy whose choice costs more than the load it would save, such as
+    /// [`WTinyLfu`](crate::WTinyLfu)'s admission test.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use leakless::{policy::LruLinks, EvictionPolicy, Lru, MetaArena};
+    /// # struct Arena(Vec<LruLinks>);
+    /// # impl MetaArena<LruLinks> for Arena {
+    /// #     fn meta(&self, i: u32) -> &LruLinks { &self.0[i as usize] }
+    /// #     fn meta_mut(&mut self, i: u32) -> &mut LruLinks { &mut self.0[i as usize] }
+    /// # }
+    /// let mut arena = Arena(vec![LruLinks::default(); 3]);
+    /// let mut lru = Lru::default();
+    /// assert_eq!(lru.victim_hint(&arena), None, "no entries, no victim");
+    /// for slot in 0..3 {
+    ///     lru.on_insert(&mut arena, slot, 0);
+    /// }
+    /// assert_eq!(lru.victim_hint(&arena), Some(0));
+    /// assert_eq!(lru.victim(&mut arena), Some(0));
+    /// ```
+    #[inline(always)]
+    fn victim_hint<A: MetaArena<Self::Meta>>(&self, arena: &A) -> Option<u32> {
+        let _ = arena;
+        None
+    }
+
     /// The first entry of the policy's iteration order (for exact LRU: most to least
     /// recently used, ending with the next victim; a policy whose victim is not simply
     /// last in one order, such as [`WTinyLfu`](crate::WTinyLfu), documents its own), or

@@ -142,6 +142,11 @@ impl EvictionPolicy for Lru {
         (self.tail != NIL).then_some(self.tail)
     }
 
+    #[inline(always)]
+    fn victim_hint<A: MetaArena<LruLinks>>(&self, _arena: &A) -> Option<u32> {
+        (self.tail != NIL).then_some(self.tail)
+    }
+
     #[inline]
     fn first<A: MetaArena<LruLinks>>(&self, _arena: &A) -> Option<u32> {
         (self.head != NIL).then_some(self.head)

@@ -162,8 +162,8 @@ impl Narrow {
     /// The 3-byte field of `lane`.
     #[inline(always)]
     fn field(&self, lane: usize) -> u32 {
-        let b = &self.slots[3 * lane..3 * lane + 4];
-        u32::from_le_bytes([b[0], b[1], b[2], b[3]]) & 0xFF_FFFF
+        let b: [u8; 4] = self.slots[3 * lane..3 * lane + 4].try_into().expect("4 bytes");
+        u32::from_le_bytes(b) & 0xFF_FFFF
     }
 
     #[inline(always)]
@@ -398,6 +398,23 @@ impl<L: Layout> Table<L> {
             0
         } else {
             chunk + 1
+        }
+    }
+
+    #[inline(always)]
+    fn prefetch(&self, hash: u64) {
+        let n = self.chunks.len();
+        if n != 0 {
+            let chunk: *const L = &self.chunks[Self::home(mix(hash), n)];
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse", not(miri)))]
+            // SAFETY: SSE is enabled (the `cfg`), which is all `_mm_prefetch` requires. A
+            // prefetch is a hint: it reads nothing the program can observe and cannot
+            // fault, whatever the address (and `chunk` points into the live table).
+            unsafe {
+                core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(chunk.cast());
+            }
+            #[cfg(not(all(target_arch = "x86_64", target_feature = "sse", not(miri))))]
+            let _ = chunk;
         }
     }
 
@@ -651,6 +668,13 @@ impl SlotIndex {
     #[inline(always)]
     pub(crate) fn set(&mut self, pos: Pos, slot: u32) {
         each!(&mut self.0, t => t.chunks[pos.chunk].set_slot(pos.lane, slot))
+    }
+
+    /// Start loading the chunk a lookup of `hash` reads first, without waiting for it
+    /// (a hint to the processor; nothing on targets without one, and under Miri).
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, hash: u64) {
+        each!(&self.0, t => t.prefetch(hash))
     }
 
     /// Where the entry with `hash` for whose slot number `eq` holds sits.
