@@ -718,15 +718,20 @@ fn a_failed_try_reserve_holds_no_memory() {
 }
 
 thread_local! {
-    /// Mixed into the hash of `Drifting(1)`: changing it changes that key's hash.
+    /// Mixed into the hash of `Probed(1)`: changing it changes that key's hash.
     static SALT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// How many times a `Probed` key was hashed on this thread.
+    static HASHED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
+/// A key whose hashing is observable: every hash is counted in [`HASHED`], and the
+/// hash of `Probed(1)` depends on [`SALT`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Drifting(u32);
+struct Probed(u32);
 
-impl std::hash::Hash for Drifting {
+impl std::hash::Hash for Probed {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        HASHED.with(|c| c.set(c.get() + 1));
         let salt = if self.0 == 1 { SALT.with(std::cell::Cell::get) } else { 0 };
         (self.0, salt).hash(h);
     }
@@ -739,15 +744,15 @@ impl std::hash::Hash for Drifting {
 fn a_key_whose_hash_drifted_is_still_removed_and_evicted_cleanly() {
     for evict in [false, true] {
         SALT.with(|s| s.set(0));
-        let mut m: LruMap<Drifting, u32, FixedState> =
+        let mut m: LruMap<Probed, u32, FixedState> =
             LruMap::builder().max_entries(2).hasher(FixedState::default()).build();
-        m.insert(Drifting(1), 1);
-        m.insert(Drifting(2), 2);
+        m.insert(Probed(1), 1);
+        m.insert(Probed(2), 2);
         SALT.with(|s| s.set(1));
         if evict {
-            m.insert(Drifting(3), 3); // evicts 1
+            m.insert(Probed(3), 3); // evicts 1
         } else {
-            assert_eq!(m.pop_lru(), Some((Drifting(1), 1)));
+            assert_eq!(m.pop_lru(), Some((Probed(1), 1)));
         }
         SALT.with(|s| s.set(0));
         m.validate();
@@ -817,28 +822,13 @@ fn evicting_keys_whose_hash_changed_loses_no_other_key() {
     m.validate();
 }
 
-thread_local! {
-    /// How many times a `HashCounted` key was hashed.
-    static HASHED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct HashCounted(u32);
-
-impl std::hash::Hash for HashCounted {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        HASHED.with(|c| c.set(c.get() + 1));
-        self.0.hash(h);
-    }
-}
-
 /// An insert that evicts hashes two keys, once each: the new one, and the victim (a
 /// full map hashes the victim before probing, to start loading its index lane, and the
 /// eviction reuses that hash). Updating a present key in a full map hashes the victim
 /// too, for nothing (the price of the early start); a map with room hashes only the key.
 #[test]
 fn an_evicting_insert_hashes_each_key_once() {
-    let mut m: LruMap<HashCounted, u32> = LruMap::new(4);
+    let mut m: LruMap<Probed, u32> = LruMap::new(4);
     let hashed = |f: &mut dyn FnMut()| {
         HASHED.with(|c| c.set(0));
         f();
@@ -847,7 +837,7 @@ fn an_evicting_insert_hashes_each_key_once() {
     for k in 0..4 {
         assert_eq!(
             hashed(&mut || {
-                let _ = m.insert(HashCounted(k), k);
+                let _ = m.insert(Probed(k), k);
             }),
             1,
             "room left: the key only"
@@ -856,28 +846,28 @@ fn an_evicting_insert_hashes_each_key_once() {
     for k in 4..100 {
         assert_eq!(
             hashed(&mut || {
-                let _ = m.insert(HashCounted(k), k);
+                let _ = m.insert(Probed(k), k);
             }),
             2,
             "the key and the victim"
         );
         assert_eq!(
             hashed(&mut || {
-                let _ = m.push(HashCounted(k + 1000), k);
+                let _ = m.push(Probed(k + 1000), k);
             }),
             2,
             "push evicts alike"
         );
         assert_eq!(
             hashed(&mut || {
-                let _ = m.get_or_insert_with(HashCounted(k + 2000), || k);
+                let _ = m.get_or_insert_with(Probed(k + 2000), || k);
             }),
             2
         );
     }
     assert_eq!(
         hashed(&mut || {
-            let _ = m.insert(HashCounted(2099), 0);
+            let _ = m.insert(Probed(2099), 0);
         }),
         2,
         "present key, full map"
