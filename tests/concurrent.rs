@@ -1386,6 +1386,60 @@ fn clone_copies_entries_and_shares_the_finalizer() {
     assert_eq!(log.len(), 2 * n - 1 + n / 2 + 1);
 }
 
+/// A finalizer may drop a map that shares it (here a clone, handed to the finalizer
+/// through a slot): the dropped map cannot take the finalizer's lock, which this thread
+/// holds, so its values wait for the running call to return and are finalized then,
+/// once each, as `Dropped`. Before, the drop waited for that lock forever. Both callers
+/// that can hold the lock when the clone drops are covered: the original map's drop,
+/// and its `clear` (a drain of reclaimed values).
+#[test]
+fn a_finalizer_may_drop_a_map_that_shares_it() {
+    type Map = ConcurrentMap<u32, u32, ahash::RandomState>;
+    for clear_first in [false, true] {
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let slot: Arc<Mutex<Option<Map>>> = Arc::default();
+            let log = Arc::new(Mutex::new(Vec::new()));
+            let (s, l) = (Arc::clone(&slot), Arc::clone(&log));
+            let map: Map = ConcurrentMap::builder()
+                .hasher(fixed())
+                .finalizer(move |k: u32, v: u32, cause: RemovalCause| {
+                    l.lock().unwrap().push((k, v, cause));
+                    let copy = s.lock().unwrap().take();
+                    drop(copy); // inside the shared finalizer's call
+                })
+                .build();
+            map.insert(1, 10);
+            let copy = map.clone();
+            copy.insert(2, 20);
+            *slot.lock().unwrap() = Some(copy);
+            if clear_first {
+                map.clear();
+                // Later writes drain the reclaimed values: the first one finalized drops
+                // the copy, inside a drain on a live map.
+                let mut writes = 0;
+                while slot.lock().unwrap().is_some() {
+                    map.insert(100, 0);
+                    map.remove(&100);
+                    writes += 1;
+                    assert!(writes < 100_000, "the cleared value was never finalized");
+                }
+            }
+            drop(map);
+            let mut log: Vec<_> = log.lock().unwrap().iter().copied().filter(|e| e.0 != 100).collect();
+            log.sort_unstable_by_key(|&(k, v, c)| (k, v, c as u8));
+            tx.send(log).unwrap();
+        });
+        let log = rx
+            .recv_timeout(Duration::from_secs(if cfg!(miri) { 600 } else { 60 }))
+            .expect("dropping a map inside its shared finalizer did not return");
+        let first = if clear_first { RemovalCause::Cleared } else { RemovalCause::Dropped };
+        let mut expected = vec![(1, 10, first), (1, 10, RemovalCause::Dropped), (2, 20, RemovalCause::Dropped)];
+        expected.sort_unstable_by_key(|&(k, v, c)| (k, v, c as u8));
+        assert_eq!(log, expected, "clear first: {clear_first}");
+    }
+}
+
 /// A bounded clone keeps the bound and the weigher (shared), and evicts on its own.
 #[test]
 fn clone_of_a_bounded_map_keeps_its_bound_and_weigher() {

@@ -1,7 +1,7 @@
 //! [`Builder`]: a bounded map (the concurrent cache) or a map with a finalizer.
 
 use core::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use super::core::Inner;
 use super::evict::Bound;
@@ -240,7 +240,7 @@ impl<K, V, S> Builder<K, V, S> {
             self.initial,
             self.shrink,
             bound,
-            self.finalizer.map(|f| Arc::new(Mutex::new(f))),
+            self.finalizer.map(|f| Arc::new(super::finalize::SharedFinalizer::new(f))),
         ))
     }
 }

@@ -25,11 +25,12 @@ use core::borrow::Borrow;
 use core::hash::{BuildHasher, Hash};
 use core::mem::ManuallyDrop;
 use core::ptr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crossbeam_epoch::Collector;
 
 use super::evict::Bound;
+use super::finalize::SharedFinalizer;
 use super::node::{fold, untagged, Node};
 use super::pool::{Pin, Pool, SlotCounters};
 use super::reclaim::{take_node, SharedGarbage};
@@ -37,11 +38,10 @@ use super::resize::buckets_for;
 use super::table::{or_abort, Position, Table, MIN_BUCKETS};
 use crate::hash_map::make_hash;
 use crate::loom::{AtomicPtr, AtomicUsize, Ordering};
-use crate::policy::{Finalizer, PanicSlot, RemovalCause, ShrinkPolicy};
+use crate::policy::{PanicSlot, RemovalCause, ShrinkPolicy};
 
-/// A map's finalizer, shared with its clones (calls for all of them are serialized by
-/// the one lock).
-pub(crate) type BoxedFinalizer<K, V> = Arc<Mutex<Box<dyn Finalizer<K, V> + Send>>>;
+/// A map's finalizer, shared with its clones (see [`SharedFinalizer`]).
+pub(crate) type BoxedFinalizer<K, V> = Arc<SharedFinalizer<K, V>>;
 
 pub(crate) struct Inner<K, V, S> {
     pub(crate) root: AtomicPtr<Table<K, V>>,
@@ -199,16 +199,15 @@ impl<K, V, S> Inner<K, V, S> {
             drop((key, value));
             return;
         };
-        let mut f = match m.try_lock() {
-            Ok(f) => f,
-            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => {
-                let node = Node::alloc(0, key, value, 1);
-                self.garbage.defer_finalize(&self.pool.spill, node, cause);
-                return;
-            }
+        let Some(mut f) = m.try_hold() else {
+            let node = Node::alloc(0, key, value, 1);
+            self.garbage.defer_finalize(&self.pool.spill, node, cause);
+            return;
         };
         f.finalize(key, value, cause);
+        let mut panics = PanicSlot::default();
+        f.release(&mut panics);
+        panics.resume();
     }
 
     /// A new unlinked node, built in a spare allocation when the pinned slot has one.
@@ -611,18 +610,24 @@ impl<K, V, S> Drop for Inner<K, V, S> {
             }
         }
         let mut panics = PanicSlot::default();
-        // Shared with clones, so taken by locking: nobody else holds it unless a clone's
-        // drain runs on another thread (wait for it) or this drop runs inside the shared
-        // finalizer on this thread (documented on `Clone` as a deadlock).
+        // Shared with clones, so taken by locking: another thread may hold it (a clone's
+        // drain: wait for it), or this one, when this drop runs inside the shared
+        // finalizer: then the values are left to that call's holder (see `finalize.rs`).
         let shared = self.finalizer.take();
-        let mut fin = shared.as_ref().map(|m| m.lock().unwrap_or_else(|e| e.into_inner()));
-        for (node, cause) in departing {
+        let values = departing.into_iter().map(|(node, cause)| {
             // SAFETY: every node appears once in `departing` and nobody else can reach it.
             let (key, value) = unsafe { take_node(node) };
-            match fin.as_deref_mut() {
-                Some(f) => panics.run(|| f.finalize(key, value, cause)),
-                None => panics.run(|| drop((key, value))),
+            (key, value, cause)
+        });
+        match shared.as_deref().map(SharedFinalizer::hold) {
+            Some(Some(mut f)) => {
+                for (key, value, cause) in values {
+                    panics.run(|| f.finalize(key, value, cause));
+                }
+                f.release(&mut panics);
             }
+            Some(None) => shared.as_deref().expect("a shared finalizer").orphan(values),
+            None => values.for_each(|v| panics.run(|| drop(v))),
         }
         for t in tables.into_iter().chain((!pending.is_null() && !ptr::eq(pending, root)).then_some(pending)) {
             // SAFETY: live tables not freed by the collector (retired tables were).

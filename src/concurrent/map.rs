@@ -798,8 +798,8 @@ impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for ConcurrentMap<K, V, S> {
 ///
 /// A bounded copy starts its eviction state afresh (every entry cold and unreferenced).
 /// Copying pins this map until it ends, and runs `K::clone` and `V::clone` under that
-/// pin. A finalizer must not drop a map that shares it (dropping a map takes the
-/// finalizer's lock, which the running finalizer holds): that deadlocks.
+/// pin. A finalizer may drop a map that shares it (say, a clone kept inside a value):
+/// that map's values are finalized, as `Dropped`, right after the running call returns.
 ///
 /// # Examples
 ///

@@ -29,6 +29,8 @@
 //!   counted, and flushed in proportion to what is retired; values reach the finalizer
 //!   only once no reader can see them, outside every lock, and the emptied nodes are
 //!   kept (boundedly) for later inserts to reuse.
+//! - **The finalizer** (`finalize.rs`) is shared with the map's clones behind one lock;
+//!   a map dropped inside it leaves its values to the thread holding it.
 //! - **Bounded mode** (`evict.rs`): CLOCK eviction over the buckets, with hot and cold
 //!   entries and a ghost table (see [`Builder`]).
 //! - **Walkers** (`walk.rs`): `retain` and `clear` run user code per bucket, unpinned.
@@ -43,6 +45,7 @@
 mod builder;
 mod core;
 mod evict;
+mod finalize;
 mod iter;
 mod locked;
 mod map;

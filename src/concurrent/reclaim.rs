@@ -66,11 +66,12 @@ use core::ptr;
 
 use crossbeam_epoch::Guard;
 
+use super::finalize::SharedFinalizer;
 use super::node::{split_cause, with_cause, Node};
 use super::pool::{Batch, Pin, Slot, SlotCounters};
 use super::table::Table;
 use crate::loom::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
-use crate::policy::{Finalizer, PanicSlot, RemovalCause};
+use crate::policy::{PanicSlot, RemovalCause};
 
 /// Nodes per sealed batch.
 pub(crate) const BATCH: usize = if cfg!(leakless_loom) { 2 } else { 64 };
@@ -471,7 +472,7 @@ impl<K, V> Garbage<K, V> {
     /// others; the first panic is re-raised.
     pub(crate) fn drain(
         &self,
-        finalizer: Option<&std::sync::Mutex<Box<dyn Finalizer<K, V> + Send>>>,
+        finalizer: Option<&SharedFinalizer<K, V>>,
         live: impl FnOnce() -> usize,
         panics: &mut PanicSlot,
     ) {
@@ -479,10 +480,9 @@ impl<K, V> Garbage<K, V> {
             return;
         }
         let mut fin = match finalizer {
-            Some(m) => match m.try_lock() {
-                Ok(f) => Some(f),
-                Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
-                Err(std::sync::TryLockError::WouldBlock) => return,
+            Some(shared) => match shared.try_hold() {
+                Some(f) => Some(f),
+                None => return,
             },
             None => None,
         };
@@ -503,7 +503,7 @@ impl<K, V> Garbage<K, V> {
                 let (key, value) = unsafe { empty_node(node) };
                 *p = node;
                 freed += node_bytes::<K, V>();
-                match fin.as_deref_mut() {
+                match fin.as_mut() {
                     Some(f) => panics.run(|| f.finalize(key, value, cause)),
                     None => panics.run(|| drop((key, value))),
                 }
@@ -512,6 +512,9 @@ impl<K, V> Garbage<K, V> {
             self.keep_spares(nodes, live);
         }
         self.freed_bytes.fetch_add(freed, Ordering::Relaxed);
+        if let Some(f) = fin {
+            f.release(panics);
+        }
     }
 
     /// For teardown: every node still waiting anywhere in the garbage pipeline, with
