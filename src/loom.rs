@@ -113,3 +113,15 @@ pub(crate) fn prefetch<T>(p: *const T) {
     #[cfg(not(all(target_arch = "x86_64", not(miri), not(leakless_loom))))]
     let _ = p;
 }
+
+/// Declares thread-locals: `std`'s with `const` initializers, or, under
+/// `cfg(leakless_loom)`, loom's (one per modelled thread; its macro takes no `const`).
+macro_rules! thread_locals {
+    ($($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;)+) => {
+        #[cfg(not(leakless_loom))]
+        std::thread_local! { $($(#[$attr])* static $name: $t = const { $init };)+ }
+        #[cfg(leakless_loom)]
+        loom::thread_local! { $($(#[$attr])* static $name: $t = $init;)+ }
+    };
+}
+pub(crate) use thread_locals;

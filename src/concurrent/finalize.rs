@@ -14,16 +14,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 use crate::policy::{Finalizer, PanicSlot, RemovalCause};
 
-#[cfg(not(leakless_loom))]
-std::thread_local! {
-    /// Its address identifies the calling thread.
-    static MARK: Cell<u8> = const { Cell::new(0) };
-}
-
-// The same, as a loom thread-local (one per modelled thread; its macro takes no `const`
-// initializer).
-#[cfg(leakless_loom)]
-loom::thread_local! {
+crate::loom::thread_locals! {
+    /// Its address identifies the calling thread (under loom, the modelled thread).
     static MARK: Cell<u8> = Cell::new(0);
 }
 

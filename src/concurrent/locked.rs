@@ -5,15 +5,8 @@
 
 use core::cell::Cell;
 
-#[cfg(not(leakless_loom))]
-std::thread_local! {
+crate::loom::thread_locals! {
     /// How many user callbacks under a bucket lock this thread is inside.
-    static DEPTH: Cell<usize> = const { Cell::new(0) };
-}
-
-// The same, as a loom thread-local (its macro takes no `const` initializer).
-#[cfg(leakless_loom)]
-loom::thread_local! {
     static DEPTH: Cell<usize> = Cell::new(0);
 }
 

@@ -441,16 +441,8 @@ mod lease {
         }
     }
 
-    #[cfg(not(leakless_loom))]
-    std::thread_local! {
+    crate::loom::thread_locals! {
         /// The map id and slot index of the lease used last.
-        static LAST: Cell<(u64, usize)> = const { Cell::new((0, 0)) };
-        static LEASES: RefCell<Vec<Lease>> = const { RefCell::new(Vec::new()) };
-    }
-
-    // The same, as loom's thread-locals (its macro takes no `const` initializer).
-    #[cfg(leakless_loom)]
-    loom::thread_local! {
         static LAST: Cell<(u64, usize)> = Cell::new((0, 0));
         static LEASES: RefCell<Vec<Lease>> = RefCell::new(Vec::new());
     }
