@@ -1440,6 +1440,79 @@ fn a_finalizer_may_drop_a_map_that_shares_it() {
     }
 }
 
+/// Clones sharing one finalizer, written on several threads at once: half of them drop
+/// their clone when done (waiting for the finalizer's lock if another thread holds it),
+/// half park it, and every finalizer call drops one parked clone (its values left to
+/// that call's holder). Every value is finalized exactly once, removed ones as
+/// `Explicit`, the rest as `Dropped`, and no thread hangs.
+#[test]
+fn clones_dropped_across_threads_and_inside_the_finalizer_finalize_each_value_once() {
+    type Map = ConcurrentMap<usize, usize, ahash::RandomState>;
+    const THREADS: usize = 4;
+    let per = scale(2000);
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let explicit = counters(THREADS * per);
+        let dropped = counters(THREADS * per);
+        let parked: Arc<Mutex<Vec<Map>>> = Arc::default();
+        let inside = Arc::new(AtomicUsize::new(0));
+        let (e, d, p, i) = (Arc::clone(&explicit), Arc::clone(&dropped), Arc::clone(&parked), Arc::clone(&inside));
+        let map: Map = ConcurrentMap::builder()
+            .hasher(fixed())
+            .finalizer(move |_k: usize, v: usize, cause: RemovalCause| {
+                match cause {
+                    RemovalCause::Explicit => &e[v],
+                    RemovalCause::Dropped => &d[v],
+                    other => panic!("unexpected cause {other:?}"),
+                }
+                .fetch_add(1, Relaxed);
+                let clone = p.lock().unwrap().pop();
+                if clone.is_some() {
+                    i.fetch_add(1, Relaxed);
+                }
+                drop(clone); // inside the shared finalizer's call
+            })
+            .build();
+        let clones: Vec<Map> = (0..THREADS).map(|_| map.clone()).collect();
+        let barrier = Barrier::new(THREADS);
+        thread::scope(|scope| {
+            for (t, c) in clones.into_iter().enumerate() {
+                let (barrier, parked) = (&barrier, &parked);
+                scope.spawn(move || {
+                    barrier.wait();
+                    for v in t * per..(t + 1) * per {
+                        c.insert(v, v);
+                        if v % 2 == 0 {
+                            c.remove(&v);
+                        }
+                    }
+                    if t % 2 == 0 {
+                        drop(c);
+                    } else {
+                        parked.lock().unwrap().push(c);
+                    }
+                });
+            }
+        });
+        drop(map);
+        // The first parked clone dropped here finalizes its values, and those calls drop
+        // the others (if no call during the writes did).
+        loop {
+            let Some(c) = parked.lock().unwrap().pop() else { break };
+            drop(c);
+        }
+        assert!(inside.load(Relaxed) >= 1, "no clone was dropped inside the finalizer");
+        let count = |c: &[AtomicUsize], v: usize| c[v].load(Relaxed);
+        for v in 0..THREADS * per {
+            let (e, d) = (count(&explicit, v), count(&dropped, v));
+            assert_eq!((e, d), if v % 2 == 0 { (1, 0) } else { (0, 1) }, "value {v}: explicit {e}, dropped {d}");
+        }
+        tx.send(()).unwrap();
+    });
+    rx.recv_timeout(Duration::from_secs(if cfg!(miri) { 1800 } else { 120 }))
+        .expect("the writers, the drops or the finalizer did not finish (or a check failed)");
+}
+
 /// A bounded clone keeps the bound and the weigher (shared), and evicts on its own.
 #[test]
 fn clone_of_a_bounded_map_keeps_its_bound_and_weigher() {
