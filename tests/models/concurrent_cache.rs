@@ -13,7 +13,9 @@
 //! checks what it returns; `verify` (after every op) checks `validate()`, the
 //! contents, `len()`, `weight()`, the bound, `stats().removals` by cause, and that every
 //! value finalized so far was owed; [`Cache::finish`] drops the map and checks that the
-//! `Dropped` values are exactly what the model holds and that nothing stays owed.
+//! `Dropped` values are exactly what the model holds and that nothing stays owed. A
+//! clone replaces the map, and the original is dropped by the next finalizer call,
+//! inside it.
 
 use std::collections::HashMap as Model;
 use std::sync::{Arc, Mutex};
@@ -57,12 +59,19 @@ impl Limit {
 /// What the finalizer received, in order: `(key, value, cause)`.
 type Log = Arc<Mutex<Vec<(u16, u32, RemovalCause)>>>;
 
+type Map = ConcurrentMap<u16, u32, DefaultHashBuilder>;
+
+/// The map a clone replaced, parked until the next finalizer call drops it: a map
+/// dropped inside the finalizer it shares.
+type Parked = Arc<Mutex<Option<Map>>>;
+
 /// A bounded `ConcurrentMap` and its model: what it holds, and every value that left it
 /// and is owed to the finalizer.
 pub(crate) struct Cache {
     limit: Limit,
-    map: ConcurrentMap<u16, u32, DefaultHashBuilder>,
+    map: Map,
     log: Log,
+    parked: Parked,
     /// What the map holds.
     held: Model<u16, u32>,
     /// Values that left the map and were not finalized yet (a multiset).
@@ -75,17 +84,22 @@ impl Cache {
     /// An empty cache with this bound (a fixed-seed hasher, so that a failure replays).
     pub(crate) fn new(limit: Limit) -> Self {
         let log: Log = Arc::default();
-        let l = Arc::clone(&log);
-        let b = ConcurrentMap::builder()
-            .hasher(DefaultHashBuilder::with_seeds(1, 2, 3, 4))
-            .finalizer(move |k: u16, v: u32, cause: RemovalCause| l.lock().unwrap().push((k, v, cause)));
+        let parked: Parked = Arc::default();
+        let (l, p) = (Arc::clone(&log), Arc::clone(&parked));
+        let b = ConcurrentMap::builder().hasher(DefaultHashBuilder::with_seeds(1, 2, 3, 4)).finalizer(
+            move |k: u16, v: u32, cause: RemovalCause| {
+                l.lock().unwrap().push((k, v, cause));
+                let earlier = p.lock().unwrap().take();
+                drop(earlier); // its values are finalized when this call returns
+            },
+        );
         let map = match limit {
             Limit::Entries(n) => b.max_entries(n),
             Limit::Weight(w) => b.max_weight(w).weigher(weigh),
             Limit::Both(n, w) => b.max_entries(n).max_weight(w).weigher(weigh),
         }
         .build();
-        Cache { limit, map, log, held: Model::new(), owed: Model::new(), departed: [0; 7] }
+        Cache { limit, map, log, parked, held: Model::new(), owed: Model::new(), departed: [0; 7] }
     }
 
     fn weight(&self) -> u64 {
@@ -152,7 +166,14 @@ impl Cache {
 
     /// Drops the map: it finalizes what it holds as `Dropped`, and nothing stays owed.
     pub(crate) fn finish(self) {
-        let Cache { map, log, held, mut owed, .. } = self;
+        let Cache { map, log, parked, held, mut owed, .. } = self;
+        // A parked map not dropped by a finalizer call yet: its values are owed as
+        // `Dropped` (by `clone_map`), apart from what the map drops below.
+        let earlier = parked.lock().unwrap().take();
+        drop(earlier);
+        for (k, v, cause) in std::mem::take(&mut *log.lock().unwrap()) {
+            finalized(&mut owed, k, v, cause);
+        }
         drop(map);
         let mut dropped = Vec::new();
         for (k, v, cause) in std::mem::take(&mut *log.lock().unwrap()) {
@@ -251,16 +272,19 @@ impl Calls for Cache {
         self.evictions(None);
     }
 
-    /// `clone()`, then the original is dropped: the copy holds what it held, under the
-    /// same bound (storing nothing it must evict), and the original finalizes every
-    /// value it held as `Dropped` through the finalizer the two share. The copy's stats
-    /// start afresh.
+    /// `clone()`, and the copy replaces the original, which is parked: the next
+    /// finalizer call drops it (a map dropped inside the finalizer it shares; a map
+    /// parked earlier and not dropped yet is dropped here). The copy holds what the
+    /// original held, under the same bound (storing nothing it must evict); the original
+    /// finalizes every value it held as `Dropped`, once. The copy's stats start afresh.
     fn clone_map(&mut self) {
         let copy = self.map.clone();
         for (&k, &v) in &self.held {
             *self.owed.entry((k, v, RemovalCause::Dropped)).or_default() += 1;
         }
-        self.map = copy;
+        let original = std::mem::replace(&mut self.map, copy);
+        let earlier = self.parked.lock().unwrap().replace(original);
+        drop(earlier);
         self.departed = [0; 7];
     }
 
