@@ -1,7 +1,7 @@
 //! The finalizer a map shares with its clones (see `ConcurrentMap`'s `Clone`).
 //!
 //! One lock serializes the finalizer's calls for every map that shares it. Three places
-//! take it: a drain of reclaimed values and [`finalize_now`](super::core::Inner) try it
+//! take it: a drain of reclaimed values and `Inner::finalize_now` try it
 //! and leave their values for later when it is busy; a dropping map has no later, so it
 //! waits for it — unless this very thread holds it, further up its stack (a finalizer
 //! that drops a map sharing it). Waiting would then deadlock, so the dropping map leaves
