@@ -619,14 +619,16 @@ impl<K, V, S> Drop for Inner<K, V, S> {
             let (key, value) = unsafe { take_node(node) };
             (key, value, cause)
         });
-        match shared.as_deref().map(SharedFinalizer::hold) {
-            Some(Some(mut f)) => {
-                for (key, value, cause) in values {
-                    panics.run(|| f.finalize(key, value, cause));
+        match shared.as_deref() {
+            Some(shared) => match shared.hold() {
+                Some(mut f) => {
+                    for (key, value, cause) in values {
+                        panics.run(|| f.finalize(key, value, cause));
+                    }
+                    f.release(&mut panics);
                 }
-                f.release(&mut panics);
-            }
-            Some(None) => shared.as_deref().expect("a shared finalizer").orphan(values),
+                None => shared.orphan(values),
+            },
             None => values.for_each(|v| panics.run(|| drop(v))),
         }
         for t in tables.into_iter().chain((!pending.is_null() && !ptr::eq(pending, root)).then_some(pending)) {
