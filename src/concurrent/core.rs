@@ -204,8 +204,8 @@ impl<K, V, S> Inner<K, V, S> {
             self.garbage.defer_finalize(&self.pool.spill, node, cause);
             return;
         };
-        f.finalize(key, value, cause);
         let mut panics = PanicSlot::default();
+        f.finalize(key, value, cause, &mut panics);
         f.release(&mut panics);
         panics.resume();
     }
@@ -623,7 +623,7 @@ impl<K, V, S> Drop for Inner<K, V, S> {
             Some(shared) => match shared.hold() {
                 Some(mut f) => {
                     for (key, value, cause) in values {
-                        panics.run(|| f.finalize(key, value, cause));
+                        f.finalize(key, value, cause, &mut panics);
                     }
                     f.release(&mut panics);
                 }

@@ -37,7 +37,8 @@ pub(crate) struct SharedFinalizer<K, V> {
     orphans: Mutex<Vec<(K, V, RemovalCause)>>,
 }
 
-/// The held lock of a [`SharedFinalizer`]. Letting go finalizes the orphans first.
+/// The held lock of a [`SharedFinalizer`]; [`release`](Held::release) finalizes the
+/// orphans before letting go.
 pub(crate) struct Held<'a, K, V> {
     shared: &'a SharedFinalizer<K, V>,
     f: MutexGuard<'a, BoxedFn<K, V>>,
@@ -80,13 +81,13 @@ impl<K, V> SharedFinalizer<K, V> {
 }
 
 impl<K, V> Held<'_, K, V> {
+    /// Finalizes one value, catching a panic into `panics`.
     #[inline]
-    pub(crate) fn finalize(&mut self, key: K, value: V, cause: RemovalCause) {
-        self.f.finalize(key, value, cause);
+    pub(crate) fn finalize(&mut self, key: K, value: V, cause: RemovalCause, panics: &mut PanicSlot) {
+        panics.run(|| self.f.finalize(key, value, cause));
     }
 
-    /// Finalizes the orphans (also those its own calls leave), catching panics into
-    /// `panics`.
+    /// Finalizes the orphans, also those its own calls leave.
     fn adopt(&mut self, panics: &mut PanicSlot) {
         loop {
             let orphans = core::mem::take(&mut *self.shared.orphans.lock().unwrap_or_else(PoisonError::into_inner));
@@ -94,12 +95,13 @@ impl<K, V> Held<'_, K, V> {
                 return;
             }
             for (key, value, cause) in orphans {
-                panics.run(|| self.f.finalize(key, value, cause));
+                self.finalize(key, value, cause, panics);
             }
         }
     }
 
-    /// Lets go, after finalizing the orphans; their first panic goes to `panics`.
+    /// Lets go, after finalizing the orphans; their first panic goes to `panics`. Every
+    /// holder ends so.
     pub(crate) fn release(mut self, panics: &mut PanicSlot) {
         self.adopt(panics);
     }
@@ -107,11 +109,11 @@ impl<K, V> Held<'_, K, V> {
 
 impl<K, V> Drop for Held<'_, K, V> {
     fn drop(&mut self) {
-        // Normally `release` emptied the orphans; after a panic of the holder's own call,
-        // they are finalized here (their panics discarded while unwinding).
-        let mut panics = PanicSlot::default();
-        self.adopt(&mut panics);
+        // A holder unwinding past its `release` (no caller does: every call goes through
+        // a `PanicSlot`) still finalizes the orphans, their panics discarded.
+        if std::thread::panicking() {
+            self.adopt(&mut PanicSlot::default());
+        }
         self.shared.holder.store(0, core::sync::atomic::Ordering::Relaxed);
-        panics.resume();
     }
 }

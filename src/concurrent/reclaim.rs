@@ -480,10 +480,10 @@ impl<K, V> Garbage<K, V> {
             return;
         }
         let mut fin = match finalizer {
-            Some(shared) => match shared.try_hold() {
-                Some(f) => Some(f),
-                None => return,
-            },
+            Some(shared) => {
+                let Some(f) = shared.try_hold() else { return };
+                Some(f)
+            }
             None => None,
         };
         let mut list = self.reclaimed.swap(ptr::null_mut(), Ordering::Acquire);
@@ -504,7 +504,7 @@ impl<K, V> Garbage<K, V> {
                 *p = node;
                 freed += node_bytes::<K, V>();
                 match fin.as_mut() {
-                    Some(f) => panics.run(|| f.finalize(key, value, cause)),
+                    Some(f) => f.finalize(key, value, cause, panics),
                     None => panics.run(|| drop((key, value))),
                 }
             }
