@@ -1396,11 +1396,11 @@ fn clone_copies_entries_and_shares_the_finalizer() {
 fn a_finalizer_may_drop_a_map_that_shares_it() {
     type Map = ConcurrentMap<u32, u32, ahash::RandomState>;
     for clear_first in [false, true] {
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let l = Arc::clone(&log);
+        finishes_within(if cfg!(miri) { 600 } else { 60 }, move || {
             let slot: Arc<Mutex<Option<Map>>> = Arc::default();
-            let log = Arc::new(Mutex::new(Vec::new()));
-            let (s, l) = (Arc::clone(&slot), Arc::clone(&log));
+            let s = Arc::clone(&slot);
             let map: Map = ConcurrentMap::builder()
                 .hasher(fixed())
                 .finalizer(move |k: u32, v: u32, cause: RemovalCause| {
@@ -1426,13 +1426,9 @@ fn a_finalizer_may_drop_a_map_that_shares_it() {
                 }
             }
             drop(map);
-            let mut log: Vec<_> = log.lock().unwrap().iter().copied().filter(|e| e.0 != 100).collect();
-            log.sort_unstable_by_key(|&(k, v, c)| (k, v, c as u8));
-            tx.send(log).unwrap();
         });
-        let log = rx
-            .recv_timeout(Duration::from_secs(if cfg!(miri) { 600 } else { 60 }))
-            .expect("dropping a map inside its shared finalizer did not return");
+        let mut log: Vec<_> = log.lock().unwrap().iter().copied().filter(|e| e.0 != 100).collect();
+        log.sort_unstable_by_key(|&(k, v, c)| (k, v, c as u8));
         let first = if clear_first { RemovalCause::Cleared } else { RemovalCause::Dropped };
         let mut expected = vec![(1, 10, first), (1, 10, RemovalCause::Dropped), (2, 20, RemovalCause::Dropped)];
         expected.sort_unstable_by_key(|&(k, v, c)| (k, v, c as u8));
@@ -1450,8 +1446,7 @@ fn clones_dropped_across_threads_and_inside_the_finalizer_finalize_each_value_on
     type Map = ConcurrentMap<usize, usize, ahash::RandomState>;
     const THREADS: usize = 4;
     let per = scale(2000);
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
+    finishes_within(if cfg!(miri) { 1800 } else { 120 }, move || {
         let explicit = counters(THREADS * per);
         let dropped = counters(THREADS * per);
         let parked: Arc<Mutex<Vec<Map>>> = Arc::default();
@@ -1507,10 +1502,7 @@ fn clones_dropped_across_threads_and_inside_the_finalizer_finalize_each_value_on
             let (e, d) = (count(&explicit, v), count(&dropped, v));
             assert_eq!((e, d), if v % 2 == 0 { (1, 0) } else { (0, 1) }, "value {v}: explicit {e}, dropped {d}");
         }
-        tx.send(()).unwrap();
     });
-    rx.recv_timeout(Duration::from_secs(if cfg!(miri) { 1800 } else { 120 }))
-        .expect("the writers, the drops or the finalizer did not finish (or a check failed)");
 }
 
 /// A bounded clone keeps the bound and the weigher (shared), and evicts on its own.
