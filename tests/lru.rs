@@ -186,85 +186,83 @@ fn same_as_lru_crate_with<P: EvictionPolicy>(
     cap: usize,
     ops: Vec<Op>,
 ) -> Result<(), TestCaseError> {
-    {
-        let mut theirs = lru::LruCache::new(nz(cap));
-        for op in ops {
-            match op {
-                Op::Put(k, v) => prop_assert_eq!(ours.insert(k, v), theirs.put(k, v)),
-                Op::Push(k, v) => prop_assert_eq!(ours.push(k, v), theirs.push(k, v)),
-                Op::Get(k) => prop_assert_eq!(ours.get(&k), theirs.get(&k)),
-                Op::GetMut(k, v) => {
-                    let a = ours.get_mut(&k).map(|x| {
-                        *x = v;
-                        *x
-                    });
-                    let b = theirs.get_mut(&k).map(|x| {
-                        *x = v;
-                        *x
-                    });
-                    prop_assert_eq!(a, b);
-                }
-                Op::Peek(k) => prop_assert_eq!(ours.peek(&k), theirs.peek(&k)),
-                Op::PeekMut(k, v) => {
-                    let a = ours.peek_mut(&k).map(|x| {
-                        *x = v;
-                        *x
-                    });
-                    let b = theirs.peek_mut(&k).map(|x| {
-                        *x = v;
-                        *x
-                    });
-                    prop_assert_eq!(a, b);
-                }
-                Op::Contains(k) => prop_assert_eq!(ours.contains_key(&k), theirs.contains(&k)),
-                Op::Pop(k) => prop_assert_eq!(ours.remove(&k), theirs.pop(&k)),
-                Op::PopLru => prop_assert_eq!(ours.pop_lru(), theirs.pop_lru()),
-                Op::PeekLru => prop_assert_eq!(ours.peek_lru(), theirs.peek_lru()),
-                Op::Resize(n) => {
-                    ours.set_limit(Capacity::entries(n as usize));
-                    theirs.resize(nz(n as usize));
-                }
-                Op::GetOrInsert(k, v) => {
-                    let a = ours.get_or_insert_with(k, || v).copied();
-                    let b = *theirs.get_or_insert_mut(k, || v);
-                    prop_assert_eq!(a, Some(b));
-                }
-                Op::Retain(m) => {
-                    // Both see every entry once (ours in an unspecified order), may change
-                    // the values they keep, and keep the survivors in LRU order (checked
-                    // below against `lru::LruCache::retain`, which preserves it).
-                    let (mut seen_a, mut seen_b) = (Vec::new(), Vec::new());
-                    ours.retain(|k, v| {
-                        seen_a.push((*k, *v));
-                        *v = v.wrapping_add(1);
-                        (u32::from(*k) + u32::from(*v)) % u32::from(m) != 0
-                    });
-                    theirs.retain(|k, v| {
-                        seen_b.push((*k, *v));
-                        *v = v.wrapping_add(1);
-                        (u32::from(*k) + u32::from(*v)) % u32::from(m) != 0
-                    });
-                    seen_a.sort();
-                    seen_b.sort();
-                    prop_assert_eq!(seen_a, seen_b, "retain visits every entry once, with its value");
-                }
-                Op::Clear => {
-                    ours.clear();
-                    theirs.clear();
-                    // The doc of `clear`: all memory back but the 80-byte stats block.
-                    prop_assert!(ours.allocation_size() <= 80, "{} bytes after clear", ours.allocation_size());
-                }
+    let mut theirs = lru::LruCache::new(nz(cap));
+    for op in ops {
+        match op {
+            Op::Put(k, v) => prop_assert_eq!(ours.insert(k, v), theirs.put(k, v)),
+            Op::Push(k, v) => prop_assert_eq!(ours.push(k, v), theirs.push(k, v)),
+            Op::Get(k) => prop_assert_eq!(ours.get(&k), theirs.get(&k)),
+            Op::GetMut(k, v) => {
+                let a = ours.get_mut(&k).map(|x| {
+                    *x = v;
+                    *x
+                });
+                let b = theirs.get_mut(&k).map(|x| {
+                    *x = v;
+                    *x
+                });
+                prop_assert_eq!(a, b);
             }
-            ours.validate();
-            prop_assert_eq!(ours.len(), theirs.len());
-            let a: Vec<_> = ours.iter().map(|(k, v)| (*k, *v)).collect();
-            let b: Vec<_> = theirs.iter().map(|(k, v)| (*k, *v)).collect();
-            prop_assert_eq!(a, b, "MRU -> LRU order");
+            Op::Peek(k) => prop_assert_eq!(ours.peek(&k), theirs.peek(&k)),
+            Op::PeekMut(k, v) => {
+                let a = ours.peek_mut(&k).map(|x| {
+                    *x = v;
+                    *x
+                });
+                let b = theirs.peek_mut(&k).map(|x| {
+                    *x = v;
+                    *x
+                });
+                prop_assert_eq!(a, b);
+            }
+            Op::Contains(k) => prop_assert_eq!(ours.contains_key(&k), theirs.contains(&k)),
+            Op::Pop(k) => prop_assert_eq!(ours.remove(&k), theirs.pop(&k)),
+            Op::PopLru => prop_assert_eq!(ours.pop_lru(), theirs.pop_lru()),
+            Op::PeekLru => prop_assert_eq!(ours.peek_lru(), theirs.peek_lru()),
+            Op::Resize(n) => {
+                ours.set_limit(Capacity::entries(n as usize));
+                theirs.resize(nz(n as usize));
+            }
+            Op::GetOrInsert(k, v) => {
+                let a = ours.get_or_insert_with(k, || v).copied();
+                let b = *theirs.get_or_insert_mut(k, || v);
+                prop_assert_eq!(a, Some(b));
+            }
+            Op::Retain(m) => {
+                // Both see every entry once (ours in an unspecified order), may change
+                // the values they keep, and keep the survivors in LRU order (checked
+                // below against `lru::LruCache::retain`, which preserves it).
+                let (mut seen_a, mut seen_b) = (Vec::new(), Vec::new());
+                ours.retain(|k, v| {
+                    seen_a.push((*k, *v));
+                    *v = v.wrapping_add(1);
+                    (u32::from(*k) + u32::from(*v)) % u32::from(m) != 0
+                });
+                theirs.retain(|k, v| {
+                    seen_b.push((*k, *v));
+                    *v = v.wrapping_add(1);
+                    (u32::from(*k) + u32::from(*v)) % u32::from(m) != 0
+                });
+                seen_a.sort();
+                seen_b.sort();
+                prop_assert_eq!(seen_a, seen_b, "retain visits every entry once, with its value");
+            }
+            Op::Clear => {
+                ours.clear();
+                theirs.clear();
+                // The doc of `clear`: all memory back but the 80-byte stats block.
+                prop_assert!(ours.allocation_size() <= 80, "{} bytes after clear", ours.allocation_size());
+            }
         }
-        let a: Vec<_> = ours.into_iter().collect();
+        ours.validate();
+        prop_assert_eq!(ours.len(), theirs.len());
+        let a: Vec<_> = ours.iter().map(|(k, v)| (*k, *v)).collect();
         let b: Vec<_> = theirs.iter().map(|(k, v)| (*k, *v)).collect();
-        prop_assert_eq!(a, b);
+        prop_assert_eq!(a, b, "MRU -> LRU order");
     }
+    let a: Vec<_> = ours.into_iter().collect();
+    let b: Vec<_> = theirs.iter().map(|(k, v)| (*k, *v)).collect();
+    prop_assert_eq!(a, b);
     Ok(())
 }
 

@@ -142,9 +142,10 @@ impl EvictionPolicy for Lru {
         (self.tail != NIL).then_some(self.tail)
     }
 
+    /// Exact: the victim, as [`peek_victim`](EvictionPolicy::peek_victim) reads it.
     #[inline(always)]
-    fn victim_hint<A: MetaArena<LruLinks>>(&self, _arena: &A) -> Option<u32> {
-        (self.tail != NIL).then_some(self.tail)
+    fn victim_hint<A: MetaArena<LruLinks>>(&self, arena: &A) -> Option<u32> {
+        self.peek_victim(arena)
     }
 
     #[inline]
