@@ -164,16 +164,22 @@ impl Cache {
         }
     }
 
+    /// Every value finalized since the last look must have been owed; it is no longer.
+    fn settle_log(&mut self) {
+        let events = std::mem::take(&mut *self.log.lock().unwrap());
+        for (k, v, cause) in events {
+            finalized(&mut self.owed, k, v, cause);
+        }
+    }
+
     /// Drops the map: it finalizes what it holds as `Dropped`, and nothing stays owed.
-    pub(crate) fn finish(self) {
-        let Cache { map, log, parked, held, mut owed, .. } = self;
+    pub(crate) fn finish(mut self) {
         // A parked map not dropped by a finalizer call yet: its values are owed as
         // `Dropped` (by `clone_map`), apart from what the map drops below.
-        let earlier = parked.lock().unwrap().take();
+        let earlier = self.parked.lock().unwrap().take();
         drop(earlier);
-        for (k, v, cause) in std::mem::take(&mut *log.lock().unwrap()) {
-            finalized(&mut owed, k, v, cause);
-        }
+        self.settle_log();
+        let Cache { map, log, held, mut owed, .. } = self;
         drop(map);
         let mut dropped = Vec::new();
         for (k, v, cause) in std::mem::take(&mut *log.lock().unwrap()) {
@@ -305,10 +311,7 @@ impl Calls for Cache {
         for cause in RemovalCause::ALL {
             assert_eq!(stats.removals(cause), self.departed[cause as usize], "{cause:?} removals");
         }
-        let events = std::mem::take(&mut *self.log.lock().unwrap());
-        for (k, v, cause) in events {
-            finalized(&mut self.owed, k, v, cause);
-        }
+        self.settle_log();
     }
 }
 
