@@ -8,8 +8,12 @@
 //! cargo run --release --example concurrent_ab -- cache 2 100 leakless,quick_cache
 //! ```
 //!
-//! `<workload>`: readheavy, exchange, rapidgrow (maps: leakless, papaya, scc, dashmap) or
-//! cache (leakless, moka, quick_cache). The caches live for the whole run, and with
+//! `<workload>`: readheavy, exchange, rapidgrow (maps: leakless, papaya, scc, dashmap),
+//! cache or churn (leakless, moka, quick_cache). `cache` is the bench's: every round
+//! replays the same streams into a warm cache, so nearly every request hits. `churn` runs
+//! fresh streams every round into a full cache: about 60% of the requests miss and evict
+//! (it is the workload `examples/concurrent_ops.rs` counts instructions of). The caches
+//! live for the whole run, and with
 //! `moka` among them the two-thread ratio of the others moves (leakless / quick_cache:
 //! 1.50 and 1.64 without `moka`, 0.88 and 0.96 with it, in back-to-back runs): compare
 //! two caches at two threads without `moka` in the list. Criterion (`cargo bench --bench concurrent`)
@@ -29,20 +33,32 @@ fn main() {
     let workload = args.get(1).map_or("readheavy", String::as_str);
     let threads: usize = args.get(2).map_or(1, |s| s.parse().expect("threads"));
     let rounds: usize = args.get(3).map_or(100, |s| s.parse().expect("rounds"));
-    let default = if workload == "cache" { "leakless,quick_cache,moka" } else { "leakless,papaya,scc,dashmap" };
+    let default =
+        if matches!(workload, "cache" | "churn") { "leakless,quick_cache,moka" } else { "leakless,papaya,scc,dashmap" };
     let names: Vec<&str> = args.get(4).map_or(default, String::as_str).split(',').collect();
     let mut times = vec![Vec::with_capacity(rounds); names.len()];
-    if workload == "cache" {
+    if workload == "cache" || workload == "churn" {
+        let churn = workload == "churn";
         let built: Vec<_> = names
             .iter()
             .map(|n| {
                 let cache = cache_named(n)();
                 run_cache(&*cache, OPS, 7); // warm, as the bench does
+                if churn {
+                    // Into the steady state of a full cache.
+                    (8..12).for_each(|s| run_cache(&*cache, OPS, s));
+                }
                 cache
             })
             .collect();
-        for _ in 0..rounds {
+        for round in 0..rounds {
             for (cache, t) in built.iter().zip(&mut times) {
+                if churn {
+                    // Fresh streams every round, the same for every cache.
+                    let first = 1000 + round * threads;
+                    t.push(millis(|| on_threads(threads, |i| run_cache(&**cache, OPS, first + i))));
+                    continue;
+                }
                 // The bench times back-to-back runs of the same streams: replay them once
                 // untimed, so the CPU caches hold this cache again, not the last one run.
                 on_threads(threads, |i| run_cache(&**cache, OPS, i));

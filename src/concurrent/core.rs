@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use crossbeam_epoch::Collector;
 
-use super::evict::Bound;
+use super::evict::{ghost_slots, Bound};
 use super::finalize::SharedFinalizer;
 use super::node::{fold, untagged, Node};
 use super::pool::{Pin, Pool, SlotCounters};
@@ -84,7 +84,8 @@ impl<K, V, S> Inner<K, V, S> {
         finalizer: Option<BoxedFinalizer<K, V>>,
     ) -> Self {
         let floor = if initial == 0 { MIN_BUCKETS } else { buckets_for(initial) };
-        let root = if initial == 0 { ptr::null_mut() } else { Table::alloc(floor, 0, bound.is_some()) };
+        let root =
+            if initial == 0 { ptr::null_mut() } else { Table::alloc(floor, 0, ghost_slots(bound.as_ref(), floor)) };
         Inner {
             root: AtomicPtr::new(root),
             collector: ManuallyDrop::new(Collector::new()),
@@ -143,7 +144,7 @@ impl<K, V, S> Inner<K, V, S> {
         _pin: &'g Pin<'_, K, V>,
         buckets: usize,
     ) -> Result<&'g Table<K, V>, crate::TryReserveError> {
-        let fresh = Table::try_alloc(buckets, 0, self.bound.is_some())?;
+        let fresh = Table::try_alloc(buckets, 0, self.ghost_slots(buckets))?;
         match self.root.compare_exchange(ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
             // SAFETY: just published; see `root`.
             Ok(_) => Ok(unsafe { &*fresh }),

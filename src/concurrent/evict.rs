@@ -21,8 +21,20 @@
 //! resident (its keys come back while their ghosts remember them). The hot share starts
 //! at about 60% and a hill climber ([`Climber`]) moves it between about 40% and 90%
 //! toward a better hit ratio (a loop wants it high, recency-driven traffic lower). A
-//! bucket with no cold unreferenced entry is passed without taking its lock. The ghost table has one `u32` slot per bucket, indexed independently
-//! of the bucket index: it remembers roughly the last table-size evictions.
+//! bucket with no cold unreferenced entry is passed without taking its lock.
+//!
+//! The ghost table has one `u32` slot per bucket, but for a map bounded by entries no
+//! more than the bound rounded up to a power of two ([`ghost_slots`]; its table has up to
+//! twice as many buckets, see `resize.rs`). Slots are indexed independently of the bucket
+//! index: it remembers roughly the last bound's worth of evictions.
+//!
+//! The hand passes buckets in order, but their nodes lie anywhere on the heap: each node
+//! it passes is a likely cache miss. It prefetches the chain [`EVICT_PREFETCH_AHEAD`]
+//! positions ahead, so that the misses of consecutive positions overlap: about 5% more
+//! throughput on one thread on the cache workload with fresh keys every run (`churn` in
+//! `examples/concurrent_ab.rs`, about 60% misses). It prefetches only positions its slot
+//! claimed ([`Clock`]): prefetching the next writer's positions cost about 6% on two
+//! threads, as the lines it fetched were the ones that writer was about to write.
 //!
 //! On the bundled traces (`examples/hit_ratio.rs`) the mean hit ratio rose from 41.8%
 //! (plain CLOCK: a reference bit only) to 47.7%. Fixed hot shares of 50 to 90% gave
@@ -37,6 +49,7 @@ use std::sync::Arc;
 use super::core::Inner;
 use super::node::{Node, MAX_NODE_WEIGHT};
 use super::pool::Pin;
+use super::resize::bound_span;
 use crate::loom::{AtomicU64, AtomicUsize, Ordering};
 use crate::policy::{climb_sample, Capacity, RemovalCause, Weigher};
 
@@ -228,13 +241,82 @@ impl<K, V> Bound<K, V> {
     }
 }
 
+/// The ghost slots of a table of `buckets` buckets of a map bounded by `bound` (none
+/// without a bound): one per bucket, but for a map bounded by entries no more than its
+/// bound rounded up to a power of two ([`bound_span`]; its table grows to twice that), so
+/// that the ghost table remembers about as many evictions as the map holds entries.
+pub(crate) fn ghost_slots<K, V>(bound: Option<&Bound<K, V>>, buckets: usize) -> usize {
+    match bound {
+        None => 0,
+        Some(b) => b.capacity.max_entries().map_or(buckets, |m| buckets.min(bound_span(m))),
+    }
+}
+
+/// The CLOCK positions a slot has claimed from the shared hand: `[next, end)`, and the
+/// start of the stride after it once claimed (`NONE` until then: the hand moves from 0
+/// in strides of [`CLOCK_STRIDE`], a power of two, so it never returns `usize::MAX`).
+///
+/// A slot claims [`CLOCK_STRIDE`] positions at a time, so the shared hand is written once
+/// per stride. It claims the following stride [`EVICT_PREFETCH_AHEAD`] positions before
+/// the end of the current one, so that the chains it prefetches ahead of the hand are
+/// always its own to pass.
+#[derive(Clone, Copy)]
+pub(crate) struct Clock {
+    next: usize,
+    end: usize,
+    following: usize,
+}
+
+impl Clock {
+    const NONE: usize = usize::MAX;
+
+    /// No positions claimed.
+    pub(crate) const fn new() -> Self {
+        Clock { next: 0, end: 0, following: Self::NONE }
+    }
+
+    /// The position to pass now, and the one [`EVICT_PREFETCH_AHEAD`] positions after it
+    /// among this slot's claims (to prefetch), claiming strides from `hand` as needed.
+    #[inline]
+    fn step(&mut self, hand: &AtomicUsize) -> (usize, usize) {
+        if self.next == self.end {
+            let start = match core::mem::replace(&mut self.following, Self::NONE) {
+                Self::NONE => hand.fetch_add(CLOCK_STRIDE, Ordering::Relaxed),
+                s => s,
+            };
+            self.next = start;
+            self.end = start.wrapping_add(CLOCK_STRIDE);
+        }
+        let pos = self.next;
+        self.next = pos.wrapping_add(1);
+        let left = self.end.wrapping_sub(self.next);
+        if left >= EVICT_PREFETCH_AHEAD {
+            return (pos, pos.wrapping_add(EVICT_PREFETCH_AHEAD));
+        }
+        if self.following == Self::NONE {
+            self.following = hand.fetch_add(CLOCK_STRIDE, Ordering::Relaxed);
+        }
+        (pos, self.following.wrapping_add(EVICT_PREFETCH_AHEAD - left - 1))
+    }
+}
+
 /// Entries a hand's estimate of the hot share spans (it halves its counts beyond).
 const TEMPERATURE_WINDOW: usize = 512;
+
+/// How many CLOCK positions ahead of the one it passes the hand prefetches a chain (at
+/// most a stride: see [`Clock`]).
+const EVICT_PREFETCH_AHEAD: usize = if cfg!(leakless_loom) { 1 } else { 8 };
+const _: () = assert!(EVICT_PREFETCH_AHEAD >= 1 && EVICT_PREFETCH_AHEAD <= CLOCK_STRIDE);
 
 /// CLOCK positions a slot claims from the shared hand at a time.
 pub(crate) const CLOCK_STRIDE: usize = if cfg!(leakless_loom) { 2 } else { 32 };
 
 impl<K, V, S> Inner<K, V, S> {
+    /// The ghost slots of a new table of `buckets` buckets (see [`ghost_slots`]).
+    pub(crate) fn ghost_slots(&self, buckets: usize) -> usize {
+        ghost_slots(self.bound.as_ref(), buckets)
+    }
+
     /// CLOCK eviction until the bound holds (or nothing can be evicted), under the
     /// writer's pin (eviction runs no user code; the evicted values are finalized by the
     /// drain after the writer unpins). `keep` (or null) is the entry the writer just
@@ -296,22 +378,22 @@ impl<K, V, S> Inner<K, V, S> {
             // Past one sweep without a victim, every unreferenced hot entry is demoted:
             // so a victim is found within three sweeps whatever the estimate says.
             let demote = too_hot || step >= span;
-            let pos = pin.slot().clock.with_mut(|c| {
+            let (pos, ahead) = pin.slot().clock.with_mut(|c| {
                 // SAFETY: the claimed positions belong to the slot we hold.
-                let c = unsafe { &mut *c };
-                if c[0] == c[1] {
-                    let start = b.hand.fetch_add(CLOCK_STRIDE, Ordering::Relaxed);
-                    *c = [start, start.wrapping_add(CLOCK_STRIDE)];
-                }
-                c[0] = c[0].wrapping_add(1);
-                c[0].wrapping_sub(1)
-            }) as u32;
+                unsafe { (*c).step(&b.hand) }
+            });
+            // Each bucket's nodes lie anywhere on the heap, and passing them is a cache
+            // miss per node: ask for the chain a few positions ahead now, so the misses
+            // of consecutive positions overlap. Only positions this slot claimed (see
+            // `Clock`): fetching lines another writer is about to write only adds to its
+            // misses.
+            table.prefetch_chain(ahead as u32);
             // SAFETY: `table` reached from the root under `pin`.
-            if unsafe { table.pass_bucket(pos, keep, demote, &mut tally) } {
+            if unsafe { table.pass_bucket(pos as u32, keep, demote, &mut tally) } {
                 continue;
             }
             // SAFETY: `table` reached from the root under `pin`.
-            let mut lock = unsafe { table.lock(pos) };
+            let mut lock = unsafe { table.lock(pos as u32) };
             let victim = lock.unlink_first(|c| !ptr::eq(c, keep) && c.pass(demote, &mut tally));
             drop(lock);
             if let Some(v) = victim {
@@ -362,6 +444,34 @@ impl<K, V, S> Inner<K, V, S> {
 #[cfg(all(test, not(leakless_loom)))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clock_prefetches_exactly_the_positions_it_passes_next_however_claims_interleave() {
+        let hand = AtomicUsize::new(0);
+        let mut clocks = [Clock::new(), Clock::new()];
+        let mut passed: [Vec<usize>; 2] = Default::default();
+        let mut ahead: [Vec<usize>; 2] = Default::default();
+        // Two slots taking turns irregularly, so that their claims interleave.
+        for i in 0..10_000usize {
+            let c = usize::from(i % 7 < 3);
+            let (pos, next) = clocks[c].step(&hand);
+            passed[c].push(pos);
+            ahead[c].push(next);
+        }
+        for c in 0..2 {
+            // Each slot's prefetch of step `i` is the position it passes at step
+            // `i + EVICT_PREFETCH_AHEAD`: its own, and in order.
+            for (i, a) in ahead[c].iter().enumerate().take(passed[c].len() - EVICT_PREFETCH_AHEAD) {
+                assert_eq!(*a, passed[c][i + EVICT_PREFETCH_AHEAD], "slot {c}, step {i}");
+            }
+        }
+        // No position is passed twice, and the hand skipped none it handed out for good.
+        let mut all: Vec<usize> = passed.concat();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 10_000, "a position was passed twice");
+        assert!(all.iter().all(|&p| p < hand.load(Ordering::Relaxed)));
+    }
 
     #[test]
     fn the_climber_keeps_a_direction_that_helps_and_turns_back_from_one_that_hurts() {

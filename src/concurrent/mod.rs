@@ -10,7 +10,8 @@
 //!   top 16 bits summarize the chain's hashes, so most lookups of absent keys touch no
 //!   node.
 //! - **Resizing** (`resize.rs`): when a table holds more entries than 3/4 of its buckets
-//!   it grows (a map bounded by entries: up to one bucket per entry of the bound);
+//!   it grows (a map bounded by entries: up to the buckets an unbounded map of the
+//!   bound's size has, so a full cache too stays at most 3/4 loaded);
 //!   when the [`ShrinkPolicy`](crate::ShrinkPolicy) says so it shrinks. A resize
 //!   allocates the successor table; every writer then migrates a chunk of 64 buckets
 //!   (locking each old bucket, relinking its nodes into the new table, marking it

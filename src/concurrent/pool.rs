@@ -130,8 +130,8 @@ pub(crate) struct Slot<K, V> {
     /// Reads through this slot (for rate-limited maintenance by readers).
     pub(crate) reads: UnsafeCell<usize>,
     /// The CLOCK positions this slot claimed from the shared hand and has not inspected
-    /// yet: `[next, end)` (bounded maps only).
-    pub(crate) clock: UnsafeCell<[usize; 2]>,
+    /// yet (bounded maps only; see `Clock`).
+    pub(crate) clock: UnsafeCell<super::evict::Clock>,
     /// The entries this slot's hand passed recently and the hot ones among them, halved
     /// as they grow: the hand's estimate of the map's hot share (bounded maps only).
     pub(crate) temperature: UnsafeCell<[usize; 2]>,
@@ -149,7 +149,7 @@ impl<K, V> Slot<K, V> {
             live_hint: UnsafeCell::new(0),
             checks: UnsafeCell::new([0; 2]),
             reads: UnsafeCell::new(0),
-            clock: UnsafeCell::new([0; 2]),
+            clock: UnsafeCell::new(super::evict::Clock::new()),
             temperature: UnsafeCell::new([0; 2]),
             counters: SlotCounters::new(),
         }

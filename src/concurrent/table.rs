@@ -56,7 +56,8 @@ pub(crate) struct Table<K, V> {
     /// Buckets fully migrated.
     done: AtomicUsize,
     /// A bounded map's ghost table: the hashes of entries recently evicted cold, one
-    /// slot per bucket (see `evict.rs`).
+    /// slot per bucket, at most the bound's entries rounded up to a power of two (see
+    /// `evict.rs`).
     ghost: Option<Box<[AtomicU32]>>,
 }
 
@@ -70,15 +71,21 @@ fn ghost_index(hash: u32, len: usize) -> usize {
 
 impl<K, V> Table<K, V> {
     /// A new empty table of `buckets` (a power of two) buckets.
-    pub(crate) fn alloc(buckets: usize, generation: u64, ghost: bool) -> *mut Self {
+    pub(crate) fn alloc(buckets: usize, generation: u64, ghost: usize) -> *mut Self {
         or_abort(Self::try_alloc(buckets, generation, ghost))
     }
 
     /// As [`Table::alloc`], reporting a refused bucket array instead of aborting.
-    /// With `ghost` (a bounded map), the table has a ghost table (see `evict.rs`).
-    pub(crate) fn try_alloc(buckets: usize, generation: u64, ghost: bool) -> Result<*mut Self, crate::TryReserveError> {
+    /// With `ghost` slots (a power of two; 0 for none, as an unbounded map has), the
+    /// table has a ghost table (see `evict.rs`).
+    pub(crate) fn try_alloc(
+        buckets: usize,
+        generation: u64,
+        ghost: usize,
+    ) -> Result<*mut Self, crate::TryReserveError> {
         debug_assert!(buckets.is_power_of_two());
-        let ghost = if ghost { Some(empty_ghost(buckets)?) } else { None };
+        debug_assert!(ghost == 0 || ghost.is_power_of_two() && ghost > 1);
+        let ghost = if ghost > 0 { Some(empty_ghost(ghost)?) } else { None };
         Ok(Self::with_buckets(empty_buckets(buckets)?, generation, ghost))
     }
 
@@ -153,6 +160,13 @@ impl<K, V> Table<K, V> {
             }
             return None;
         }
+    }
+
+    /// Asks the CPU to fetch the first node of the bucket of `hash` (a hint: see
+    /// [`prefetch`](crate::loom::prefetch)), for a walk about to reach that bucket.
+    #[inline(always)]
+    pub(crate) fn prefetch_chain(&self, hash: u32) {
+        crate::loom::prefetch(untagged(self.bucket(hash).load(Ordering::Relaxed)));
     }
 
     /// CLOCK's pass over the bucket of `hash` without its lock: if no node of the chain
