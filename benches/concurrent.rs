@@ -12,7 +12,9 @@
 //! - RapidGrow 5/80/5/10, starting empty, mostly fresh keys (growth).
 //!
 //! Cache: a skewed (quadratic) key distribution over 4x the capacity; read, and insert
-//! on a miss. Throughput is reported per operation.
+//! on a miss. Every run replays the same streams, so nearly every request hits.
+//! CacheChurn: the same with fresh streams every run into a full cache, about 60% misses.
+//! Throughput is reported per operation.
 //!
 //! On a shared machine two runs of this bench minutes apart can differ by more than the
 //! maps do; `examples/concurrent_ab.rs` runs the same workloads interleaved, map after
@@ -25,7 +27,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 #[path = "shared/concurrent_workloads.rs"]
 mod workloads;
 
-use workloads::{caches, maps, on_threads, prefill, run, run_cache, MIXES, OPS};
+use workloads::{caches, fill_cache, maps, on_threads, prefill, run, run_cache, FRESH_STREAMS, MIXES, OPS};
 
 fn unbounded(c: &mut Criterion) {
     for mix in MIXES {
@@ -74,5 +76,29 @@ fn bounded(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, unbounded, bounded);
+/// The cache workload with fresh keys every run, into a full cache: mostly misses and
+/// evictions (`churn` in `examples/concurrent_ab.rs`).
+fn churn(c: &mut Criterion) {
+    for threads in [1, 2] {
+        let mut g = c.benchmark_group(format!("CacheChurn/{threads}t"));
+        g.throughput(Throughput::Elements((OPS * threads) as u64));
+        for (name, make) in caches() {
+            g.bench_function(BenchmarkId::from_parameter(name), |b| {
+                b.iter_custom(|iters| {
+                    let cache = make();
+                    fill_cache(&*cache);
+                    let start = Instant::now();
+                    for i in 0..iters as usize {
+                        let first = FRESH_STREAMS + i * threads;
+                        on_threads(threads, |t| run_cache(&*cache, OPS, first + t));
+                    }
+                    start.elapsed()
+                })
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, unbounded, bounded, churn);
 criterion_main!(benches);

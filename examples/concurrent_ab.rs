@@ -26,7 +26,9 @@ mod ab;
 mod workloads;
 
 use ab::{medians, millis};
-use workloads::{cache_named, map_named, mix_named, on_threads, prefill, run, run_cache, OPS};
+use workloads::{
+    cache_named, fill_cache, map_named, mix_named, on_threads, prefill, run, run_cache, FRESH_STREAMS, OPS,
+};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -43,10 +45,10 @@ fn main() {
             .iter()
             .map(|n| {
                 let cache = cache_named(n)();
-                run_cache(&*cache, OPS, 7); // warm, as the bench does
                 if churn {
-                    // Into the steady state of a full cache.
-                    (8..12).for_each(|s| run_cache(&*cache, OPS, s));
+                    fill_cache(&*cache);
+                } else {
+                    run_cache(&*cache, OPS, 7); // warm, as the bench does
                 }
                 cache
             })
@@ -55,7 +57,7 @@ fn main() {
             for (cache, t) in built.iter().zip(&mut times) {
                 if churn {
                     // Fresh streams every round, the same for every cache.
-                    let first = 1000 + round * threads;
+                    let first = FRESH_STREAMS + round * threads;
                     t.push(millis(|| on_threads(threads, |i| run_cache(&**cache, OPS, first + i))));
                     continue;
                 }

@@ -228,6 +228,17 @@ pub(crate) fn cache_named(name: &str) -> MakeCache {
     caches().into_iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("unknown cache {name}")).1
 }
 
+/// Warms `cache` into the steady state of a full cache, for the churn workload: five
+/// streams of [`OPS`] requests (one leaves it holding only ~52k of its [`CAP`] entries).
+pub(crate) fn fill_cache(cache: &dyn Cache) {
+    (7..12).for_each(|s| run_cache(cache, OPS, s));
+}
+
+/// The first stream number of the churn workload's fresh streams (past the warm-up's):
+/// every run takes new ones, so a full cache keeps missing (about 60% of the requests)
+/// and evicting, where replaying the same streams (the cache workload) nearly always hits.
+pub(crate) const FRESH_STREAMS: usize = 1000;
+
 /// `ops` cache steps from thread number `thread`.
 pub(crate) fn run_cache(cache: &dyn Cache, ops: usize, thread: usize) {
     let mut rng = Rng(0xDEAD_BEEF ^ ((thread as u64 + 1) * 0x9876_5431));
