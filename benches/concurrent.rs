@@ -55,50 +55,36 @@ fn unbounded(c: &mut Criterion) {
     }
 }
 
+/// `Cache` replays the same streams every run (nearly all hits); `CacheChurn` takes fresh
+/// ones every run into a full cache (about 60% misses and evictions).
 fn bounded(c: &mut Criterion) {
-    for threads in [1, 2] {
-        let mut g = c.benchmark_group(format!("Cache/{threads}t"));
-        g.throughput(Throughput::Elements((OPS * threads) as u64));
-        for (name, make) in caches() {
-            g.bench_function(BenchmarkId::from_parameter(name), |b| {
-                b.iter_custom(|iters| {
-                    let cache = make();
-                    run_cache(&*cache, OPS, 7); // warm
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        on_threads(threads, |t| run_cache(&*cache, OPS, t));
-                    }
-                    start.elapsed()
-                })
-            });
+    for churn in [false, true] {
+        for threads in [1, 2] {
+            let workload = if churn { "CacheChurn" } else { "Cache" };
+            let mut g = c.benchmark_group(format!("{workload}/{threads}t"));
+            g.throughput(Throughput::Elements((OPS * threads) as u64));
+            for (name, make) in caches() {
+                g.bench_function(BenchmarkId::from_parameter(name), |b| {
+                    b.iter_custom(|iters| {
+                        let cache = make();
+                        if churn {
+                            fill_cache(&*cache);
+                        } else {
+                            run_cache(&*cache, OPS, 7); // warm
+                        }
+                        let start = Instant::now();
+                        for i in 0..iters as usize {
+                            let first = if churn { FRESH_STREAMS + i * threads } else { 0 };
+                            on_threads(threads, |t| run_cache(&*cache, OPS, first + t));
+                        }
+                        start.elapsed()
+                    })
+                });
+            }
+            g.finish();
         }
-        g.finish();
     }
 }
 
-/// The cache workload with fresh keys every run, into a full cache: mostly misses and
-/// evictions (`churn` in `examples/concurrent_ab.rs`).
-fn churn(c: &mut Criterion) {
-    for threads in [1, 2] {
-        let mut g = c.benchmark_group(format!("CacheChurn/{threads}t"));
-        g.throughput(Throughput::Elements((OPS * threads) as u64));
-        for (name, make) in caches() {
-            g.bench_function(BenchmarkId::from_parameter(name), |b| {
-                b.iter_custom(|iters| {
-                    let cache = make();
-                    fill_cache(&*cache);
-                    let start = Instant::now();
-                    for i in 0..iters as usize {
-                        let first = FRESH_STREAMS + i * threads;
-                        on_threads(threads, |t| run_cache(&*cache, OPS, first + t));
-                    }
-                    start.elapsed()
-                })
-            });
-        }
-        g.finish();
-    }
-}
-
-criterion_group!(benches, unbounded, bounded, churn);
+criterion_group!(benches, unbounded, bounded);
 criterion_main!(benches);
