@@ -144,7 +144,7 @@ impl<K, V, S> Inner<K, V, S> {
         _pin: &'g Pin<'_, K, V>,
         buckets: usize,
     ) -> Result<&'g Table<K, V>, crate::TryReserveError> {
-        let fresh = Table::try_alloc(buckets, 0, self.ghost_slots(buckets))?;
+        let fresh = Table::try_alloc(buckets, 0, ghost_slots(self.bound.as_ref(), buckets))?;
         match self.root.compare_exchange(ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
             // SAFETY: just published; see `root`.
             Ok(_) => Ok(unsafe { &*fresh }),

@@ -49,7 +49,7 @@ use std::sync::Arc;
 use super::core::Inner;
 use super::node::{Node, MAX_NODE_WEIGHT};
 use super::pool::Pin;
-use super::resize::bound_span;
+use super::table::{MAX_BUCKETS, MIN_BUCKETS};
 use crate::loom::{AtomicU64, AtomicUsize, Ordering};
 use crate::policy::{climb_sample, Capacity, RemovalCause, Weigher};
 
@@ -243,12 +243,15 @@ impl<K, V> Bound<K, V> {
 
 /// The ghost slots of a table of `buckets` buckets of a map bounded by `bound` (none
 /// without a bound): one per bucket, but for a map bounded by entries no more than its
-/// bound rounded up to a power of two ([`bound_span`]; its table grows to twice that), so
-/// that the ghost table remembers about as many evictions as the map holds entries.
+/// bound rounded up to a power of two (its table grows to up to twice that), so that the
+/// ghost table remembers about as many evictions as the map holds entries.
 pub(crate) fn ghost_slots<K, V>(bound: Option<&Bound<K, V>>, buckets: usize) -> usize {
     match bound {
         None => 0,
-        Some(b) => b.capacity.max_entries().map_or(buckets, |m| buckets.min(bound_span(m))),
+        Some(b) => b
+            .capacity
+            .max_entries()
+            .map_or(buckets, |m| buckets.min(m.clamp(MIN_BUCKETS, MAX_BUCKETS).next_power_of_two())),
     }
 }
 
@@ -312,11 +315,6 @@ const _: () = assert!(EVICT_PREFETCH_AHEAD >= 1 && EVICT_PREFETCH_AHEAD <= CLOCK
 pub(crate) const CLOCK_STRIDE: usize = if cfg!(leakless_loom) { 2 } else { 32 };
 
 impl<K, V, S> Inner<K, V, S> {
-    /// The ghost slots of a new table of `buckets` buckets (see [`ghost_slots`]).
-    pub(crate) fn ghost_slots(&self, buckets: usize) -> usize {
-        ghost_slots(self.bound.as_ref(), buckets)
-    }
-
     /// CLOCK eviction until the bound holds (or nothing can be evicted), under the
     /// writer's pin (eviction runs no user code; the evicted values are finalized by the
     /// drain after the writer unpins). `keep` (or null) is the entry the writer just

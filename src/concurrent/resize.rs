@@ -9,6 +9,7 @@
 use core::ptr;
 
 use super::core::Inner;
+use super::evict::ghost_slots;
 use super::pool::{Pin, SlotCounters};
 use super::table::{or_abort, Table, CHUNK, MAX_BUCKETS, MIN_BUCKETS};
 use crate::loom::Ordering;
@@ -16,12 +17,6 @@ use crate::loom::Ordering;
 /// Buckets for a table meant to hold `entries` entries at a load factor of at most 3/4.
 pub(crate) fn buckets_for(entries: usize) -> usize {
     entries.saturating_add(entries / 3).clamp(MIN_BUCKETS, MAX_BUCKETS).next_power_of_two()
-}
-
-/// The bound `max` (entries) rounded up to a power of two: the ghost table's size for a
-/// map bounded by `max` entries (see `evict.rs`).
-pub(crate) fn bound_span(max: usize) -> usize {
-    max.clamp(MIN_BUCKETS, MAX_BUCKETS).next_power_of_two()
 }
 
 /// `true` if `len` entries load a table of `buckets` buckets above 3/4: chains stay
@@ -172,7 +167,7 @@ impl<K, V, S> Inner<K, V, S> {
         if self.walkers.load(Ordering::SeqCst) != 0 {
             return Ok(false);
         }
-        let fresh = Table::try_alloc(buckets, table.generation + 1, self.ghost_slots(buckets))?;
+        let fresh = Table::try_alloc(buckets, table.generation + 1, ghost_slots(self.bound.as_ref(), buckets))?;
         if table.next.compare_exchange(ptr::null_mut(), fresh, Ordering::SeqCst, Ordering::Acquire).is_err() {
             // SAFETY: `fresh` was never published.
             drop(unsafe { Box::from_raw(fresh) });
