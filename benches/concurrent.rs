@@ -27,7 +27,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 #[path = "shared/concurrent_workloads.rs"]
 mod workloads;
 
-use workloads::{caches, fill_cache, maps, on_threads, prefill, run, run_cache, FRESH_STREAMS, MIXES, OPS};
+use workloads::{caches, maps, on_threads, prefill, run, CacheRun, MIXES, OPS};
 
 fn unbounded(c: &mut Criterion) {
     for mix in MIXES {
@@ -58,24 +58,18 @@ fn unbounded(c: &mut Criterion) {
 /// `Cache` replays the same streams every run (nearly all hits); `CacheChurn` takes fresh
 /// ones every run into a full cache (about 60% misses and evictions).
 fn bounded(c: &mut Criterion) {
-    for churn in [false, true] {
+    for (workload, mode) in [("Cache", CacheRun::Replay), ("CacheChurn", CacheRun::Churn)] {
         for threads in [1, 2] {
-            let workload = if churn { "CacheChurn" } else { "Cache" };
             let mut g = c.benchmark_group(format!("{workload}/{threads}t"));
             g.throughput(Throughput::Elements((OPS * threads) as u64));
             for (name, make) in caches() {
                 g.bench_function(BenchmarkId::from_parameter(name), |b| {
                     b.iter_custom(|iters| {
                         let cache = make();
-                        if churn {
-                            fill_cache(&*cache);
-                        } else {
-                            run_cache(&*cache, OPS, 7); // warm
-                        }
+                        mode.warm(&*cache);
                         let start = Instant::now();
                         for i in 0..iters as usize {
-                            let first = if churn { FRESH_STREAMS + i * threads } else { 0 };
-                            on_threads(threads, |t| run_cache(&*cache, OPS, first + t));
+                            mode.run(&*cache, i, threads);
                         }
                         start.elapsed()
                     })

@@ -11,9 +11,8 @@
 //! `<workload>`: readheavy, exchange, rapidgrow (maps: leakless, papaya, scc, dashmap),
 //! cache or churn (leakless, moka, quick_cache). `cache` is the bench's: every round
 //! replays the same streams into a warm cache, so nearly every request hits. `churn` runs
-//! fresh streams every round into a full cache: about 60% of the requests miss and evict
-//! (it is the workload `examples/concurrent_ops.rs` counts instructions of). The caches
-//! live for the whole run, and with
+//! fresh streams every round into a full cache: about 60% of the requests miss and evict.
+//! The caches live for the whole run, and with
 //! `moka` among them the two-thread ratio of the others moves (leakless / quick_cache:
 //! 1.50 and 1.64 without `moka`, 0.88 and 0.96 with it, in back-to-back runs): compare
 //! two caches at two threads without `moka` in the list. Criterion (`cargo bench --bench concurrent`)
@@ -26,45 +25,36 @@ mod ab;
 mod workloads;
 
 use ab::{medians, millis};
-use workloads::{
-    cache_named, fill_cache, map_named, mix_named, on_threads, prefill, run, run_cache, FRESH_STREAMS, OPS,
-};
+use workloads::{cache_named, map_named, mix_named, on_threads, prefill, run, CacheRun, OPS};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let workload = args.get(1).map_or("readheavy", String::as_str);
     let threads: usize = args.get(2).map_or(1, |s| s.parse().expect("threads"));
     let rounds: usize = args.get(3).map_or(100, |s| s.parse().expect("rounds"));
-    let default =
-        if matches!(workload, "cache" | "churn") { "leakless,quick_cache,moka" } else { "leakless,papaya,scc,dashmap" };
+    let cache_run = CacheRun::named(workload);
+    let default = if cache_run.is_some() { "leakless,quick_cache,moka" } else { "leakless,papaya,scc,dashmap" };
     let names: Vec<&str> = args.get(4).map_or(default, String::as_str).split(',').collect();
     let mut times = vec![Vec::with_capacity(rounds); names.len()];
-    if workload == "cache" || workload == "churn" {
-        let churn = workload == "churn";
+    if let Some(mode) = cache_run {
         let built: Vec<_> = names
             .iter()
             .map(|n| {
                 let cache = cache_named(n)();
-                if churn {
-                    fill_cache(&*cache);
-                } else {
-                    run_cache(&*cache, OPS, 7); // warm, as the bench does
-                }
+                mode.warm(&*cache);
                 cache
             })
             .collect();
         for round in 0..rounds {
             for (cache, t) in built.iter().zip(&mut times) {
-                if churn {
-                    // Fresh streams every round, the same for every cache.
-                    let first = FRESH_STREAMS + round * threads;
-                    t.push(millis(|| on_threads(threads, |i| run_cache(&**cache, OPS, first + i))));
-                    continue;
+                if mode == CacheRun::Replay {
+                    // The bench times back-to-back runs of the same streams: replay them
+                    // once untimed, so the CPU caches hold this cache again, not the last
+                    // one run. (Churn's streams are fresh every round, the same for
+                    // every cache.)
+                    mode.run(&**cache, round, threads);
                 }
-                // The bench times back-to-back runs of the same streams: replay them once
-                // untimed, so the CPU caches hold this cache again, not the last one run.
-                on_threads(threads, |i| run_cache(&**cache, OPS, i));
-                t.push(millis(|| on_threads(threads, |i| run_cache(&**cache, OPS, i))));
+                t.push(millis(|| mode.run(&**cache, round, threads)));
             }
         }
     } else {

@@ -9,14 +9,17 @@
 //! ```
 //!
 //! `<map>`: leakless, papaya, scc, dashmap (unbounded workloads) or leakless, moka,
-//! quick_cache (the `cache` workload). `<workload>`: readheavy, exchange, rapidgrow,
-//! cache. Only `measured` (the workload, after any prefill or warm-up) is counted:
-//! divide callgrind's total by `ops`.
+//! quick_cache (the cache workloads). `<workload>`: readheavy, exchange, rapidgrow,
+//! cache, churn (a cache workload runs one stream after the bench's warm-up: `cache`
+//! the first run the bench times, mostly filling the cache; `churn` a fresh stream into
+//! a full cache). Only
+//! `measured` (the workload, after any prefill or warm-up) is counted: divide
+//! callgrind's total by `ops`.
 
 #[path = "../benches/shared/concurrent_workloads.rs"]
 mod workloads;
 
-use workloads::{cache_named, map_named, mix_named, prefill, run, run_cache, Cache, Map, Mix};
+use workloads::{cache_named, map_named, mix_named, prefill, run, run_cache, Cache, CacheRun, Map, Mix};
 
 #[inline(never)]
 fn measured(map: &dyn Map, mix: Mix, ops: usize) {
@@ -24,24 +27,18 @@ fn measured(map: &dyn Map, mix: Mix, ops: usize) {
 }
 
 #[inline(never)]
-fn measured_cache(cache: &dyn Cache, ops: usize) {
-    run_cache(cache, ops, 0);
+fn measured_cache(cache: &dyn Cache, ops: usize, stream: usize) {
+    run_cache(cache, ops, stream);
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (map, workload) = (args.get(1).map_or("leakless", |s| s), args.get(2).map_or("readheavy", |s| s));
     let ops: usize = args.get(3).map_or(1 << 16, |s| s.parse().expect("ops"));
-    if workload == "cache" {
+    if let Some(mode) = CacheRun::named(workload) {
         let cache = cache_named(map)();
-        // Warm into the steady state the bench times (its runs repeat back to back):
-        // after one stream of 65,536 requests the cache holds ~52k of its 65,536 entries,
-        // and a measured stream would still be filling it (14k new nodes allocated
-        // rather than evicted ones reused).
-        for stream in 1..5 {
-            run_cache(&*cache, 1 << 16, stream);
-        }
-        measured_cache(&*cache, ops);
+        mode.warm(&*cache);
+        measured_cache(&*cache, ops, mode.first_stream(0, 1));
         return;
     }
     let mix = mix_named(workload);

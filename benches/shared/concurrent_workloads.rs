@@ -228,16 +228,54 @@ pub(crate) fn cache_named(name: &str) -> MakeCache {
     caches().into_iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("unknown cache {name}")).1
 }
 
-/// Warms `cache` into the steady state of a full cache, for the churn workload: five
-/// streams of [`OPS`] requests (one leaves it holding only ~52k of its [`CAP`] entries).
-pub(crate) fn fill_cache(cache: &dyn Cache) {
-    (7..12).for_each(|s| run_cache(cache, OPS, s));
+/// The two cache workloads: how a cache is warmed, and which streams each run takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CacheRun {
+    /// `cache`: every run replays the same streams (one per thread) into a warm cache, so
+    /// nearly every request hits.
+    Replay,
+    /// `churn`: every run takes fresh streams into a full cache, so about 60% of the
+    /// requests miss and evict.
+    Churn,
 }
 
-/// The first stream number of the churn workload's fresh streams (past the warm-up's):
-/// every run takes new ones, so a full cache keeps missing (about 60% of the requests)
-/// and evicting, where replaying the same streams (the cache workload) nearly always hits.
-pub(crate) const FRESH_STREAMS: usize = 1000;
+impl CacheRun {
+    /// The workload named `name` (`cache` or `churn`), if it is one of these.
+    pub(crate) fn named(name: &str) -> Option<Self> {
+        match name {
+            "cache" => Some(Self::Replay),
+            "churn" => Some(Self::Churn),
+            _ => None,
+        }
+    }
+
+    /// Warms a new cache: one stream for `Replay`; for `Churn`, five, into the steady
+    /// state of a full cache (after one stream it holds ~52k of its [`CAP`] entries, and a
+    /// measured stream would still be filling it rather than evicting).
+    pub(crate) fn warm(self, cache: &dyn Cache) {
+        let streams = match self {
+            Self::Replay => 1,
+            Self::Churn => 5,
+        };
+        (7..7 + streams).for_each(|s| run_cache(cache, OPS, s));
+    }
+
+    /// The stream of thread 0 in run number `run` on `threads` threads (thread `t` takes
+    /// the next `t`-th): the same every run for `Replay`, fresh ones (past the warm-up's)
+    /// for `Churn`.
+    pub(crate) fn first_stream(self, run: usize, threads: usize) -> usize {
+        match self {
+            Self::Replay => 0,
+            Self::Churn => 1000 + run * threads,
+        }
+    }
+
+    /// Run number `run`: [`OPS`] requests from each of `threads` threads.
+    pub(crate) fn run(self, cache: &dyn Cache, run: usize, threads: usize) {
+        let first = self.first_stream(run, threads);
+        on_threads(threads, |t| run_cache(cache, OPS, first + t));
+    }
+}
 
 /// `ops` cache steps from thread number `thread`.
 pub(crate) fn run_cache(cache: &dyn Cache, ops: usize, thread: usize) {
