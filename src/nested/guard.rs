@@ -3,7 +3,6 @@
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::ops::{Deref, DerefMut};
-use core::panic::AssertUnwindSafe;
 
 use hashbrown::hash_table::OccupiedEntry;
 
@@ -128,10 +127,9 @@ impl<K1: Hash, M: InnerCollection, S: BuildHasher> Drop for InnerMut<'_, K1, M, 
 /// Run `f` on the inner collection of `entry`, then settle it as an [`InnerMut`] guard
 /// does when dropped.
 ///
-/// The two-level helpers use this instead of a guard: a guard must be kept in memory
-/// for its unwinding path, which costs every call a dozen stores. Here the unwinding
-/// path is a caught panic that settles (without shrinking, which would run the user's
-/// `Hash` again) and then resumes unwinding.
+/// The two-level helpers use this instead of an [`InnerMut`]: that guard carries what
+/// dereferencing and settling need (a dozen stores on every call), where the
+/// [`Unsettled`] guard here holds only the entry, the outer parts and the length.
 #[inline(always)]
 pub(super) fn edit<K1: Hash, M: InnerCollection, S: BuildHasher, R>(
     entry: OccupiedEntry<'_, (K1, M)>,
@@ -201,25 +199,49 @@ pub(super) fn insert_into<K1: Hash, M: InnerCollection, S: BuildHasher, R>(
 }
 
 /// Run `f` on the inner collection of `entry`; then `done(entry, outer, before, &result)`
-/// settles it (`before`: the inner length before `f`). If `f` panics, the entry is
-/// settled by its lengths without shrinking, and the panic resumes.
+/// settles it (`before`: the inner length before `f`). If `f` panics, an [`Unsettled`]
+/// guard settles the entry by its lengths, without shrinking, while the panic unwinds.
 #[inline(always)]
 fn edit_then<'a, K1: Hash, M: InnerCollection, S: BuildHasher, R>(
-    mut entry: OccupiedEntry<'a, (K1, M)>,
+    entry: OccupiedEntry<'a, (K1, M)>,
     outer: &mut Outer<'_, S>,
     f: impl FnOnce(&mut M) -> R,
     done: impl FnOnce(OccupiedEntry<'a, (K1, M)>, &mut Outer<'_, S>, usize, &R),
 ) -> R {
     let before = entry.get().1.len();
-    let inner = &mut entry.get_mut().1;
-    match std::panic::catch_unwind(AssertUnwindSafe(|| f(inner))) {
-        Ok(result) => {
-            done(entry, outer, before, &result);
-            result
-        }
-        Err(payload) => {
-            settle(entry, outer, before, false);
-            std::panic::resume_unwind(payload)
+    let mut unsettled = Unsettled { entry: Some(entry), outer, before };
+    let result = f(unsettled.inner());
+    let entry = unsettled.entry.take().expect("Unsettled: the entry is present until settled");
+    done(entry, unsettled.outer, before, &result);
+    result
+}
+
+/// An outer entry whose inner collection is being edited by user code, settled as
+/// [`InnerMut`] settles when that code panics. A drop guard rather than
+/// `catch_unwind`: the unwinding path then needs only this guard in memory, where
+/// catching stored the closure and its result on every call (callgrind: 8 instructions
+/// per two-level removal, and about 2% of its time).
+struct Unsettled<'e, 'a, 'o, K1: Hash, M: InnerCollection, S: BuildHasher> {
+    /// `Some` until the edit returns; then its caller settles the entry itself.
+    entry: Option<OccupiedEntry<'a, (K1, M)>>,
+    outer: &'e mut Outer<'o, S>,
+    before: usize,
+}
+
+impl<K1: Hash, M: InnerCollection, S: BuildHasher> Unsettled<'_, '_, '_, K1, M, S> {
+    #[inline(always)]
+    fn inner(&mut self) -> &mut M {
+        &mut self.entry.as_mut().expect("Unsettled: the entry is present until settled").get_mut().1
+    }
+}
+
+impl<K1: Hash, M: InnerCollection, S: BuildHasher> Drop for Unsettled<'_, '_, '_, K1, M, S> {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            // Only while `f` unwinds. Shrinking would run the user's `Hash` again: a
+            // second panic would abort. The next removal shrinks instead.
+            settle(entry, self.outer, self.before, false);
         }
     }
 }
