@@ -347,6 +347,21 @@ fn a_two_level_remove_whose_inner_shrink_panics_is_still_counted() {
 }
 
 #[test]
+fn a_two_level_insert_whose_hash_panics_leaves_no_empty_inner_map() {
+    let mut m: NestedMap<u32, HashMap<Touchy, u32>> = NestedMap::new();
+    m.insert(1, Touchy(1), 1);
+    HASHES_LEFT.with(|left| left.set(Some(0)));
+    // Group 2 is created empty for the insert, whose hash then panics.
+    let r = catch_unwind(AssertUnwindSafe(|| m.insert(2, Touchy(2), 2)));
+    let r1 = catch_unwind(AssertUnwindSafe(|| m.insert(1, Touchy(3), 3)));
+    HASHES_LEFT.with(|left| left.set(None));
+    assert!(r.is_err() && r1.is_err());
+    m.validate();
+    assert_eq!((m.outer_len(), m.len()), (1, 1), "the empty group 2 was pruned while unwinding");
+    assert_eq!(m.get(&1, &Touchy(1)), Some(&1));
+}
+
+#[test]
 fn panic_inside_nested_guards_prunes_both_levels() {
     let mut m: NestedMap<u8, NestedMap<u8, HashMap<u8, u8>>> = NestedMap::new();
     m.insert3(1, 2, 3, 4);
