@@ -1,14 +1,21 @@
 //! `leakless::HashMap` against `hashbrown::HashMap` and `std::collections::HashMap`, all
 //! with the same hasher (`ahash::RandomState`, fixed seeds): insert, get (hit and miss),
-//! remove, over 100k u64 keys. Reported per element (`Throughput::Elements`).
+//! remove, over 100k u64 keys (`HASH_MAP_BENCH_KEYS` sets another count: at 1M the table
+//! no longer fits in the CPU caches). Reported per element (`Throughput::Elements`).
 //!
-//! `cargo bench --bench hash_map`
+//! ```text
+//! cargo bench --bench hash_map
+//! HASH_MAP_BENCH_KEYS=1000000 cargo bench --bench hash_map -- remove
+//! ```
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
-const N: u64 = 100_000;
+/// The key count: 100k, or `HASH_MAP_BENCH_KEYS`.
+fn n() -> u64 {
+    std::env::var("HASH_MAP_BENCH_KEYS").map_or(100_000, |s| s.parse().expect("HASH_MAP_BENCH_KEYS: a key count"))
+}
 
 fn hasher() -> ahash::RandomState {
     ahash::RandomState::with_seeds(1, 2, 3, 4)
@@ -16,11 +23,11 @@ fn hasher() -> ahash::RandomState {
 
 /// Keys in a scrambled order, so that inserts and lookups do not walk the table in order.
 fn keys() -> Vec<u64> {
-    (0..N).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect()
+    (0..n()).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect()
 }
 
 fn misses() -> Vec<u64> {
-    (N..2 * N).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect()
+    (n()..2 * n()).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect()
 }
 
 macro_rules! bench_map {
@@ -35,7 +42,7 @@ macro_rules! bench_map {
             m
         };
         let mut g = $c.benchmark_group(concat!("hash_map/", $name));
-        g.throughput(Throughput::Elements(N));
+        g.throughput(Throughput::Elements(n()));
         g.bench_function("insert", |b| {
             b.iter_batched_ref(
                 || $new,
@@ -99,7 +106,7 @@ fn benches(c: &mut Criterion) {
     // Warm the allocator first: glibc raises its mmap threshold after the first large free,
     // and whichever map ran first would otherwise pay page faults the others do not.
     for _ in 0..3 {
-        let m: hashbrown::HashMap<u64, u64> = (0..4 * N).map(|i| (i, i)).collect();
+        let m: hashbrown::HashMap<u64, u64> = (0..4 * n()).map(|i| (i, i)).collect();
         black_box(m);
     }
     bench_map!(c, "hashbrown", hashbrown::HashMap::<u64, u64, _>::with_hasher(hasher()));
