@@ -391,7 +391,7 @@ impl<K: Eq + Hash, V, F: Finalizer<K, V>, S: BuildHasher> FinalizingMap<K, V, F,
     /// Store `(key, value)`, returning the old pair if the key was present.
     fn replace_entry(&mut self, key: K, value: V) -> Option<(K, V)> {
         let HashMap { raw, hash_builder } = &mut self.map;
-        match hash_map::entry_in(&mut raw.table, hash_builder, &key) {
+        match hash_map::entry_in(&mut raw.ctl, &mut raw.table, hash_builder, &key) {
             RawEntry::Occupied(mut o) => Some(core::mem::replace(o.get_mut(), (key, value))),
             RawEntry::Vacant(v) => {
                 v.insert((key, value));

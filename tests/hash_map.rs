@@ -354,3 +354,47 @@ fn a_present_key_never_grows_a_full_table() {
         m.validate();
     }
 }
+
+/// The shrink threshold a removal caches is for the table it saw: after the table grows
+/// (through `insert`, `entry` or `reserve`), removals must shrink by the grown table's
+/// threshold, not the old one.
+#[test]
+fn a_map_that_grew_after_a_removal_still_shrinks() {
+    type Grow = fn(&mut HashMap<u32, u32>, u32);
+    let ways: [(&str, Grow); 3] = [
+        ("insert", |m, k| {
+            m.insert(k, k);
+        }),
+        ("entry", |m, k| {
+            m.entry(k).or_insert(k);
+        }),
+        ("reserve", |m, k| {
+            if k % 1000 == 0 {
+                m.reserve(1000);
+            }
+            m.insert(k, k);
+        }),
+    ];
+    for (way, grow) in ways {
+        let mut m: HashMap<u32, u32> = HashMap::new();
+        for k in 0..8 {
+            m.insert(k, k);
+        }
+        m.remove(&0); // caches the threshold of the small table
+        let count = n(20_000) as u32;
+        for k in 8..count {
+            grow(&mut m, k);
+        }
+        let grown = m.capacity();
+        for k in 1..count - count / 200 {
+            m.remove(&k);
+        }
+        m.validate();
+        assert!(
+            m.capacity() <= grown / 16,
+            "{way}: {} entries left in room for {} (grown to {grown})",
+            m.len(),
+            m.capacity()
+        );
+    }
+}

@@ -109,11 +109,12 @@ where
 /// more element (see [`Control::entry`]).
 #[inline]
 pub(crate) fn entry_in<'t, K: Hash + Eq, V, S: BuildHasher>(
+    ctl: &mut Control,
     table: &'t mut HashTable<(K, V)>,
     hash_builder: &S,
     key: &K,
 ) -> hash_table::Entry<'t, (K, V)> {
-    Control::entry(table, make_hash(hash_builder, key), equivalent(key), hasher(hash_builder))
+    ctl.entry(table, make_hash(hash_builder, key), equivalent(key), hasher(hash_builder))
 }
 
 #[inline]
@@ -536,7 +537,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     /// ```
     pub fn entry(&mut self, key: K) -> Entry<'_, K, V, S> {
         let HashMap { raw, hash_builder } = self;
-        match entry_in(&mut raw.table, hash_builder, &key) {
+        match entry_in(&mut raw.ctl, &mut raw.table, hash_builder, &key) {
             hash_table::Entry::Occupied(inner) => {
                 Entry::Occupied(OccupiedEntry { inner, ctl: &mut raw.ctl, hash_builder })
             }
@@ -706,7 +707,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     /// stats only if `COUNT` (a map of maps counts them in its own instead).
     #[inline]
     pub(crate) fn insert_counted<const COUNT: bool>(&mut self, key: K, value: V) -> Option<V> {
-        match entry_in(&mut self.raw.table, &self.hash_builder, &key) {
+        match entry_in(&mut self.raw.ctl, &mut self.raw.table, &self.hash_builder, &key) {
             hash_table::Entry::Occupied(mut o) => {
                 if COUNT {
                     self.raw.ctl.counters.removed(RemovalCause::Replaced, 1);

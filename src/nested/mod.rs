@@ -387,7 +387,7 @@ impl<K1: Eq + Hash, M: InnerCollection, S: BuildHasher> NestedMap<K1, M, S> {
     #[inline(always)]
     fn find_or_create_inner_with(&mut self, k1: K1, make: impl FnOnce() -> M) -> Found<'_, K1, M, S> {
         let NestedMap { outer: HashMap { raw, hash_builder }, tally } = self;
-        let entry = match hash_map::entry_in(&mut raw.table, hash_builder, &k1) {
+        let entry = match hash_map::entry_in(&mut raw.ctl, &mut raw.table, hash_builder, &k1) {
             hashbrown::hash_table::Entry::Occupied(o) => o,
             hashbrown::hash_table::Entry::Vacant(v) => {
                 let entry = v.insert((k1, make()));

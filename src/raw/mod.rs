@@ -35,14 +35,20 @@ use crate::policy::{Counters, PanicSlot, RemovalCause, ShrinkPolicy, Small};
 /// table, and the fewer cache lines an outer entry spans, the faster it is reached (at
 /// 64 bytes, a nested insert cost about 15% more). Every lookup, insert and removal
 /// touches only the cached shrink threshold and the inline lookup counters.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 #[repr(C)]
 pub(crate) struct Control {
-    /// A removal that leaves fewer entries than this may shrink the table whose bucket
-    /// count `checked_shift` records; at or above it, it certainly does not. A threshold
-    /// above `u32::MAX` is not cached (`checked_shift` stays 0: every removal checks).
+    /// A removal that leaves fewer entries than this runs the full shrink check
+    /// ([`shrink_slow`](Self::shrink_slow)); at or above it, no shrink is due. The
+    /// threshold is computed for one bucket count and stays valid while the table does
+    /// not grow (a smaller table's threshold is lower), so every growth resets it to
+    /// `u32::MAX` ([`grown`](Self::grown)): the next removal computes it again. One
+    /// comparison per removal; a threshold above `u32::MAX` is not cached (every removal
+    /// checks).
     shrink_below: u32,
     /// `log2(buckets) + 1` of the table `shrink_below` was computed for; 0: not computed.
+    /// Removals do not read it: [`RawTable::validate`] checks with it that no growth
+    /// left a stale threshold behind.
     checked_shift: u8,
     /// Set through [`set_shrink_policy`](Self::set_shrink_policy), which drops the cached
     /// threshold computed under the old policy.
@@ -53,6 +59,19 @@ pub(crate) struct Control {
     /// maps of a map of maps count nothing else, and so never allocate a counter block.
     shrinks: u8,
     pub(crate) counters: Counters,
+}
+
+impl Default for Control {
+    fn default() -> Self {
+        Self {
+            shrink_below: u32::MAX,
+            checked_shift: 0,
+            shrink: ShrinkPolicy::default(),
+            floor_shift: 0,
+            shrinks: 0,
+            counters: Counters::default(),
+        }
+    }
 }
 
 impl Control {
@@ -152,7 +171,7 @@ impl Control {
         slot.resume();
     }
 
-    /// Shrink `table` if the policy says so. Two comparisons when it does not.
+    /// Shrink `table` if the policy says so. One comparison when it does not.
     ///
     /// A shrink rehashes with the user's `Hash`. If that panics, the shrink is abandoned
     /// (hashbrown shrinks by reallocating, so the table is as it was) and the panic goes
@@ -166,7 +185,7 @@ impl Control {
         hasher: impl Fn(&T) -> u64,
         slot: &mut PanicSlot,
     ) {
-        if table.len() < self.shrink_below as usize || bucket_shift(table.num_buckets()) != self.checked_shift {
+        if table.len() < self.shrink_below as usize {
             self.shrink_slow(table, hasher, slot);
         }
     }
@@ -178,6 +197,7 @@ impl Control {
     /// only when the table is full), so counting into a full map does not double it.
     #[inline]
     pub(crate) fn entry<'t, T>(
+        &mut self,
         table: &'t mut HashTable<T>,
         hash: u64,
         eq: impl FnMut(&T) -> bool,
@@ -186,7 +206,7 @@ impl Control {
         if table.capacity() == table.len() {
             // Out of line: inlined, the second probe made every insert's code longer
             // (callgrind: +31 instructions per insert building a map of maps).
-            return Self::entry_full(table, hash, eq, hasher);
+            return self.entry_full(table, hash, eq, hasher);
         }
         table.entry(hash, eq, hasher)
     }
@@ -195,6 +215,7 @@ impl Control {
     #[cold]
     #[inline(never)]
     fn entry_full<'t, T>(
+        &mut self,
         table: &'t mut HashTable<T>,
         hash: u64,
         mut eq: impl FnMut(&T) -> bool,
@@ -206,6 +227,7 @@ impl Control {
             Ok(found) => hashbrown::hash_table::Entry::Occupied(found),
             Err(absent) => {
                 let table = absent.into_table();
+                self.grown();
                 Self::grow_cold(table, &hasher);
                 table.entry(hash, eq, hasher)
             }
@@ -279,10 +301,24 @@ impl Control {
         Ok(())
     }
 
-    /// Forget the cached threshold (after the policy or the floor changed).
+    /// Forget the cached threshold (after the policy or the floor changed, or the table
+    /// grew): the next removal computes it.
     pub(crate) fn invalidate(&mut self) {
         self.checked_shift = 0;
-        self.shrink_below = 0;
+        self.shrink_below = u32::MAX;
+    }
+
+    /// The table may have grown (or is about to): forget the cached threshold, which was
+    /// computed for fewer buckets. Every path that can grow a table calls this.
+    #[inline]
+    pub(crate) fn grown(&mut self) {
+        self.invalidate();
+    }
+
+    /// `true` unless the cached threshold was computed for a smaller table than `buckets`
+    /// (a growth that did not call [`grown`](Self::grown)).
+    fn threshold_current(&self, buckets: usize) -> bool {
+        self.shrink_below == u32::MAX || self.checked_shift >= bucket_shift(buckets)
     }
 
     #[cold]
@@ -536,6 +572,9 @@ impl<T> RawTable<T> {
     /// in-place rehash, which loses elements if `hasher` panics; see
     /// [`Control::grow_cold`]).
     pub(crate) fn try_reserve(&mut self, additional: usize, hasher: impl Fn(&T) -> u64) -> Result<(), TryReserveError> {
+        if additional > self.table.capacity() - self.table.len() {
+            self.ctl.grown();
+        }
         Control::reserve(&mut self.table, additional, hasher)
     }
 
@@ -569,6 +608,10 @@ impl<T> RawTable<T> {
         let full = full_capacity(self.table.num_buckets());
         let floor = self.ctl.floor();
         assert!(full >= floor, "validate: room for {full} fell below the floor {floor}");
+        assert!(
+            self.ctl.threshold_current(self.table.num_buckets()),
+            "validate: the table grew past the bucket count its cached shrink threshold was computed for"
+        );
     }
 }
 
@@ -602,7 +645,7 @@ mod tests {
 
     /// Insert `x` as the maps do: room first (by reallocating), then the element.
     fn put(t: &mut RawTable<u64>, h: impl Fn(&u64) -> u64 + Copy, x: u64) {
-        match Control::entry(&mut t.table, h(&x), |y| *y == x, h) {
+        match t.ctl.entry(&mut t.table, h(&x), |y| *y == x, h) {
             hashbrown::hash_table::Entry::Vacant(v) => drop(v.insert(x)),
             hashbrown::hash_table::Entry::Occupied(_) => unreachable!("{x} is new"),
         }
@@ -643,7 +686,7 @@ mod tests {
         armed.set(true);
         // Looking up a new element finds the table full: it grows (calling `h`).
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let _ = Control::entry(&mut t.table, 3, |_| false, h);
+            let _ = t.ctl.entry(&mut t.table, 3, |_| false, h);
         }));
         assert!(r.is_err());
         armed.set(false);
