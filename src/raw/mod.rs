@@ -42,7 +42,7 @@ pub(crate) struct Control {
     /// ([`shrink_slow`](Self::shrink_slow)); at or above it, no shrink is due. The
     /// threshold is computed for one bucket count and stays valid while the table does
     /// not grow (a smaller table's threshold is lower), so every growth resets it to
-    /// `u32::MAX` ([`grown`](Self::grown)): the next removal computes it again. One
+    /// `u32::MAX` ([`invalidate`](Self::invalidate)): the next removal computes it again. One
     /// comparison per removal; a threshold above `u32::MAX` is not cached (every removal
     /// checks).
     shrink_below: u32,
@@ -227,8 +227,7 @@ impl Control {
             Ok(found) => hashbrown::hash_table::Entry::Occupied(found),
             Err(absent) => {
                 let table = absent.into_table();
-                self.grown();
-                Self::grow_cold(table, &hasher);
+                self.grow_cold(table, &hasher);
                 table.entry(hash, eq, hasher)
             }
         }
@@ -244,9 +243,9 @@ impl Control {
     /// reallocates.
     #[cold]
     #[inline(never)]
-    fn grow_cold<T>(table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
+    fn grow_cold<T>(&mut self, table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
         // Infallible growth aborts on allocation failure (as std's does); overflow panics.
-        if let Err(e) = Self::reserve(table, 1, hasher) {
+        if let Err(e) = self.reserve(table, 1, hasher) {
             panic!("leakless: {e}");
         }
     }
@@ -257,7 +256,9 @@ impl Control {
     /// Where hashbrown would rehash in place (tombstones used up the room of a table at
     /// most half full), the table is rebuilt at the same size in a new allocation, as
     /// `std` keeps its size there: a table churning at a constant length does not grow.
+    /// A table that may grow forgets its cached shrink threshold (see `shrink_below`).
     pub(crate) fn reserve<T>(
+        &mut self,
         table: &mut HashTable<T>,
         additional: usize,
         hasher: impl Fn(&T) -> u64,
@@ -265,6 +266,7 @@ impl Control {
         if additional <= table.capacity() - table.len() {
             return Ok(());
         }
+        self.invalidate();
         let full = full_capacity(table.num_buckets());
         let wanted = table.len().checked_add(additional).ok_or(TryReserveError::CapacityOverflow)?;
         if wanted <= full / 2 {
@@ -301,22 +303,16 @@ impl Control {
         Ok(())
     }
 
-    /// Forget the cached threshold (after the policy or the floor changed, or the table
-    /// grew): the next removal computes it.
+    /// Forget the cached threshold (after the policy or the floor changed, or before the
+    /// table grows: the threshold was computed for fewer buckets): the next removal
+    /// computes it. Every path that can grow a table calls this.
     pub(crate) fn invalidate(&mut self) {
         self.checked_shift = 0;
         self.shrink_below = u32::MAX;
     }
 
-    /// The table may have grown (or is about to): forget the cached threshold, which was
-    /// computed for fewer buckets. Every path that can grow a table calls this.
-    #[inline]
-    pub(crate) fn grown(&mut self) {
-        self.invalidate();
-    }
-
     /// `true` unless the cached threshold was computed for a smaller table than `buckets`
-    /// (a growth that did not call [`grown`](Self::grown)).
+    /// (a growth that did not call [`invalidate`](Self::invalidate)).
     fn threshold_current(&self, buckets: usize) -> bool {
         self.shrink_below == u32::MAX || self.checked_shift >= bucket_shift(buckets)
     }
@@ -572,10 +568,7 @@ impl<T> RawTable<T> {
     /// in-place rehash, which loses elements if `hasher` panics; see
     /// [`Control::grow_cold`]).
     pub(crate) fn try_reserve(&mut self, additional: usize, hasher: impl Fn(&T) -> u64) -> Result<(), TryReserveError> {
-        if additional > self.table.capacity() - self.table.len() {
-            self.ctl.grown();
-        }
-        Control::reserve(&mut self.table, additional, hasher)
+        self.ctl.reserve(&mut self.table, additional, hasher)
     }
 
     /// Explicitly shrink to `min_capacity` (or the length), lowering the floor to match.

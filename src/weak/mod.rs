@@ -298,8 +298,8 @@ impl<K, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     /// assert!(m.capacity() >= 64);
     /// ```
     pub fn with_floor(mut self, capacity: usize) -> Self {
-        self.raw.ctl.grown();
         self.raw.table.reserve(capacity.saturating_sub(self.raw.len()), stored_hash);
+        // Also forgets the shrink threshold cached for the table before it grew.
         self.raw.ctl.set_floor(capacity);
         self
     }

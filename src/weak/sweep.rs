@@ -77,7 +77,7 @@ impl<K: WeakKey, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
         self.sweep_all(&mut slot);
         let want = (self.raw.table.num_buckets() / 16).max(1);
         if self.raw.table.capacity() - self.raw.table.len() < want {
-            self.raw.ctl.grown();
+            self.raw.ctl.invalidate(); // the table grows
             self.raw.table.reserve(want, stored_hash);
             self.sync_cursor();
         }
