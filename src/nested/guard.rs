@@ -125,11 +125,7 @@ impl<K1: Hash, M: InnerCollection, S: BuildHasher> Drop for InnerMut<'_, K1, M, 
 }
 
 /// Run `f` on the inner collection of `entry`, then settle it as an [`InnerMut`] guard
-/// does when dropped.
-///
-/// The two-level helpers use this instead of an [`InnerMut`]: that guard carries what
-/// dereferencing and settling need (a dozen stores on every call), where the
-/// [`Unsettled`] guard here holds only the entry, the outer parts and the length.
+/// does when dropped (the guard itself settles only if `f` panics).
 #[inline(always)]
 pub(super) fn edit<K1: Hash, M: InnerCollection, S: BuildHasher, R>(
     entry: OccupiedEntry<'_, (K1, M)>,
@@ -199,51 +195,23 @@ pub(super) fn insert_into<K1: Hash, M: InnerCollection, S: BuildHasher, R>(
 }
 
 /// Run `f` on the inner collection of `entry`; then `done(entry, outer, before, &result)`
-/// settles it (`before`: the inner length before `f`). If `f` panics, an [`Unsettled`]
-/// guard settles the entry by its lengths, without shrinking, while the panic unwinds.
+/// settles it (`before`: the inner length before `f`). If `f` panics, an [`InnerMut`]
+/// guard settles the entry by its lengths, without shrinking, while the panic unwinds: a
+/// drop guard rather than `catch_unwind`, which stored the closure and its result on
+/// every call (callgrind: 8 instructions per two-level removal, and about 2% of its time).
 #[inline(always)]
-fn edit_then<'a, K1: Hash, M: InnerCollection, S: BuildHasher, R>(
-    entry: OccupiedEntry<'a, (K1, M)>,
+fn edit_then<K1: Hash, M: InnerCollection, S: BuildHasher, R>(
+    entry: OccupiedEntry<'_, (K1, M)>,
     outer: &mut Outer<'_, S>,
     f: impl FnOnce(&mut M) -> R,
-    done: impl FnOnce(OccupiedEntry<'a, (K1, M)>, &mut Outer<'_, S>, usize, &R),
+    done: impl for<'e> FnOnce(OccupiedEntry<'e, (K1, M)>, &mut Outer<'e, S>, usize, &R),
 ) -> R {
-    let before = entry.get().1.len();
-    let mut unsettled = Unsettled { entry: Some(entry), outer, before };
-    let result = f(unsettled.inner());
-    let entry = unsettled.entry.take().expect("Unsettled: the entry is present until settled");
-    done(entry, unsettled.outer, before, &result);
+    let outer = Outer { ctl: &mut *outer.ctl, hash_builder: outer.hash_builder, tally: &mut *outer.tally };
+    let mut guard = InnerMut::new(entry, outer, false);
+    let result = f(&mut guard);
+    let entry = guard.entry.take().expect("InnerMut: the entry is present until settled");
+    done(entry, &mut guard.outer, guard.before, &result);
     result
-}
-
-/// An outer entry whose inner collection is being edited by user code, settled as
-/// [`InnerMut`] settles when that code panics. A drop guard rather than
-/// `catch_unwind`: the unwinding path then needs only this guard in memory, where
-/// catching stored the closure and its result on every call (callgrind: 8 instructions
-/// per two-level removal, and about 2% of its time).
-struct Unsettled<'e, 'a, 'o, K1: Hash, M: InnerCollection, S: BuildHasher> {
-    /// `Some` until the edit returns; then its caller settles the entry itself.
-    entry: Option<OccupiedEntry<'a, (K1, M)>>,
-    outer: &'e mut Outer<'o, S>,
-    before: usize,
-}
-
-impl<K1: Hash, M: InnerCollection, S: BuildHasher> Unsettled<'_, '_, '_, K1, M, S> {
-    #[inline(always)]
-    fn inner(&mut self) -> &mut M {
-        &mut self.entry.as_mut().expect("Unsettled: the entry is present until settled").get_mut().1
-    }
-}
-
-impl<K1: Hash, M: InnerCollection, S: BuildHasher> Drop for Unsettled<'_, '_, '_, K1, M, S> {
-    #[inline]
-    fn drop(&mut self) {
-        if let Some(entry) = self.entry.take() {
-            // Only while `f` unwinds. Shrinking would run the user's `Hash` again: a
-            // second panic would abort. The next removal shrinks instead.
-            settle(entry, self.outer, self.before, false);
-        }
-    }
 }
 
 /// Bring the leaf count and the counters up to date with the inner collection of
