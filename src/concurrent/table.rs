@@ -325,8 +325,9 @@ impl<K, V> Table<K, V> {
         // ask for the nodes a few buckets ahead so their cache misses overlap.
         #[cfg(not(leakless_loom))]
         let prefetch_head = |i: usize| {
-            if let Some(b) = self.buckets.get(i) {
-                crate::loom::prefetch(untagged(b.load(Ordering::Relaxed)));
+            if i < self.len() {
+                // `i` is a bucket index (below `MAX_BUCKETS`, so it fits a `u32`).
+                self.prefetch_chain(i as u32);
             }
         };
         #[cfg(not(leakless_loom))]
