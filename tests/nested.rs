@@ -302,65 +302,6 @@ fn panic_inside_guard_still_prunes() {
     assert_eq!(m.len(), 2, "the growth before the panic is counted");
 }
 
-/// A key whose `Hash` panics once `HASHES_LEFT` (when armed) runs out.
-#[derive(PartialEq, Eq, Debug)]
-struct Touchy(u32);
-
-thread_local! {
-    static HASHES_LEFT: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
-}
-
-impl std::hash::Hash for Touchy {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        HASHES_LEFT.with(|left| match left.get() {
-            Some(0) => panic!("Touchy: out of hashes"),
-            Some(n) => left.set(Some(n - 1)),
-            None => {}
-        });
-        self.0.hash(state);
-    }
-}
-
-#[test]
-fn a_two_level_remove_whose_inner_shrink_panics_is_still_counted() {
-    let mut m: NestedMap<u32, HashMap<Touchy, u32>> = NestedMap::new();
-    for k in 0..100 {
-        m.insert(1, Touchy(k), k);
-    }
-    m.insert(2, Touchy(0), 0);
-    // Down to 7 leaves in group 1: the next removal shrinks its table, rehashing the rest.
-    for k in 7..100 {
-        assert_eq!(m.remove(&1, &Touchy(k)), Some(k));
-    }
-    HASHES_LEFT.with(|left| left.set(Some(1))); // the lookup's hash, then a panic
-    let r = catch_unwind(AssertUnwindSafe(|| m.remove(&1, &Touchy(0))));
-    HASHES_LEFT.with(|left| left.set(None));
-    assert!(r.is_err(), "the shrink's rehash panicked");
-    m.validate();
-    assert_eq!(m.len(), 7, "the leaf was removed before the panic, and is counted as removed");
-    assert_eq!(m.get(&1, &Touchy(0)), None);
-    for k in 1..7 {
-        assert_eq!(m.remove(&1, &Touchy(k)), Some(k));
-    }
-    assert_eq!((m.outer_len(), m.len()), (1, 1), "group 1 emptied and was pruned");
-    m.validate();
-}
-
-#[test]
-fn a_two_level_insert_whose_hash_panics_leaves_no_empty_inner_map() {
-    let mut m: NestedMap<u32, HashMap<Touchy, u32>> = NestedMap::new();
-    m.insert(1, Touchy(1), 1);
-    HASHES_LEFT.with(|left| left.set(Some(0)));
-    // Group 2 is created empty for the insert, whose hash then panics.
-    let r = catch_unwind(AssertUnwindSafe(|| m.insert(2, Touchy(2), 2)));
-    let r1 = catch_unwind(AssertUnwindSafe(|| m.insert(1, Touchy(3), 3)));
-    HASHES_LEFT.with(|left| left.set(None));
-    assert!(r.is_err() && r1.is_err());
-    m.validate();
-    assert_eq!((m.outer_len(), m.len()), (1, 1), "the empty group 2 was pruned while unwinding");
-    assert_eq!(m.get(&1, &Touchy(1)), Some(&1));
-}
-
 #[test]
 fn panic_inside_nested_guards_prunes_both_levels() {
     let mut m: NestedMap<u8, NestedMap<u8, HashMap<u8, u8>>> = NestedMap::new();

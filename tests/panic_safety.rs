@@ -2,7 +2,9 @@
 //! panics on the N-th call, finalizers that panic on the N-th call — swept over N for a
 //! representative op sequence. Afterwards each map passes `validate()`, stays usable,
 //! lost no entry that the failing operation was not about, and every value ever created
-//! is dropped exactly once.
+//! is dropped exactly once. Plus two `NestedMap` cases the sweep cannot pin down: a
+//! two-level removal whose inner shrink panics after the leaf left, and a two-level
+//! insert that panics into the group it just created.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -356,6 +358,54 @@ fn nested_map_survives_panicking_user_code() {
         )
     };
     sweep(120, &[Fault::Hash, Fault::Eq, Fault::Drop], |f| calls(f, go), go);
+}
+
+/// Arm a panic on the `n`-th call of `Hash` (1: the next one).
+fn arm_hash(n: u32) {
+    FAULT.with(|f| f.set(Some((Fault::Hash, n))));
+}
+
+#[test]
+fn a_two_level_remove_whose_inner_shrink_panics_is_still_counted() {
+    use leakless::NestedMap;
+    let mut m: NestedMap<u32, HashMap<Key, u32>> = NestedMap::new();
+    for k in 0..100 {
+        m.insert(1, Key(k), k);
+    }
+    m.insert(2, Key(0), 0);
+    // Down to 7 leaves in group 1: the next removal shrinks its table, rehashing the rest.
+    for k in 7..100 {
+        assert_eq!(m.remove(&1, &Key(k)), Some(k));
+    }
+    arm_hash(2); // the lookup's hash, then a panic
+    let r = catch_unwind(AssertUnwindSafe(|| m.remove(&1, &Key(0))));
+    disarm();
+    assert!(r.is_err(), "the shrink's rehash panicked");
+    m.validate();
+    assert_eq!(m.len(), 7, "the leaf was removed before the panic, and is counted as removed");
+    assert_eq!(m.get(&1, &Key(0)), None);
+    for k in 1..7 {
+        assert_eq!(m.remove(&1, &Key(k)), Some(k));
+    }
+    assert_eq!((m.outer_len(), m.len()), (1, 1), "group 1 emptied and was pruned");
+    m.validate();
+}
+
+#[test]
+fn a_two_level_insert_whose_hash_panics_leaves_no_empty_inner_map() {
+    use leakless::NestedMap;
+    let mut m: NestedMap<u32, HashMap<Key, u32>> = NestedMap::new();
+    m.insert(1, Key(1), 1);
+    // Group 2 is created empty for the insert, whose hash then panics.
+    arm_hash(1);
+    let r = catch_unwind(AssertUnwindSafe(|| m.insert(2, Key(2), 2)));
+    arm_hash(1);
+    let r1 = catch_unwind(AssertUnwindSafe(|| m.insert(1, Key(3), 3)));
+    disarm();
+    assert!(r.is_err() && r1.is_err());
+    m.validate();
+    assert_eq!((m.outer_len(), m.len()), (1, 1), "the empty group 2 was pruned while unwinding");
+    assert_eq!(m.get(&1, &Key(1)), Some(&1));
 }
 
 #[test]
