@@ -51,13 +51,16 @@ mod iter;
 mod locked;
 mod map;
 mod node;
+mod pinned;
 mod pool;
 mod reclaim;
 mod resize;
 mod table;
+mod traits;
 mod validate;
 mod walk;
 
 pub use builder::Builder;
 pub use iter::Iter;
-pub use map::{ConcurrentMap, Pinned};
+pub use map::ConcurrentMap;
+pub use pinned::Pinned;

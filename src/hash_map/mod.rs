@@ -7,7 +7,6 @@ mod iter;
 mod traits;
 
 use core::borrow::Borrow;
-use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
 use hashbrown::{hash_table, HashTable};
@@ -828,15 +827,5 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     /// ```
     pub fn extract_if<F: FnMut(&K, &mut V) -> bool>(&mut self, f: F) -> ExtractIf<'_, K, V, F, S> {
         ExtractIf { map: self, pred: f, next_bucket: 0, removed: 0 }
-    }
-}
-
-impl<K, V, S> fmt::Debug for HashMap<K, V, S>
-where
-    K: fmt::Debug,
-    V: fmt::Debug,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.iter()).finish()
     }
 }

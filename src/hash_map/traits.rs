@@ -1,10 +1,21 @@
 //! The standard trait impls of [`HashMap`], as in `std`.
 
 use core::borrow::Borrow;
+use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::ops::Index;
 
 use super::{HashMap, IntoIter, Iter, IterMut};
+
+impl<K, V, S> fmt::Debug for HashMap<K, V, S>
+where
+    K: fmt::Debug,
+    V: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
 
 impl<K: Clone, V: Clone, S: Clone> Clone for HashMap<K, V, S> {
     fn clone(&self) -> Self {

@@ -28,9 +28,27 @@ pub trait EntryWeigher<K, V>: Weigher<K, V> {
     type Stored: Copy;
 
     /// The record of `weight`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{lru::EntryWeigher, UnitWeigher};
+    /// type ByLen = fn(&u8, &String) -> u64;
+    /// assert_eq!(<ByLen as EntryWeigher<u8, String>>::store(7), 7u64);
+    /// <UnitWeigher as EntryWeigher<u8, String>>::store(7); // records nothing: `()`
+    /// ```
     fn store(weight: u64) -> Self::Stored;
 
     /// The weight recorded by `stored`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakless::{lru::EntryWeigher, UnitWeigher};
+    /// type ByLen = fn(&u8, &String) -> u64;
+    /// assert_eq!(<ByLen as EntryWeigher<u8, String>>::load(7), 7);
+    /// assert_eq!(<UnitWeigher as EntryWeigher<u8, String>>::load(()), 1, "every entry weighs 1");
+    /// ```
     fn load(stored: Self::Stored) -> u64;
 
     /// `true` if every entry weighs exactly 1 (as with [`UnitWeigher`]): the map then
