@@ -3,7 +3,6 @@
 
 use core::borrow::Borrow;
 use core::hash::{BuildHasher, Hash};
-use core::mem::ManuallyDrop;
 
 use super::builder::Builder;
 use super::core::{Computed, Inner};
@@ -285,7 +284,7 @@ impl<K, V, S> ConcurrentMap<K, V, S> {
     /// assert_eq!(v, &[1, 2, 3]);
     /// ```
     pub fn pin(&self) -> Pinned<'_, K, V, S> {
-        Pinned { map: self, pin: ManuallyDrop::new(self.inner.pin()) }
+        Pinned::new(self, self.inner.pin())
     }
 }
 
@@ -376,7 +375,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
 
     fn check_guard(&self, guard: &Pinned<'_, K, V, S>) {
         assert!(
-            guard.pin.guard.collector() == Some(&*self.inner.collector),
+            guard.pin().guard.collector() == Some(&*self.inner.collector),
             "ConcurrentMap: the guard belongs to another map"
         );
     }
