@@ -13,6 +13,22 @@ fn stream(seed: u64) -> impl FnMut() -> u64 {
     }
 }
 
+/// `ops` steps of churn: each removes a random slot's entry (found by its hash in `hs`)
+/// and inserts it again under a fresh hash, recorded in `hs`.
+fn churn(ix: &mut SlotIndex, hs: &mut [u64], rnd: &mut impl FnMut() -> u64, ops: usize) {
+    let n = hs.len() as u64;
+    for _ in 0..ops {
+        let victim = (rnd() % n) as u32;
+        let pos = ix.find(hs[victim as usize], |j| j == victim).unwrap();
+        assert_eq!(ix.get(pos), victim);
+        ix.remove_at(pos);
+        let new = rnd();
+        let v = ix.probe(new, |_| false).unwrap_err();
+        ix.insert_at(v, victim);
+        hs[victim as usize] = new;
+    }
+}
+
 fn table(ix: &SlotIndex) -> &Table<Narrow> {
     match &ix.0 {
         Repr::Narrow(t) => t,
@@ -156,16 +172,7 @@ fn churn_at_full_load_keeps_misses_short_and_counts_exact() {
     let mut rnd = stream(88_172_645_463_325_252);
     let mut hs: Vec<u64> = (0..n).map(|_| rnd()).collect();
     let mut ix = SlotIndex::try_build(n, &hs).unwrap();
-    for _ in 0..20 * n {
-        let victim = (rnd() % n as u64) as u32;
-        let h = hs[victim as usize];
-        let pos = ix.find(h, |j| j == victim).unwrap();
-        ix.remove_at(pos);
-        let new = rnd();
-        let v = ix.probe(new, |_| false).unwrap_err();
-        ix.insert_at(v, victim);
-        hs[victim as usize] = new;
-    }
+    churn(&mut ix, &mut hs, &mut rnd, 20 * n);
     ix.validate(|s| hs[s as usize]);
     let t = table(&ix);
     let needed = t.needed(|s| hs[s as usize]);
@@ -190,17 +197,7 @@ fn the_wide_layout_churns_like_the_narrow_one() {
         let v = ix.probe(h, |_| false).unwrap_err();
         ix.insert_at(v, s as u32);
     }
-    for _ in 0..10 * n {
-        let victim = (rnd() % n as u64) as u32;
-        let h = hs[victim as usize];
-        let pos = ix.find(h, |j| j == victim).unwrap();
-        assert_eq!(ix.get(pos), victim);
-        ix.remove_at(pos);
-        let new = rnd();
-        let v = ix.probe(new, |_| false).unwrap_err();
-        ix.insert_at(v, victim);
-        hs[victim as usize] = new;
-    }
+    churn(&mut ix, &mut hs, &mut rnd, 10 * n);
     ix.validate(|s| hs[s as usize]);
     let mut slots = ix.slots();
     slots.sort_unstable();
