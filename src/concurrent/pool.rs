@@ -532,7 +532,7 @@ impl<'p, K, V> Pin<'p, K, V> {
     /// under it (see `lease::Lease`'s `Drop`). Every other pin ends within the call that
     /// made it, and a thread's exit never releases its lease in the middle of a call (see
     /// the module invariants): those skip the count, a load and a store on every pin and
-    /// unpin (about 1.3% of a read-heavy mix's time on one thread).
+    /// unpin (2–4% of the time of `benches/concurrent.rs`'s workloads on one thread).
     pub(crate) fn lease_word(&self) -> Option<&'p AtomicUsize> {
         match self.owner {
             Owner::Leased(_, word) => Some(word),
