@@ -56,6 +56,16 @@ impl fmt::Display for TryReserveError {
 
 impl std::error::Error for TryReserveError {}
 
+/// The value of an infallible allocation: a refused one aborts (as `std`'s do), an
+/// overflow panics.
+pub(crate) fn or_abort<T>(result: Result<T, TryReserveError>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(TryReserveError::AllocError { layout }) => std::alloc::handle_alloc_error(layout),
+        Err(e) => panic!("leakless: {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::TryReserveError;

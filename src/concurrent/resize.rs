@@ -11,7 +11,8 @@ use core::ptr;
 use super::core::Inner;
 use super::evict::ghost_slots;
 use super::pool::{Pin, SlotCounters};
-use super::table::{or_abort, Table, CHUNK, MAX_BUCKETS, MIN_BUCKETS};
+use super::table::{Table, CHUNK, MAX_BUCKETS, MIN_BUCKETS};
+use crate::error::or_abort;
 use crate::loom::Ordering;
 
 /// Buckets for a table meant to hold `entries` entries at a load factor of at most 3/4.

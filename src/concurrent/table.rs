@@ -30,6 +30,7 @@ use core::ptr;
 use super::node::{
     may_contain, moved, summary_bit, summary_of, tag_of, tagged, untagged, with_summary, Node, LOCKED, MOVED,
 };
+use crate::error::or_abort;
 use crate::loom::{spin_wait, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 /// Buckets migrated per helping step (small under loom, to explore interleavings
@@ -384,16 +385,6 @@ impl<K, V> Table<K, V> {
     /// `true` if every bucket was migrated.
     pub(crate) fn fully_migrated(&self) -> bool {
         self.done.load(Ordering::Acquire) == self.len()
-    }
-}
-
-/// The value of an infallible allocation: a refused one aborts (as `std`'s do), an
-/// overflow panics.
-pub(crate) fn or_abort<T>(result: Result<T, crate::TryReserveError>) -> T {
-    match result {
-        Ok(value) => value,
-        Err(crate::TryReserveError::AllocError { layout }) => std::alloc::handle_alloc_error(layout),
-        Err(e) => panic!("leakless: {e}"),
     }
 }
 

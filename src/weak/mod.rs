@@ -44,6 +44,7 @@ mod key;
 mod sweep;
 mod traits;
 
+use crate::error::or_abort;
 use crate::hash_map::DefaultHashBuilder;
 use crate::policy::{Finalizer, NoopFinalizer, PanicSlot, RemovalCause, ShrinkPolicy, Small, Stats};
 use crate::raw::RawTable;
@@ -298,8 +299,7 @@ impl<K, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     /// assert!(m.capacity() >= 64);
     /// ```
     pub fn with_floor(mut self, capacity: usize) -> Self {
-        self.raw.table.reserve(capacity.saturating_sub(self.raw.len()), stored_hash);
-        // Also forgets the shrink threshold cached for the table before it grew.
+        or_abort(self.raw.try_reserve(capacity.saturating_sub(self.raw.len()), stored_hash));
         self.raw.ctl.set_floor(capacity);
         self
     }

@@ -2,6 +2,7 @@
 //! growth, and the full sweep (see the module docs of [`super`]).
 
 use super::{stored_hash, Slot, WeakKey, WeakKeyMap, SWEEP_STEP};
+use crate::error::or_abort;
 use crate::policy::{Finalizer, PanicSlot, RemovalCause, Small};
 use crate::raw::RawTable;
 
@@ -77,8 +78,7 @@ impl<K: WeakKey, V, S, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
         self.sweep_all(&mut slot);
         let want = (self.raw.table.num_buckets() / 16).max(1);
         if self.raw.table.capacity() - self.raw.table.len() < want {
-            self.raw.ctl.invalidate(); // the table grows
-            self.raw.table.reserve(want, stored_hash);
+            or_abort(self.raw.try_reserve(want, stored_hash));
             self.sync_cursor();
         }
         slot.resume();
