@@ -45,6 +45,11 @@ fn tick(kind: Fault) {
     });
 }
 
+/// Arm a panic on the `n`-th call of `fault` (1: the next one).
+fn arm(fault: Fault, n: u32) {
+    FAULT.with(|f| f.set(Some((fault, n))));
+}
+
 fn disarm() {
     FAULT.with(|f| f.set(None));
 }
@@ -138,7 +143,7 @@ fn run<M>(
     validate: impl Fn(&M),
 ) {
     drops::reset();
-    FAULT.with(|f| f.set(Some((fault, n))));
+    arm(fault, n);
     for op in sequence() {
         let before = disarmed(|| snapshot(&map));
         let panicked = catch_unwind(AssertUnwindSafe(|| apply(&mut map, op))).is_err();
@@ -360,11 +365,6 @@ fn nested_map_survives_panicking_user_code() {
     sweep(120, &[Fault::Hash, Fault::Eq, Fault::Drop], |f| calls(f, go), go);
 }
 
-/// Arm a panic on the `n`-th call of `Hash` (1: the next one).
-fn arm_hash(n: u32) {
-    FAULT.with(|f| f.set(Some((Fault::Hash, n))));
-}
-
 #[test]
 fn a_two_level_remove_whose_inner_shrink_panics_is_still_counted() {
     use leakless::NestedMap;
@@ -377,7 +377,7 @@ fn a_two_level_remove_whose_inner_shrink_panics_is_still_counted() {
     for k in 7..100 {
         assert_eq!(m.remove(&1, &Key(k)), Some(k));
     }
-    arm_hash(2); // the lookup's hash, then a panic
+    arm(Fault::Hash, 2); // the lookup's hash, then a panic
     let r = catch_unwind(AssertUnwindSafe(|| m.remove(&1, &Key(0))));
     disarm();
     assert!(r.is_err(), "the shrink's rehash panicked");
@@ -397,9 +397,9 @@ fn a_two_level_insert_whose_hash_panics_leaves_no_empty_inner_map() {
     let mut m: NestedMap<u32, HashMap<Key, u32>> = NestedMap::new();
     m.insert(1, Key(1), 1);
     // Group 2 is created empty for the insert, whose hash then panics.
-    arm_hash(1);
+    arm(Fault::Hash, 1);
     let r = catch_unwind(AssertUnwindSafe(|| m.insert(2, Key(2), 2)));
-    arm_hash(1);
+    arm(Fault::Hash, 1);
     let r1 = catch_unwind(AssertUnwindSafe(|| m.insert(1, Key(3), 3)));
     disarm();
     assert!(r.is_err() && r1.is_err());
