@@ -374,10 +374,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
     }
 
     fn check_guard(&self, guard: &Pinned<'_, K, V, S>) {
-        assert!(
-            guard.pin().guard.collector() == Some(&*self.inner.collector),
-            "ConcurrentMap: the guard belongs to another map"
-        );
+        assert!(core::ptr::eq(guard.map, self), "ConcurrentMap: the guard belongs to another map");
     }
 
     /// `true` if the map holds `key`.

@@ -43,11 +43,6 @@ impl<'m, K, V, S> Pinned<'m, K, V, S> {
         }
         Pinned { map, pin: ManuallyDrop::new(pin) }
     }
-
-    /// The pin this handle holds.
-    pub(super) fn pin(&self) -> &Pin<'m, K, V> {
-        &self.pin
-    }
 }
 
 impl<K, V, S> Drop for Pinned<'_, K, V, S> {
