@@ -10,7 +10,6 @@ use super::iter::Iter;
 use super::map::ConcurrentMap;
 use super::pool::Pin;
 use crate::hash_map::DefaultHashBuilder;
-use crate::loom::Ordering;
 
 /// A thread pinned on a [`ConcurrentMap`]: lock-free reads returning references valid
 /// while the handle lives. Created by [`ConcurrentMap::pin`]; not `Send`.
@@ -31,30 +30,14 @@ pub struct Pinned<'m, K, V, S = DefaultHashBuilder> {
     pin: ManuallyDrop<Pin<'m, K, V>>,
 }
 
-impl<'m, K, V, S> Pinned<'m, K, V, S> {
-    /// A handle on `pin`, counted in its lease word while it lives: unlike the pins of
-    /// the guard-free methods, a handle may outlive the call that made it (say, kept in
-    /// a thread-local destroyed after the thread's lease), and the lease must not be
-    /// released under it (see [`Pin::lease_word`]).
-    pub(super) fn new(map: &'m ConcurrentMap<K, V, S>, pin: Pin<'m, K, V>) -> Self {
-        if let Some(word) = pin.lease_word() {
-            // Only the lease's holder writes its word: a plain load and store.
-            word.store(word.load(Ordering::Relaxed) + 2, Ordering::Relaxed);
-        }
-        Pinned { map, pin: ManuallyDrop::new(pin) }
-    }
-}
-
 impl<K, V, S> Drop for Pinned<'_, K, V, S> {
     /// Unpins; counted as one read, so that now and then it runs a reader's maintenance
     /// (see [`ConcurrentMap::get_with`]).
     fn drop(&mut self) {
         // SAFETY: taken once, here; the field is not used afterwards.
         let pin = unsafe { ManuallyDrop::take(&mut self.pin) };
-        if let Some(word) = pin.lease_word() {
-            // The count `new` added (the pin itself ends below).
-            word.store(word.load(Ordering::Relaxed) - 2, Ordering::Relaxed);
-        }
+        // The count `new` added (the pin itself ends below).
+        pin.count_in_lease(false);
         // Not while unwinding: the maintenance runs finalizers (user code) and may help
         // a migration; a handle dropped by a panic leaves that to the next read.
         if self.map.inner.read_due(&pin) && !std::thread::panicking() {
@@ -64,6 +47,15 @@ impl<K, V, S> Drop for Pinned<'_, K, V, S> {
 }
 
 impl<'m, K, V, S> Pinned<'m, K, V, S> {
+    /// A handle on `pin`, counted in its lease while it lives: unlike the pins of the
+    /// guard-free methods, a handle may outlive the call that made it (say, kept in a
+    /// thread-local destroyed after the thread's lease), and the lease must not be
+    /// released under it (see [`Pin::count_in_lease`]).
+    pub(super) fn new(map: &'m ConcurrentMap<K, V, S>, pin: Pin<'m, K, V>) -> Self {
+        pin.count_in_lease(true);
+        Pinned { map, pin: ManuallyDrop::new(pin) }
+    }
+
     /// The map this handle is pinned on.
     ///
     /// # Examples

@@ -381,7 +381,7 @@ impl<K, V> Pool<K, V> {
             // words; neither array changes length afterwards).
             let (slot, word) = unsafe { (self.slots.get_unchecked(index), self.leases.words.get_unchecked(index)) };
             // Not counted in the lease word: this pin ends within the operation that made
-            // it (see `Pin::lease_word`).
+            // it (see `Pin::count_in_lease`).
             return Pin {
                 guard: ManuallyDrop::new(slot.pin(collector, &self.registered)),
                 owner: Owner::Leased(slot, word),
@@ -515,7 +515,7 @@ pub(crate) struct Pin<'p, K, V> {
     owner: Owner<'p, K, V>,
 }
 
-impl<'p, K, V> Pin<'p, K, V> {
+impl<K, V> Pin<'_, K, V> {
     #[inline(always)]
     pub(crate) fn slot(&self) -> &Slot<K, V> {
         match &self.owner {
@@ -524,19 +524,21 @@ impl<'p, K, V> Pin<'p, K, V> {
         }
     }
 
-    /// The lease word of the leased slot this pin holds, if it holds one.
+    /// Counts this pin in its lease word (`held`), or takes that count back, if it holds
+    /// a leased slot.
     ///
     /// A pin that may outlive the operation that made it (a [`Pinned`](super::Pinned)
-    /// handle, which a thread may keep in a thread-local destroyed after its lease) adds
-    /// 2 to the word while it lives, so that the thread's exit does not release the lease
-    /// under it (see `lease::Lease`'s `Drop`). Every other pin ends within the call that
-    /// made it, and a thread's exit never releases its lease in the middle of a call (see
-    /// the module invariants): those skip the count, a load and a store on every pin and
+    /// handle, which a thread may keep in a thread-local destroyed after its lease) is
+    /// counted while it lives, so that the thread's exit does not release the lease under
+    /// it (see `lease::Lease`'s `Drop`). Every other pin ends within the call that made
+    /// it, and a thread's exit never releases its lease in the middle of a call (see the
+    /// module invariants): those skip the count, a load and a store on every pin and
     /// unpin (2–4% of the time of `benches/concurrent.rs`'s workloads on one thread).
-    pub(crate) fn lease_word(&self) -> Option<&'p AtomicUsize> {
-        match self.owner {
-            Owner::Leased(_, word) => Some(word),
-            _ => None,
+    pub(crate) fn count_in_lease(&self, held: bool) {
+        if let Owner::Leased(_, word) = self.owner {
+            // Only the lease's holder writes its word: a plain load and store.
+            let w = word.load(Ordering::Relaxed);
+            word.store(if held { w + 2 } else { w - 2 }, Ordering::Relaxed);
         }
     }
 
