@@ -580,8 +580,8 @@ impl<K: Eq + Hash, V, F: Finalizer<K, V>, S: BuildHasher> FinalizingMap<K, V, F,
     ///
     /// # Panics
     ///
-    /// Panics if the new capacity overflows `usize` (use
-    /// [`try_reserve`](Self::try_reserve) to get an error instead).
+    /// Panics if the new capacity overflows `usize`, and aborts if the allocation fails,
+    /// as `std` does (use [`try_reserve`](Self::try_reserve) to get an error instead).
     ///
     /// # Examples
     ///

@@ -461,8 +461,8 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     ///
     /// # Panics
     ///
-    /// Panics if the new capacity overflows `usize` (use
-    /// [`try_reserve`](HashMap::try_reserve) to get an error instead).
+    /// Panics if the new capacity overflows `usize`, and aborts if the allocation fails,
+    /// as `std` does (use [`try_reserve`](HashMap::try_reserve) to get an error instead).
     ///
     /// # Examples
     ///
@@ -472,9 +472,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
     /// assert!(m.capacity() >= 10);
     /// ```
     pub fn reserve(&mut self, additional: usize) {
-        if let Err(e) = self.try_reserve(additional) {
-            panic!("leakless::HashMap::reserve: {e}");
-        }
+        crate::error::or_abort(self.try_reserve(additional));
     }
 
     /// Reserve room for `additional` more entries.

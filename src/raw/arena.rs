@@ -302,10 +302,8 @@ impl<T, P: EvictionPolicy> Arena<T, P> {
         } else {
             (self.index.capacity() * 2).max(4).min(self.max_slots).max(len + 1)
         };
-        // Infallible growth aborts on allocation failure (as std's does).
-        if let Err(e) = self.rebuild_index(room, hasher) {
-            panic!("leakless: {e}");
-        }
+        // Infallible growth aborts on allocation failure (as std's does); overflow panics.
+        crate::error::or_abort(self.rebuild_index(room, hasher));
     }
 
     /// Replace the index by one with room for `room` entries, built from the arena.

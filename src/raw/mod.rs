@@ -245,9 +245,7 @@ impl Control {
     #[inline(never)]
     fn grow_cold<T>(&mut self, table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
         // Infallible growth aborts on allocation failure (as std's does); overflow panics.
-        if let Err(e) = self.reserve(table, 1, hasher) {
-            panic!("leakless: {e}");
-        }
+        crate::error::or_abort(self.reserve(table, 1, hasher));
     }
 
     /// Reserve room for `additional` elements, always by reallocating (never by an

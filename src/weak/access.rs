@@ -281,7 +281,8 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     ///
     /// # Panics
     ///
-    /// Panics if the new capacity overflows (see [`try_reserve`](Self::try_reserve)).
+    /// Panics if the new capacity overflows, and aborts if the allocation fails, as `std`
+    /// does (see [`try_reserve`](Self::try_reserve)).
     ///
     /// # Examples
     ///
@@ -291,9 +292,7 @@ impl<K: WeakKey, V, S: BuildHasher, F: Finalizer<K, V>> WeakKeyMap<K, V, S, F> {
     /// assert!(m.capacity() >= 10);
     /// ```
     pub fn reserve(&mut self, additional: usize) {
-        if let Err(e) = self.try_reserve(additional) {
-            panic!("WeakKeyMap::reserve: {e}");
-        }
+        crate::error::or_abort(self.try_reserve(additional));
     }
 
     /// Prune every dead entry, then shrink as much as possible (clearing the floor).
