@@ -1,6 +1,6 @@
 //! Allocation failure: the `try_*` methods return `TryReserveError::AllocError` with the
 //! layout they asked for and leave the map usable; the infallible paths (`reserve`, and
-//! the growth an insert needs) abort as `std`'s do, through `handle_alloc_error`, rather
+//! the growth an insert needs, `ConcurrentMap`'s included) abort as `std`'s do, through `handle_alloc_error`, rather
 //! than unwind through the caller.
 //!
 //! A global allocator here refuses every request of at least `REFUSE_FROM` bytes while
@@ -122,7 +122,7 @@ fn assert_aborts(case: &str) {
 #[cfg_attr(miri, ignore = "spawns a process")]
 fn infallible_growth_aborts_on_a_refused_allocation() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    for case in ["hash_map_reserve", "hash_map_insert", "weak_reserve", "lru_insert"] {
+    for case in ["hash_map_reserve", "hash_map_insert", "weak_reserve", "lru_insert", "concurrent_insert"] {
         assert_aborts(case);
     }
 }
@@ -166,6 +166,14 @@ fn child() {
             let _armed = refuse_from(64 * 1024);
             eprintln!("armed");
             for i in 0..100_000 {
+                m.insert(i, i);
+            }
+        }
+        "concurrent_insert" => {
+            let m = leakless::ConcurrentMap::new();
+            let _armed = refuse_from(64 * 1024);
+            eprintln!("armed");
+            for i in 0..100_000u64 {
                 m.insert(i, i);
             }
         }
