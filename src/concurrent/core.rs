@@ -35,7 +35,7 @@ use super::node::{fold, untagged, Node};
 use super::pool::{Pin, Pool, SlotCounters};
 use super::reclaim::{take_node, SharedGarbage};
 use super::resize::buckets_for;
-use super::table::{Position, Table, MIN_BUCKETS};
+use super::table::{BucketHint, Position, Table, MIN_BUCKETS};
 use crate::error::or_abort;
 use crate::hash_map::make_hash;
 use crate::loom::{AtomicPtr, AtomicUsize, Ordering};
@@ -66,6 +66,8 @@ pub(crate) struct Inner<K, V, S> {
     /// Set by the thread that finished migrating the root while walkers were present; the
     /// last walker retires it.
     pub(super) retire_pending: AtomicPtr<Table<K, V>>,
+    /// Where the root's buckets are, for reads to prefetch their bucket before pinning.
+    pub(super) hint: BucketHint,
 }
 
 /// What a `compute` closure decided.
@@ -87,7 +89,7 @@ impl<K, V, S> Inner<K, V, S> {
         let floor = if initial == 0 { MIN_BUCKETS } else { buckets_for(initial) };
         let root =
             if initial == 0 { ptr::null_mut() } else { Table::alloc(floor, 0, ghost_slots(bound.as_ref(), floor)) };
-        Inner {
+        let inner = Inner {
             root: AtomicPtr::new(root),
             collector: ManuallyDrop::new(Collector::new()),
             pool: Pool::new(),
@@ -100,7 +102,13 @@ impl<K, V, S> Inner<K, V, S> {
             walkers: AtomicUsize::new(0),
             shrink_deferred: core::sync::atomic::AtomicBool::new(false),
             retire_pending: AtomicPtr::new(ptr::null_mut()),
+            hint: BucketHint::default(),
+        };
+        if !root.is_null() {
+            // SAFETY: allocated above and owned by this map alone.
+            inner.hint.set(unsafe { &*root });
         }
+        inner
     }
 
     /// An empty map configured as this one: the hasher (cloned), shrink policy, floor
@@ -147,8 +155,12 @@ impl<K, V, S> Inner<K, V, S> {
     ) -> Result<&'g Table<K, V>, crate::TryReserveError> {
         let fresh = Table::try_alloc(buckets, 0, ghost_slots(self.bound.as_ref(), buckets))?;
         match self.root.compare_exchange(ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
-            // SAFETY: just published; see `root`.
-            Ok(_) => Ok(unsafe { &*fresh }),
+            Ok(_) => {
+                // SAFETY: just published; see `root`.
+                let t = unsafe { &*fresh };
+                self.hint.set(t);
+                Ok(t)
+            }
             Err(t) => {
                 // SAFETY: `fresh` was never published.
                 drop(unsafe { Box::from_raw(fresh) });
@@ -290,7 +302,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.find_counted(pin, key).0
+        self.find_counted(pin, key, self.hash(key)).0
     }
 
     /// A guard-free read: pins, looks `key` up, passes the entry (if any) to `f` and
@@ -304,9 +316,13 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        // The user's `Hash` runs unpinned, and the bucket's line is on its way while the
+        // pin's locked instruction runs (see `BucketHint`).
+        let hash = self.hash(key);
+        self.hint.prefetch(hash, false);
         // `pin` ends in place at the end of the scope (moving it into `drop` would copy it).
         let pin = self.pin();
-        let (found, due) = self.find_counted(&pin, key);
+        let (found, due) = self.find_counted(&pin, key, hash);
         let result = f(found);
         if due {
             self.read_maintenance(pin);
@@ -317,12 +333,11 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
     /// [`find`](Self::find), and whether the read is due for maintenance (the lookup
     /// counter it bumps doubles as the read count).
     #[inline(always)]
-    fn find_counted<'g, Q>(&self, pin: &'g Pin<'_, K, V>, key: &Q) -> (Option<&'g Node<K, V>>, bool)
+    fn find_counted<'g, Q>(&self, pin: &'g Pin<'_, K, V>, key: &Q, hash: u32) -> (Option<&'g Node<K, V>>, bool)
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = self.hash(key);
         let found = match self.root(pin) {
             // SAFETY: `t` was reached from the root under `pin`, which outlives 'g.
             Some(t) => unsafe { t.find(hash, |k| k.borrow() == key) },
@@ -374,6 +389,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             self.finalize_now(key, value, RemovalCause::Rejected);
             return false;
         };
+        self.hint.prefetch(hash, true);
         let pin = self.pin();
         let node = Owned(self.new_node(&pin, hash, key, value, weight));
         let table = self.root_or_init(&pin);
@@ -423,6 +439,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.hash(key);
+        self.hint.prefetch(hash, true);
         let pin = self.pin();
         let Some(table) = self.root(&pin) else {
             return false;
@@ -466,6 +483,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
     /// `Ok(None)` to remove it and `Ok(Some(v))` to store `v`.
     pub(crate) fn compute<R>(&self, key: K, f: impl FnOnce(Option<&V>) -> (Result<Option<V>, ()>, R)) -> (Computed, R) {
         let hash = self.hash(&key);
+        self.hint.prefetch(hash, true);
         let pin = self.pin();
         let table = self.root_or_init(&pin);
         self.help(table, &pin);

@@ -83,6 +83,8 @@ impl<K, V, S> Inner<K, V, S> {
         // still read the old root is seen in `walkers` below (store buffering).
         let old = self.root.swap(next, Ordering::SeqCst);
         debug_assert!(ptr::eq(old, table), "only the root table resizes");
+        // SAFETY: `next` is the root now, and our pin keeps it.
+        self.hint.set(unsafe { &*next });
         self.retire_pending.store(old, Ordering::SeqCst);
         if self.walkers.load(Ordering::SeqCst) == 0 {
             self.retire_if_pending(pin);
@@ -206,6 +208,9 @@ impl<K, V, S> Inner<K, V, S> {
         }
         match self.root(&pin) {
             Some(table) => {
+                // A resize's finisher points the hint at the new root, but two finishers
+                // may store out of order: readers set it right now and then.
+                self.hint.set(table);
                 let table: *const Table<K, V> = table;
                 // SAFETY: reached from the root under `pin`.
                 self.help(unsafe { &*table }, &pin);

@@ -115,6 +115,11 @@ impl<K, V> Table<K, V> {
             + self.ghost.as_ref().map_or(0, |g| g.len() * core::mem::size_of::<AtomicU32>())
     }
 
+    /// This table's [`BucketHint`] word: where its buckets are and how many there are.
+    pub(crate) fn hint(&self) -> usize {
+        BucketHint::word(self.buckets.as_ptr().addr(), self.mask)
+    }
+
     #[inline(always)]
     pub(crate) fn bucket(&self, hash: u32) -> &AtomicPtr<Node<K, V>> {
         let index = hash as usize & self.mask;
@@ -390,6 +395,58 @@ impl<K, V> Table<K, V> {
 
 /// A table's bucket heads.
 type Buckets<K, V> = Box<[AtomicPtr<Node<K, V>>]>;
+
+/// Where the root table's buckets are, kept outside the table so that an operation can
+/// ask the CPU for the line of its bucket head before it pins (crossbeam's pin is a
+/// locked instruction, which later loads wait for; the prefetch started before it runs
+/// alongside). Read without a pin, it may name a table already freed: it is only ever
+/// turned into a prefetch, which reads nothing and cannot fault (see
+/// [`prefetch`](crate::loom::prefetch)), never into a load.
+///
+/// One word: the bucket array's address, with `log2(buckets)` in the top 6 bits (user
+/// space addresses stay far below `2^58`; a higher one makes a useless prefetch, not a
+/// wrong result). 0 (no table yet) prefetches address 0. Relaxed everywhere: a stale
+/// word costs a useless prefetch, and readers refresh it in their maintenance.
+#[derive(Default)]
+pub(crate) struct BucketHint(core::sync::atomic::AtomicUsize);
+
+impl BucketHint {
+    const SHIFT: u32 = usize::BITS - 6;
+
+    fn word(base: usize, mask: usize) -> usize {
+        base | ((mask.count_ones() as usize) << Self::SHIFT)
+    }
+
+    /// Points the hint at `table`, unless it already does.
+    #[inline]
+    pub(crate) fn set<K, V>(&self, table: &Table<K, V>) {
+        let word = table.hint();
+        if self.0.load(core::sync::atomic::Ordering::Relaxed) != word {
+            self.0.store(word, core::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Prefetches the head of the bucket of `hash` in the table the hint names, for a
+    /// read, or for a write (to be locked) with `write`.
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, hash: u32, write: bool) {
+        #[cfg(all(target_arch = "x86_64", not(miri), not(leakless_loom)))]
+        {
+            let word = self.0.load(core::sync::atomic::Ordering::Relaxed);
+            let mask = (1usize << (word >> Self::SHIFT)) - 1;
+            let base = word & ((1 << Self::SHIFT) - 1);
+            let head = base.wrapping_add((hash as usize & mask) * core::mem::size_of::<usize>());
+            let head = core::ptr::without_provenance::<u8>(head);
+            if write {
+                crate::loom::prefetch_write(head);
+            } else {
+                crate::loom::prefetch(head);
+            }
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(miri), not(leakless_loom))))]
+        let _ = (hash, write);
+    }
+}
 
 /// `n` atomics made by `new`, one by one, or the error of the refused allocation.
 fn built<T>(n: usize, new: impl Fn() -> T) -> Result<Box<[T]>, crate::TryReserveError> {
