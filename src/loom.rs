@@ -114,18 +114,6 @@ pub(crate) fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
-/// [`prefetch`], for a line about to be written: `prefetchw` (a no-op on CPUs without it).
-#[inline(always)]
-pub(crate) fn prefetch_write<T>(p: *const T) {
-    #[cfg(all(target_arch = "x86_64", not(miri), not(leakless_loom)))]
-    // SAFETY: as `prefetch`'s: a hint that accesses nothing and cannot fault.
-    unsafe {
-        core::arch::x86_64::_mm_prefetch(p.cast::<i8>(), core::arch::x86_64::_MM_HINT_ET0)
-    };
-    #[cfg(not(all(target_arch = "x86_64", not(miri), not(leakless_loom))))]
-    let _ = p;
-}
-
 /// Declares thread-locals: `std`'s with `const` initializers, or, under
 /// `cfg(leakless_loom)`, loom's (one per modelled thread; its macro takes no `const`).
 macro_rules! thread_locals {

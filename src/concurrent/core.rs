@@ -319,7 +319,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         // The user's `Hash` runs unpinned, and the bucket's line is on its way while the
         // pin's locked instruction runs (see `BucketHint`).
         let hash = self.hash(key);
-        self.hint.prefetch(hash, false);
+        self.hint.prefetch(hash);
         // `pin` ends in place at the end of the scope (moving it into `drop` would copy it).
         let pin = self.pin();
         let (found, due) = self.find_counted(&pin, key, hash);
@@ -389,7 +389,6 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
             self.finalize_now(key, value, RemovalCause::Rejected);
             return false;
         };
-        self.hint.prefetch(hash, true);
         let pin = self.pin();
         let node = Owned(self.new_node(&pin, hash, key, value, weight));
         let table = self.root_or_init(&pin);
@@ -439,7 +438,6 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.hash(key);
-        self.hint.prefetch(hash, true);
         let pin = self.pin();
         let Some(table) = self.root(&pin) else {
             return false;
@@ -483,7 +481,6 @@ impl<K: Hash + Eq, V, S: BuildHasher> Inner<K, V, S> {
     /// `Ok(None)` to remove it and `Ok(Some(v))` to store `v`.
     pub(crate) fn compute<R>(&self, key: K, f: impl FnOnce(Option<&V>) -> (Result<Option<V>, ()>, R)) -> (Computed, R) {
         let hash = self.hash(&key);
-        self.hint.prefetch(hash, true);
         let pin = self.pin();
         let table = self.root_or_init(&pin);
         self.help(table, &pin);

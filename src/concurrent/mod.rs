@@ -8,8 +8,8 @@
 //!   lock (`LOCKED`) and a forwarding mark (`MOVED`). Readers ignore the lock bit and
 //!   never write: lookups are lock-free. Writers lock one bucket. On x86_64 the head's
 //!   top 16 bits summarize the chain's hashes, so most lookups of absent keys touch no
-//!   node. A hint word outside the tables names the root's buckets, so an operation can
-//!   prefetch its bucket head before it pins (`table::BucketHint`).
+//!   node. A hint word outside the tables names the root's buckets, so a lock-free read
+//!   can prefetch its bucket head before it pins (`table::BucketHint`).
 //! - **Resizing** (`resize.rs`): when a table holds more entries than 3/4 of its buckets
 //!   it grows (a map bounded by entries: up to the buckets an unbounded map of the
 //!   bound's size has, so a full cache too stays at most 3/4 loaded);

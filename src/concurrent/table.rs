@@ -396,8 +396,8 @@ impl<K, V> Table<K, V> {
 /// A table's bucket heads.
 type Buckets<K, V> = Box<[AtomicPtr<Node<K, V>>]>;
 
-/// Where the root table's buckets are, kept outside the table so that an operation can
-/// ask the CPU for the line of its bucket head before it pins (crossbeam's pin is a
+/// Where the root table's buckets are, kept outside the table so that a lock-free read
+/// can ask the CPU for the line of its bucket head before it pins (crossbeam's pin is a
 /// locked instruction, which later loads wait for; the prefetch started before it runs
 /// alongside). Read without a pin, it may name a table already freed: it is only ever
 /// turned into a prefetch, which reads nothing and cannot fault (see
@@ -426,25 +426,15 @@ impl BucketHint {
         }
     }
 
-    /// Prefetches the head of the bucket of `hash` in the table the hint names, for a
-    /// read, or for a write (to be locked) with `write`.
+    /// Prefetches the head of the bucket of `hash` in the table the hint names. Only
+    /// reads do: writes, which lock the bucket soon after, measured no gain from it.
     #[inline(always)]
-    pub(crate) fn prefetch(&self, hash: u32, write: bool) {
-        #[cfg(all(target_arch = "x86_64", not(miri), not(leakless_loom)))]
-        {
-            let word = self.0.load(core::sync::atomic::Ordering::Relaxed);
-            let mask = (1usize << (word >> Self::SHIFT)) - 1;
-            let base = word & ((1 << Self::SHIFT) - 1);
-            let head = base.wrapping_add((hash as usize & mask) * core::mem::size_of::<usize>());
-            let head = core::ptr::without_provenance::<u8>(head);
-            if write {
-                crate::loom::prefetch_write(head);
-            } else {
-                crate::loom::prefetch(head);
-            }
-        }
-        #[cfg(not(all(target_arch = "x86_64", not(miri), not(leakless_loom))))]
-        let _ = (hash, write);
+    pub(crate) fn prefetch(&self, hash: u32) {
+        let word = self.0.load(core::sync::atomic::Ordering::Relaxed);
+        let mask = (1usize << (word >> Self::SHIFT)) - 1;
+        let base = word & ((1 << Self::SHIFT) - 1);
+        let head = base.wrapping_add((hash as usize & mask) * core::mem::size_of::<usize>());
+        crate::loom::prefetch(core::ptr::without_provenance::<u8>(head));
     }
 }
 
