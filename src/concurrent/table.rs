@@ -115,11 +115,6 @@ impl<K, V> Table<K, V> {
             + self.ghost.as_ref().map_or(0, |g| g.len() * core::mem::size_of::<AtomicU32>())
     }
 
-    /// This table's [`BucketHint`] word: where its buckets are and how many there are.
-    pub(crate) fn hint(&self) -> usize {
-        BucketHint::word(self.buckets.as_ptr().addr(), self.mask)
-    }
-
     #[inline(always)]
     pub(crate) fn bucket(&self, hash: u32) -> &AtomicPtr<Node<K, V>> {
         let index = hash as usize & self.mask;
@@ -413,14 +408,10 @@ pub(crate) struct BucketHint(core::sync::atomic::AtomicUsize);
 impl BucketHint {
     const SHIFT: u32 = usize::BITS - 6;
 
-    fn word(base: usize, mask: usize) -> usize {
-        base | ((mask.count_ones() as usize) << Self::SHIFT)
-    }
-
     /// Points the hint at `table`, unless it already does.
     #[inline]
     pub(crate) fn set<K, V>(&self, table: &Table<K, V>) {
-        let word = table.hint();
+        let word = table.buckets.as_ptr().addr() | ((table.mask.count_ones() as usize) << Self::SHIFT);
         if self.0.load(core::sync::atomic::Ordering::Relaxed) != word {
             self.0.store(word, core::sync::atomic::Ordering::Relaxed);
         }
