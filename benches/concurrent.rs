@@ -29,7 +29,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 #[path = "shared/concurrent_workloads.rs"]
 mod workloads;
 
-use workloads::{caches, maps, on_threads, prefill, run, CacheRun, MIXES, OPS};
+use workloads::{caches, maps, on_threads, prefill, run, CacheRun, CAP, MIXES, OPS};
 
 fn unbounded(c: &mut Criterion) {
     for mix in MIXES {
@@ -68,7 +68,7 @@ fn bounded(c: &mut Criterion) {
             for (name, make) in caches() {
                 g.bench_function(BenchmarkId::from_parameter(name), |b| {
                     b.iter_custom(|iters| {
-                        let cache = make();
+                        let cache = make(CAP);
                         mode.warm(&*cache);
                         let start = Instant::now();
                         for i in 0..iters as usize {

@@ -11,66 +11,24 @@
 //!
 //! Each thread replays its own stream of 2^16 requests (the same streams every round, as
 //! the bench's `Cache` workload does); a round times one replay per cache, the caches
-//! taking turns (interleaved, as `concurrent_ab`), after two untimed warm-up replays. Prints each cache's median time per request over 21 rounds, the
-//! throughput ratio, and each cache's share of hits in one further replay.
+//! taking turns (interleaved, as `concurrent_ab`), after two untimed warm-up replays.
+//! Prints each cache's median time per request over 21 rounds, the throughput ratio, and
+//! each cache's share of hits in one further replay.
 
-use std::hint::black_box;
+#[path = "../benches/shared/concurrent_workloads.rs"]
+mod workloads;
+
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
-type H = ahash::RandomState;
-type Qc = quick_cache::sync::Cache<u64, u64, quick_cache::UnitWeighter, H>;
-
-fn hasher() -> H {
-    ahash::RandomState::with_seeds(1, 2, 3, 4)
-}
-
-/// The request stream of thread `thread` for bound `bound` (the bench's generator).
-fn stream(bound: usize, thread: usize, len: usize) -> Vec<u64> {
-    let mut x = 0xDEAD_BEEF ^ ((thread as u64 + 1) * 0x9876_5431);
-    let space = 4 * bound as u64;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let r = x % space;
-            r * r / space
-        })
-        .collect()
-}
-
-/// One cache under test: a request, and whether it hit.
-trait Cache: Sync {
-    fn request(&self, k: u64) -> bool;
-}
-
-impl Cache for leakless::ConcurrentMap<u64, u64, H> {
-    fn request(&self, k: u64) -> bool {
-        let hit = self.get_with(&k, |v| black_box(*v)).is_some();
-        if !hit {
-            self.insert(k, k);
-        }
-        hit
-    }
-}
-
-impl Cache for Qc {
-    fn request(&self, k: u64) -> bool {
-        let hit = self.get(&k).is_some();
-        if !hit {
-            self.insert(k, k);
-        }
-        hit
-    }
-}
+use workloads::{cache_named, cache_stream, Cache, OPS};
 
 /// Replays `streams` (one per thread) into `cache`; returns the seconds taken and the hits.
 fn replay(cache: &dyn Cache, streams: &[Vec<u64>]) -> (f64, u64) {
     let start = Instant::now();
     if let [st] = streams {
         // One thread: run here, without a spawn in the timing.
-        let hits = st.iter().filter(|&&k| cache.request(k)).count();
+        let hits = st.iter().filter(|&&k| cache.get_or_insert(k)).count();
         return (start.elapsed().as_secs_f64(), hits as u64);
     }
     let hits = AtomicU64::new(0);
@@ -78,7 +36,7 @@ fn replay(cache: &dyn Cache, streams: &[Vec<u64>]) -> (f64, u64) {
         for st in streams {
             let hits = &hits;
             s.spawn(move || {
-                let h = st.iter().filter(|&&k| cache.request(k)).count();
+                let h = st.iter().filter(|&&k| cache.get_or_insert(k)).count();
                 hits.fetch_add(h as u64, Relaxed);
             });
         }
@@ -94,25 +52,25 @@ fn main() {
     } else {
         vec![10, 12, 13, 14, 15, 16]
     };
-    let len = 1 << 16;
+    let len = OPS;
     println!("{threads} thread(s), {len} requests per thread per replay; median ns per request");
     println!("| bound | ConcurrentMap | quick_cache::sync | throughput ratio | hits: ConcurrentMap | quick_cache |");
     println!("|-------|---------------|-------------------|------------------|---------------------|-------------|");
     for shift in shifts {
         let bound = 1usize << shift;
-        let leakless = leakless::ConcurrentMap::builder().max_entries(bound).hasher(hasher()).build();
-        let qc = Qc::with(bound, bound as u64, quick_cache::UnitWeighter, hasher(), Default::default());
-        let caches: [&dyn Cache; 2] = [&leakless, &qc];
-        let warm: Vec<_> = (0..threads).map(|t| stream(bound, t + 7, len)).collect();
-        let streams: Vec<_> = (0..threads).map(|t| stream(bound, t, len)).collect();
-        for c in caches {
-            replay(c, &warm);
-            replay(c, &streams);
+        let caches = [cache_named("leakless")(bound), cache_named("quick_cache")(bound)];
+        let streams = |first: usize| -> Vec<Vec<u64>> {
+            (0..threads).map(|t| cache_stream(bound, first + t).take(len).collect()).collect()
+        };
+        let (warm, streams) = (streams(7), streams(0));
+        for c in &caches {
+            replay(&**c, &warm);
+            replay(&**c, &streams);
         }
         let mut times = [Vec::new(), Vec::new()];
         for _ in 0..21 {
             for (c, t) in caches.iter().zip(&mut times) {
-                t.push(replay(*c, &streams).0);
+                t.push(replay(&**c, &streams).0);
             }
         }
         let per_request = |t: &mut Vec<f64>| {
@@ -121,7 +79,7 @@ fn main() {
         };
         let (l, q) = (per_request(&mut times[0]), per_request(&mut times[1]));
         let share = |c: &dyn Cache| replay(c, &streams).1 as f64 / (len * threads) as f64 * 100.0;
-        let (lh, qh) = (share(&leakless), share(&qc));
+        let (lh, qh) = (share(&*caches[0]), share(&*caches[1]));
         println!("| 2^{shift:<3} | {l:>13.1} | {q:>17.1} | {:>16.2} | {lh:>18.1}% | {qh:>10.1}% |", q / l);
     }
 }

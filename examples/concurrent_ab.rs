@@ -27,7 +27,7 @@ mod ab;
 mod workloads;
 
 use ab::{medians, millis};
-use workloads::{cache_named, map_named, mix_named, on_threads, prefill, run, CacheRun, OPS};
+use workloads::{cache_named, map_named, mix_named, on_threads, prefill, run, CacheRun, CAP, OPS};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -43,7 +43,7 @@ fn main() {
         let built: Vec<_> = names
             .iter()
             .map(|n| {
-                let cache = cache_named(n)();
+                let cache = cache_named(n)(CAP);
                 mode.warm(&*cache);
                 cache
             })

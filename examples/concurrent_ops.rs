@@ -19,7 +19,7 @@
 #[path = "../benches/shared/concurrent_workloads.rs"]
 mod workloads;
 
-use workloads::{cache_named, map_named, mix_named, prefill, run, run_cache, Cache, CacheRun, Map, Mix};
+use workloads::{cache_named, map_named, mix_named, prefill, run, run_cache, Cache, CacheRun, Map, Mix, CAP};
 
 #[inline(never)]
 fn measured(map: &dyn Map, mix: Mix, ops: usize) {
@@ -36,7 +36,7 @@ fn main() {
     let (map, workload) = (args.get(1).map_or("leakless", |s| s), args.get(2).map_or("readheavy", |s| s));
     let ops: usize = args.get(3).map_or(1 << 16, |s| s.parse().expect("ops"));
     if let Some(mode) = CacheRun::named(workload) {
-        let cache = cache_named(map)();
+        let cache = cache_named(map)(CAP);
         mode.warm(&*cache);
         measured_cache(&*cache, ops, mode.first_stream(0, 1));
         return;

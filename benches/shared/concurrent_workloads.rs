@@ -178,7 +178,8 @@ pub(crate) fn run(map: &dyn Map, mix: Mix, ops: usize, thread: usize) {
 pub(crate) const CAP: usize = 1 << 16;
 
 pub(crate) trait Cache: Send + Sync {
-    fn get_or_insert(&self, k: u64);
+    /// Reads `k`, and inserts it on a miss; `true` on a hit.
+    fn get_or_insert(&self, k: u64) -> bool;
 
     /// Hits and misses so far, for a cache that counts them (`ConcurrentMap::stats`).
     fn hits_and_misses(&self) -> Option<(u64, u64)> {
@@ -187,10 +188,12 @@ pub(crate) trait Cache: Send + Sync {
 }
 
 impl Cache for leakless::ConcurrentMap<u64, u64, H> {
-    fn get_or_insert(&self, k: u64) {
-        if self.get_with(&k, |v| black_box(*v)).is_none() {
+    fn get_or_insert(&self, k: u64) -> bool {
+        let hit = self.get_with(&k, |v| black_box(*v)).is_some();
+        if !hit {
             self.insert(k, k);
         }
+        hit
     }
 
     fn hits_and_misses(&self) -> Option<(u64, u64)> {
@@ -200,31 +203,36 @@ impl Cache for leakless::ConcurrentMap<u64, u64, H> {
 }
 
 impl Cache for moka::sync::Cache<u64, u64, H> {
-    fn get_or_insert(&self, k: u64) {
-        if self.get(&k).is_none() {
+    fn get_or_insert(&self, k: u64) -> bool {
+        let hit = self.get(&k).is_some();
+        if !hit {
             self.insert(k, k);
         }
+        hit
     }
 }
 
 impl Cache for quick_cache::sync::Cache<u64, u64, quick_cache::UnitWeighter, H> {
-    fn get_or_insert(&self, k: u64) {
-        if self.get(&k).is_none() {
+    fn get_or_insert(&self, k: u64) -> bool {
+        let hit = self.get(&k).is_some();
+        if !hit {
             self.insert(k, k);
         }
+        hit
     }
 }
 
-pub(crate) type MakeCache = fn() -> Box<dyn Cache>;
+/// Makes a cache bounded to the given number of entries.
+pub(crate) type MakeCache = fn(usize) -> Box<dyn Cache>;
 
 pub(crate) fn caches() -> Vec<(&'static str, MakeCache)> {
     vec![
-        ("leakless", || Box::new(leakless::ConcurrentMap::builder().max_entries(CAP).hasher(hasher()).build())),
-        ("moka", || Box::new(moka::sync::Cache::builder().max_capacity(CAP as u64).build_with_hasher(hasher()))),
-        ("quick_cache", || {
+        ("leakless", |cap| Box::new(leakless::ConcurrentMap::builder().max_entries(cap).hasher(hasher()).build())),
+        ("moka", |cap| Box::new(moka::sync::Cache::builder().max_capacity(cap as u64).build_with_hasher(hasher()))),
+        ("quick_cache", |cap| {
             Box::new(quick_cache::sync::Cache::with(
-                CAP,
-                CAP as u64,
+                cap,
+                cap as u64,
                 quick_cache::UnitWeighter,
                 hasher(),
                 quick_cache::sync::DefaultLifecycle::default(),
@@ -288,13 +296,20 @@ impl CacheRun {
     }
 }
 
-/// `ops` cache steps from thread number `thread`.
-pub(crate) fn run_cache(cache: &dyn Cache, ops: usize, thread: usize) {
+/// The request stream of thread number `thread` for a cache bounded to `cap` entries:
+/// keys below `4 * cap` with a quadratic skew (small keys are hot).
+pub(crate) fn cache_stream(cap: usize, thread: usize) -> impl Iterator<Item = u64> {
     let mut rng = Rng(0xDEAD_BEEF ^ ((thread as u64 + 1) * 0x9876_5431));
-    let space = 4 * CAP as u64;
-    for _ in 0..ops {
+    let space = 4 * cap as u64;
+    std::iter::repeat_with(move || {
         let r = rng.next() % space;
-        // Quadratic skew: small keys are hot.
-        cache.get_or_insert(r * r / space);
+        r * r / space
+    })
+}
+
+/// `ops` cache steps from thread number `thread`, at the bench's bound [`CAP`].
+pub(crate) fn run_cache(cache: &dyn Cache, ops: usize, thread: usize) {
+    for k in cache_stream(CAP, thread).take(ops) {
+        cache.get_or_insert(k);
     }
 }
