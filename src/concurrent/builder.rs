@@ -19,10 +19,10 @@ use crate::policy::{Capacity, Finalizer, ShrinkPolicy, Weigher};
 /// S3-FIFO. A read sets the entry's reference bit (a plain store, skipped when already
 /// set). New entries start cold. An insert that takes the map over its bound advances a
 /// shared hand over the buckets (each writer claims 32 buckets of it at a time); the
-/// hand makes every referenced entry it passes hot (clearing the bit), demotes
-/// unreferenced hot entries to cold while more of the entries are hot than the map's
-/// hot share (it starts at 60%; a hill climber moves it between 40% and 90% toward a
-/// better hit ratio), and evicts the first cold unreferenced entry, whose hash it
+/// hand makes every referenced cold entry it passes hot (clearing the bit), ages the hot
+/// entries while more of the entries are hot than the map's hot share (it starts at
+/// 60%; a hill climber moves it between 40% and 90% toward a better hit ratio) by
+/// clearing their bits and demoting the unreferenced ones to cold, and evicts the first cold unreferenced entry, whose hash it
 /// remembers in a ghost table (4 bytes per entry of the bound, rounded up to a power of
 /// two). A new key found in the ghost table
 /// (evicted not long ago, and back) enters hot. So entries used once leave first, a scan cannot flush the

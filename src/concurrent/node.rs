@@ -110,10 +110,12 @@ impl<K, V> Node<K, V> {
         self.meta.load(Ordering::Relaxed) & (HOT | REFERENCED) == 0
     }
 
-    /// The CLOCK hand's pass over this entry (see `evict.rs`): a referenced entry loses
-    /// its reference bit and is (or becomes) hot; an unreferenced hot entry becomes cold
-    /// if `demote`; an unreferenced cold entry is the one to evict. Returns whether it is
-    /// to be evicted, and counts it in `tally`: `[hot after the pass, passed]`.
+    /// The CLOCK hand's pass over this entry (see `evict.rs`): a referenced cold entry
+    /// loses its reference bit and becomes hot; a hot entry is aged only if `demote`
+    /// (a referenced one loses its bit, an unreferenced one becomes cold), and is left
+    /// as it is otherwise; an unreferenced cold entry is the one to evict. Returns
+    /// whether it is to be evicted, and counts it in `tally`: `[hot after the pass,
+    /// passed]`.
     ///
     /// Called under the lock of the node's bucket, or under a pin by
     /// [`Table::pass_bucket`](super::table::Table::pass_bucket). Plain stores suffice: the
@@ -125,7 +127,15 @@ impl<K, V> Node<K, V> {
     pub(crate) fn pass(&self, demote: bool, tally: &mut [usize; 2]) -> bool {
         let m = self.meta.load(Ordering::Relaxed);
         let (evict, hot) = match (m & HOT != 0, m & REFERENCED != 0) {
-            (_, true) => {
+            (true, true) => {
+                // Aging only: a pass that may not demote leaves the bit, so the read
+                // still counts at the next pass that may.
+                if demote {
+                    self.meta.store(m & !REFERENCED, Ordering::Relaxed);
+                }
+                (false, true)
+            }
+            (false, true) => {
                 self.meta.store((m | HOT) & !REFERENCED, Ordering::Relaxed);
                 (false, true)
             }
@@ -258,4 +268,39 @@ pub(crate) fn split_cause<K, V>(p: *mut Node<K, V>) -> (*mut Node<K, V>, crate::
 #[inline(always)]
 pub(crate) fn moved<T>() -> *mut T {
     ptr::without_provenance_mut(MOVED)
+}
+
+#[cfg(all(test, not(leakless_loom)))]
+mod tests {
+    use super::*;
+
+    fn state(n: &Node<u64, u64>) -> (bool, bool) {
+        let m = n.meta.load(Ordering::Relaxed);
+        (m & HOT != 0, m & REFERENCED != 0)
+    }
+
+    #[test]
+    fn the_hand_ages_a_hot_entry_only_on_a_pass_that_may_demote() {
+        let n = Node::fresh(7, 1u64, 2u64, 5);
+        let mut tally = [0; 2];
+        // New: cold, unreferenced, the one to evict.
+        assert_eq!(state(&n), (false, false));
+        n.touch();
+        assert!(!n.pass(false, &mut tally), "a read cold entry is not evicted");
+        assert_eq!(state(&n), (true, false), "it becomes hot, its bit cleared");
+        n.touch();
+        for _ in 0..3 {
+            assert!(!n.pass(false, &mut tally));
+            assert_eq!(state(&n), (true, true), "a non-aging pass leaves a read hot entry's bit");
+        }
+        assert!(!n.pass(true, &mut tally));
+        assert_eq!(state(&n), (true, false), "an aging pass clears the bit: one more chance");
+        assert!(!n.pass(false, &mut tally));
+        assert_eq!(state(&n), (true, false), "unread, but not aging: still hot");
+        assert!(!n.pass(true, &mut tally));
+        assert_eq!(state(&n), (false, false), "unread since the last aging pass: demoted");
+        assert!(n.pass(false, &mut tally), "then evicted at the next pass");
+        assert_eq!(tally, [6, 8], "hot after each of the 8 passes but the last two");
+        assert_eq!(n.meta.load(Ordering::Relaxed) >> WEIGHT_SHIFT, 5, "the weight bits never change");
+    }
 }
