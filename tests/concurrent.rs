@@ -243,6 +243,91 @@ fn pinned_reads_survive_removal() {
     drop(p);
 }
 
+/// A `Pinned` handle kept in a thread-local that the thread's exit destroys after its
+/// lease. Thread-local destructors run in reverse order of first use, so a thread-local
+/// first used before the thread pins the map outlives the lease the pin takes: the lease
+/// must keep its slot (the handle is still pinned on it), and the handle, dropped last,
+/// must unpin it so that the garbage it held back drains.
+#[test]
+fn a_pinned_handle_outliving_its_threads_lease_unpins_and_lets_garbage_drain() {
+    /// Destroyed before the lease (first used after the pin): `HELD`'s drop checks it is
+    /// gone, which shows the destructors ran in the order this test is about.
+    struct Marker;
+    impl Drop for Marker {
+        fn drop(&mut self) {}
+    }
+    /// Drops its handle and reports whether `LATER` was destroyed by then.
+    struct Held(Option<leakless::concurrent::Pinned<'static, u64, String>>, Option<mpsc::Sender<bool>>);
+    impl Drop for Held {
+        fn drop(&mut self) {
+            let later_gone = LATER.try_with(|_| ()).is_err();
+            drop(self.0.take());
+            if let Some(tx) = self.1.take() {
+                let _ = tx.send(later_gone);
+            }
+        }
+    }
+    thread_local! {
+        static HELD: std::cell::RefCell<Held> = const { std::cell::RefCell::new(Held(None, None)) };
+        static LATER: Marker = const { Marker };
+    }
+    // A thread-local holds only `'static` types: the map lives on the heap, borrowed for
+    // `'static`, and is freed at the end of the test.
+    let raw = Box::into_raw(Box::new(ConcurrentMap::<u64, String>::new()));
+    // SAFETY: `raw` is a live allocation from `Box::into_raw`, freed only at the end of
+    // the test, after every borrow of it is over.
+    let m: &'static ConcurrentMap<u64, String> = unsafe { &*raw };
+    m.insert(1, String::from("one"));
+    let (pinned_tx, pinned_rx) = mpsc::channel();
+    let (order_tx, order_rx) = mpsc::channel();
+    let (exit_tx, exit_rx) = mpsc::channel::<()>();
+    let t = thread::spawn(move || {
+        HELD.with(|h| h.borrow_mut().1 = Some(order_tx));
+        let p = m.pin();
+        assert_eq!(p.get(&1).map(String::as_str), Some("one"));
+        LATER.with(|_| ());
+        HELD.with(|h| h.borrow_mut().0 = Some(p));
+        pinned_tx.send(()).unwrap();
+        exit_rx.recv().unwrap();
+    });
+    pinned_rx.recv().unwrap();
+    m.remove(&1);
+    for i in 0..scale(2000) as u64 {
+        m.insert(i + 10, String::new());
+        m.remove(&(i + 10));
+    }
+    assert!(m.stats().pending_garbage_bytes > 0, "the handle holds the garbage back");
+    exit_tx.send(()).unwrap();
+    t.join().unwrap();
+    assert!(order_rx.recv().unwrap(), "the handle was not dropped after the thread's lease");
+    // Nothing is pinned now: the garbage drains within a bounded number of operations
+    // (inserts of new keys, which retire nothing themselves).
+    let mut ops = 0;
+    while m.stats().pending_garbage_bytes > 0 && ops < 200 {
+        m.insert(1_000_000 + ops, String::new());
+        ops += 1;
+    }
+    assert_eq!(m.stats().pending_garbage_bytes, 0, "still held back after {ops} operations");
+    m.retain(|&k, _| k < 1_000_000);
+    // The kept slot is simply never leased again; new threads use the others.
+    for k in 0..4u64 {
+        thread::spawn(move || {
+            m.insert(k, String::from("x"));
+            assert_eq!(m.get_cloned(&k).as_deref(), Some("x"));
+            assert!(m.remove(&k));
+        })
+        .join()
+        .unwrap();
+    }
+    assert!(m.is_empty());
+    m.validate();
+    // SAFETY: `raw` came from `Box::into_raw` above and is freed once, here. Every thread
+    // that borrowed the map has been joined, and the handle kept in the thread-local was
+    // dropped with that thread's thread-locals, so no borrow of it is used again.
+    // Dropping it frees the slot its exited thread kept (Miri's leak check covers that).
+    drop(unsafe { Box::from_raw(raw) });
+}
+
 #[test]
 #[should_panic(expected = "another map")]
 fn foreign_guard_is_rejected() {
