@@ -23,7 +23,7 @@ use crate::{lru::EntryWeigher, Capacity, EvictionPolicy, Finalizer, LruMap};
 /// | [`WeakKeyMap::builder`](crate::WeakKeyMap::builder) | `capacity`, `hasher`, `shrink_policy`, `finalizer` |
 /// | [`NestedMap::builder`](crate::NestedMap::builder) | `capacity`, `hasher`, `shrink_policy` |
 ///
-/// (the bounded [`LruMap`] has its own [`LruBuilder`](crate::LruBuilder)
+/// (the bounded `LruMap` has its own [`LruBuilder`](crate::LruBuilder)
 /// with the same words for the settings they share: `hasher`, `finalizer`.)
 ///
 /// `M` is the map being built, named with its default hasher and finalizer (e.g.
