@@ -247,7 +247,11 @@ fn pinned_reads_survive_removal() {
 /// lease. Thread-local destructors run in reverse order of first use, so a thread-local
 /// first used before the thread pins the map outlives the lease the pin takes: the lease
 /// must keep its slot (the handle is still pinned on it), and the handle, dropped last,
-/// must unpin it so that the garbage it held back drains.
+/// must unpin it so that the garbage it held back drains. While the exiting thread waits
+/// between the two destructors, another thread leases a slot and uses the map, which
+/// must not be handed the slot the handle is pinned on. (With the lease released under
+/// the handle, this test aborts in a debug build: the handle's drop takes its count off
+/// a lease word already reset to zero.)
 #[test]
 fn a_pinned_handle_outliving_its_threads_lease_unpins_and_lets_garbage_drain() {
     /// Destroyed before the lease (first used after the pin): `HELD`'s drop checks it is
@@ -256,19 +260,26 @@ fn a_pinned_handle_outliving_its_threads_lease_unpins_and_lets_garbage_drain() {
     impl Drop for Marker {
         fn drop(&mut self) {}
     }
-    /// Drops its handle and reports whether `LATER` was destroyed by then.
-    struct Held(Option<leakless::concurrent::Pinned<'static, u64, String>>, Option<mpsc::Sender<bool>>);
+    /// Reports whether `LATER` was destroyed by then, waits for the go-ahead, and only
+    /// then drops its handle.
+    struct Held {
+        pinned: Option<leakless::concurrent::Pinned<'static, u64, String>>,
+        order: Option<mpsc::Sender<bool>>,
+        go: Option<mpsc::Receiver<()>>,
+    }
     impl Drop for Held {
         fn drop(&mut self) {
             let later_gone = LATER.try_with(|_| ()).is_err();
-            drop(self.0.take());
-            if let Some(tx) = self.1.take() {
-                let _ = tx.send(later_gone);
+            if let (Some(order), Some(go)) = (self.order.take(), self.go.take()) {
+                let _ = order.send(later_gone);
+                let _ = go.recv();
             }
+            drop(self.pinned.take());
         }
     }
     thread_local! {
-        static HELD: std::cell::RefCell<Held> = const { std::cell::RefCell::new(Held(None, None)) };
+        static HELD: std::cell::RefCell<Held> =
+            const { std::cell::RefCell::new(Held { pinned: None, order: None, go: None }) };
         static LATER: Marker = const { Marker };
     }
     // A thread-local holds only `'static` types: the map lives on the heap, borrowed for
@@ -281,12 +292,17 @@ fn a_pinned_handle_outliving_its_threads_lease_unpins_and_lets_garbage_drain() {
     let (pinned_tx, pinned_rx) = mpsc::channel();
     let (order_tx, order_rx) = mpsc::channel();
     let (exit_tx, exit_rx) = mpsc::channel::<()>();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
     let t = thread::spawn(move || {
-        HELD.with(|h| h.borrow_mut().1 = Some(order_tx));
+        HELD.with(|h| {
+            let mut h = h.borrow_mut();
+            h.order = Some(order_tx);
+            h.go = Some(go_rx);
+        });
         let p = m.pin();
         assert_eq!(p.get(&1).map(String::as_str), Some("one"));
         LATER.with(|_| ());
-        HELD.with(|h| h.borrow_mut().0 = Some(p));
+        HELD.with(|h| h.borrow_mut().pinned = Some(p));
         pinned_tx.send(()).unwrap();
         exit_rx.recv().unwrap();
     });
@@ -298,12 +314,23 @@ fn a_pinned_handle_outliving_its_threads_lease_unpins_and_lets_garbage_drain() {
     }
     assert!(m.stats().pending_garbage_bytes > 0, "the handle holds the garbage back");
     exit_tx.send(()).unwrap();
-    t.join().unwrap();
+    // The exiting thread's lease is gone now, and its handle still pinned.
     assert!(order_rx.recv().unwrap(), "the handle was not dropped after the thread's lease");
+    thread::spawn(move || {
+        m.insert(500, String::from("while the handle lives"));
+        assert!(m.remove(&500));
+    })
+    .join()
+    .unwrap();
+    go_tx.send(()).unwrap();
+    t.join().unwrap();
     // Nothing is pinned now: the garbage drains within a bounded number of operations
-    // (inserts of new keys, which retire nothing themselves).
+    // (inserts of new keys, which retire nothing themselves). The other thread's removal
+    // left a batch in the slot it leased, released when it exited: writers' maintenance
+    // steps (one per 256 operations) take idle slots in turn and seal their batches, so
+    // this takes up to a few hundred operations per slot (863 on a 2-core machine).
     let mut ops = 0;
-    while m.stats().pending_garbage_bytes > 0 && ops < 200 {
+    while m.stats().pending_garbage_bytes > 0 && ops < 100_000 {
         m.insert(1_000_000 + ops, String::new());
         ops += 1;
     }
