@@ -15,33 +15,27 @@
 //! Prints each cache's median time per request over 21 rounds, the throughput ratio, and
 //! each cache's share of hits in one further replay.
 
+#[path = "../benches/shared/ab.rs"]
+mod ab;
 #[path = "../benches/shared/concurrent_workloads.rs"]
 mod workloads;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::Instant;
 
-use workloads::{cache_named, cache_stream, Cache, OPS};
+use ab::{medians, millis};
+use workloads::{cache_named, cache_stream, on_threads, Cache, OPS};
 
-/// Replays `streams` (one per thread) into `cache`; returns the seconds taken and the hits.
+/// Replays `streams` (one per thread, the first on the calling thread) into `cache`;
+/// returns the milliseconds taken and the hits.
 fn replay(cache: &dyn Cache, streams: &[Vec<u64>]) -> (f64, u64) {
-    let start = Instant::now();
-    if let [st] = streams {
-        // One thread: run here, without a spawn in the timing.
-        let hits = st.iter().filter(|&&k| cache.get_or_insert(k)).count();
-        return (start.elapsed().as_secs_f64(), hits as u64);
-    }
     let hits = AtomicU64::new(0);
-    std::thread::scope(|s| {
-        for st in streams {
-            let hits = &hits;
-            s.spawn(move || {
-                let h = st.iter().filter(|&&k| cache.get_or_insert(k)).count();
-                hits.fetch_add(h as u64, Relaxed);
-            });
-        }
+    let ms = millis(|| {
+        on_threads(streams.len(), |t| {
+            let h = streams[t].iter().filter(|&&k| cache.get_or_insert(k)).count();
+            hits.fetch_add(h as u64, Relaxed);
+        })
     });
-    (start.elapsed().as_secs_f64(), hits.load(Relaxed))
+    (ms, hits.into_inner())
 }
 
 fn main() {
@@ -73,11 +67,9 @@ fn main() {
                 t.push(replay(&**c, &streams).0);
             }
         }
-        let per_request = |t: &mut Vec<f64>| {
-            t.sort_by(f64::total_cmp);
-            t[t.len() / 2] * 1e9 / (len * threads) as f64
-        };
-        let (l, q) = (per_request(&mut times[0]), per_request(&mut times[1]));
+        let ns = |ms: f64| ms * 1e6 / (len * threads) as f64;
+        let m = medians(&mut times);
+        let (l, q) = (ns(m[0]), ns(m[1]));
         let share = |c: &dyn Cache| replay(c, &streams).1 as f64 / (len * threads) as f64 * 100.0;
         let (lh, qh) = (share(&*caches[0]), share(&*caches[1]));
         println!("| 2^{shift:<3} | {l:>13.1} | {q:>17.1} | {:>16.2} | {lh:>18.1}% | {qh:>10.1}% |", q / l);

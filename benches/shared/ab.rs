@@ -1,5 +1,6 @@
-//! What the interleaved A/B examples (`examples/concurrent_ab.rs`, `examples/lru_ab.rs`)
-//! share: timing one run, and the median of each contender's runs.
+//! What the interleaved A/B examples (`examples/concurrent_ab.rs`, `examples/lru_ab.rs`,
+//! `examples/nested_ab.rs`, `examples/cache_bounds.rs`) share: timing one run, and the
+//! median of each contender's runs.
 
 use std::time::Instant;
 
