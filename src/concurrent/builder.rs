@@ -22,9 +22,9 @@ use crate::policy::{Capacity, Finalizer, ShrinkPolicy, Weigher};
 /// hand makes every referenced cold entry it passes hot (clearing the bit), ages the hot
 /// entries while more of the entries are hot than the map's hot share (it starts at
 /// 60%; a hill climber moves it between 40% and 90% toward a better hit ratio) by
-/// clearing their bits and demoting the unreferenced ones to cold, and evicts the first cold unreferenced entry, whose hash it
-/// remembers in a ghost table (4 bytes per entry of the bound, rounded up to a power of
-/// two). A new key found in the ghost table
+/// clearing their bits and demoting the unreferenced ones to cold, and evicts the first
+/// cold unreferenced entry, whose hash it remembers in a ghost table (4 bytes per entry
+/// of the bound, rounded up to a power of two). A new key found in the ghost table
 /// (evicted not long ago, and back) enters hot. So entries used once leave first, a scan cannot flush the
 /// entries used again, and a loop over more keys than the map holds keeps part of
 /// itself resident. The insert never evicts the entry it stored itself.

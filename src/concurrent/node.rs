@@ -127,16 +127,12 @@ impl<K, V> Node<K, V> {
     pub(crate) fn pass(&self, demote: bool, tally: &mut [usize; 2]) -> bool {
         let m = self.meta.load(Ordering::Relaxed);
         let (evict, hot) = match (m & HOT != 0, m & REFERENCED != 0) {
-            (true, true) => {
-                // Aging only: a pass that may not demote leaves the bit, so the read
-                // still counts at the next pass that may.
-                if demote {
-                    self.meta.store(m & !REFERENCED, Ordering::Relaxed);
+            (hot, true) => {
+                // A hot entry's bit is cleared only by a pass that may demote (aging), so
+                // its read still counts at the next such pass; a cold one becomes hot.
+                if demote || !hot {
+                    self.meta.store((m | HOT) & !REFERENCED, Ordering::Relaxed);
                 }
-                (false, true)
-            }
-            (false, true) => {
-                self.meta.store((m | HOT) & !REFERENCED, Ordering::Relaxed);
                 (false, true)
             }
             (true, false) => {
