@@ -264,13 +264,13 @@ fn a_pinned_handle_outliving_its_threads_lease_unpins_and_lets_garbage_drain() {
     /// then drops its handle.
     struct Held {
         pinned: Option<leakless::concurrent::Pinned<'static, u64, String>>,
-        order: Option<mpsc::Sender<bool>>,
-        go: Option<mpsc::Receiver<()>>,
+        /// Where to report the order, and where the go-ahead comes from.
+        signals: Option<(mpsc::Sender<bool>, mpsc::Receiver<()>)>,
     }
     impl Drop for Held {
         fn drop(&mut self) {
             let later_gone = LATER.try_with(|_| ()).is_err();
-            if let (Some(order), Some(go)) = (self.order.take(), self.go.take()) {
+            if let Some((order, go)) = self.signals.take() {
                 let _ = order.send(later_gone);
                 let _ = go.recv();
             }
@@ -279,7 +279,7 @@ fn a_pinned_handle_outliving_its_threads_lease_unpins_and_lets_garbage_drain() {
     }
     thread_local! {
         static HELD: std::cell::RefCell<Held> =
-            const { std::cell::RefCell::new(Held { pinned: None, order: None, go: None }) };
+            const { std::cell::RefCell::new(Held { pinned: None, signals: None }) };
         static LATER: Marker = const { Marker };
     }
     // A thread-local holds only `'static` types: the map lives on the heap, borrowed for
@@ -294,11 +294,7 @@ fn a_pinned_handle_outliving_its_threads_lease_unpins_and_lets_garbage_drain() {
     let (exit_tx, exit_rx) = mpsc::channel::<()>();
     let (go_tx, go_rx) = mpsc::channel::<()>();
     let t = thread::spawn(move || {
-        HELD.with(|h| {
-            let mut h = h.borrow_mut();
-            h.order = Some(order_tx);
-            h.go = Some(go_rx);
-        });
+        HELD.with(|h| h.borrow_mut().signals = Some((order_tx, go_rx)));
         let p = m.pin();
         assert_eq!(p.get(&1).map(String::as_str), Some("one"));
         LATER.with(|_| ());
