@@ -1,4 +1,5 @@
-//! Iterators of [`HashMap`].
+//! Iterators of [`HashMap`], and the methods that make them: iteration, `drain`, and
+//! the filters `retain` and `extract_if`.
 
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
@@ -10,6 +11,152 @@ use hashbrown::hash_table;
 use super::{hasher, HashMap};
 use crate::policy::RemovalCause;
 use crate::raw::drop_rest;
+
+impl<K, V, S> HashMap<K, V, S> {
+    /// An iterator over `(&K, &V)` in arbitrary order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::HashMap::from([(1, 10), (2, 20)]);
+    /// let mut v: Vec<_> = m.iter().collect();
+    /// v.sort();
+    /// assert_eq!(v, [(&1, &10), (&2, &20)]);
+    /// ```
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        Iter { inner: self.raw.table.iter() }
+    }
+
+    /// An iterator over `(&K, &mut V)` in arbitrary order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::from([(1, 10), (2, 20)]);
+    /// for (_, v) in m.iter_mut() { *v += 1; }
+    /// assert_eq!(m[&1], 11);
+    /// ```
+    pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
+        IterMut { inner: self.raw.table.iter_mut() }
+    }
+
+    /// An iterator over the keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::HashMap::from([(1, 10)]);
+    /// assert_eq!(m.keys().collect::<Vec<_>>(), [&1]);
+    /// ```
+    pub fn keys(&self) -> Keys<'_, K, V> {
+        Keys { inner: self.iter() }
+    }
+
+    /// An iterator over the values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::HashMap::from([(1, 10)]);
+    /// assert_eq!(m.values().collect::<Vec<_>>(), [&10]);
+    /// ```
+    pub fn values(&self) -> Values<'_, K, V> {
+        Values { inner: self.iter() }
+    }
+
+    /// An iterator over the values, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = leakless::HashMap::from([(1, 10)]);
+    /// m.values_mut().for_each(|v| *v = 0);
+    /// assert_eq!(m[&1], 0);
+    /// ```
+    pub fn values_mut(&mut self) -> ValuesMut<'_, K, V> {
+        ValuesMut { inner: self.iter_mut() }
+    }
+
+    /// Consume the map, yielding its keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::HashMap::from([(1, 10)]);
+    /// assert_eq!(m.into_keys().collect::<Vec<_>>(), [1]);
+    /// ```
+    pub fn into_keys(self) -> IntoKeys<K, V> {
+        IntoKeys { inner: self.into_iter() }
+    }
+
+    /// Consume the map, yielding its values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = leakless::HashMap::from([(1, 10)]);
+    /// assert_eq!(m.into_values().collect::<Vec<_>>(), [10]);
+    /// ```
+    pub fn into_values(self) -> IntoValues<K, V> {
+        IntoValues { inner: self.into_iter() }
+    }
+
+    /// Remove every entry, yielding them. The map is left empty at its floor capacity
+    /// (its peak table is freed when the iterator is dropped); entries not consumed are
+    /// dropped with the iterator.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::HashMap<u32, u32> = (0..1000).map(|i| (i, i)).collect();
+    /// assert_eq!(m.drain().count(), 1000);
+    /// assert!(m.is_empty());
+    /// assert_eq!(m.capacity(), 0);
+    /// ```
+    pub fn drain(&mut self) -> Drain<'_, K, V> {
+        let table = self.raw.take_all(Some(RemovalCause::Explicit));
+        Drain { inner: table.into_iter(), _map: core::marker::PhantomData }
+    }
+}
+
+impl<K: Eq + Hash, V, S: BuildHasher> HashMap<K, V, S> {
+    /// Keep only the entries for which `f` returns `true`, then shrink if due.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::HashMap<u32, u32> = (0..100).map(|i| (i, i)).collect();
+    /// m.retain(|k, _| k % 2 == 0);
+    /// assert_eq!(m.len(), 50);
+    /// ```
+    pub fn retain<F: FnMut(&K, &mut V) -> bool>(&mut self, f: F) {
+        self.retain_counted(f, Some(RemovalCause::Explicit));
+    }
+
+    /// [`retain`](Self::retain), counting the removals in this map's stats for `cause`
+    /// if there is one (a map of maps counts them in its own instead).
+    #[inline]
+    pub(crate) fn retain_counted<F: FnMut(&K, &mut V) -> bool>(&mut self, mut f: F, cause: Option<RemovalCause>) {
+        self.raw.retain_with(|(k, v)| f(k, v), drop, cause, hasher(&self.hash_builder));
+    }
+
+    /// An iterator that removes and yields the entries for which `f` returns `true`.
+    /// Entries it does not reach (if dropped early) stay in the map; the table shrinks
+    /// when the iterator is dropped, if due.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m: leakless::HashMap<u32, u32> = (0..10).map(|i| (i, i)).collect();
+    /// let mut odd: Vec<_> = m.extract_if(|k, _| k % 2 == 1).map(|(k, _)| k).collect();
+    /// odd.sort();
+    /// assert_eq!(odd, [1, 3, 5, 7, 9]);
+    /// assert_eq!(m.len(), 5);
+    /// ```
+    pub fn extract_if<F: FnMut(&K, &mut V) -> bool>(&mut self, f: F) -> ExtractIf<'_, K, V, F, S> {
+        ExtractIf { map: self, pred: f, next_bucket: 0, removed: 0 }
+    }
+}
 
 macro_rules! forward_iterator {
     ($name:ident <$($lt:lifetime,)? $($g:ident),*>, $item:ty, |$x:ident| $map:expr) => {

@@ -326,66 +326,6 @@ where
         self.core.ctl.stats()
     }
 
-    /// An iterator over `(&K, &V)` from the most to the least recently used, with exact
-    /// LRU. Other policies give their own order ([`EvictionPolicy::first`]), which need
-    /// not end with the next victim: [`WTinyLfu`](crate::WTinyLfu) lists its window,
-    /// then its probation and protected segments, each from most to least recently
-    /// used, and picks its victim by a frequency duel; [`peek_lru`](Self::peek_lru)
-    /// names the next victim of any policy.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = leakless::LruMap::new(3);
-    /// m.extend([(1, 'a'), (2, 'b'), (3, 'c')]);
-    /// m.get(&1);
-    /// assert_eq!(m.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [1, 3, 2]);
-    /// ```
-    pub fn iter(&self) -> Iter<'_, K, V, P, W::Stored> {
-        Iter::new(&self.core)
-    }
-
-    /// An iterator over `(&K, &mut V)` in the order of [`iter`](Self::iter). It does not
-    /// promote. It allocates a temporary list of the entries' slots.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = leakless::LruMap::new(3);
-    /// m.extend([(1, 1), (2, 2)]);
-    /// m.iter_mut().for_each(|(_, v)| *v *= 10);
-    /// assert_eq!(m.peek(&2), Some(&20));
-    /// ```
-    pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
-        IterMut::new(&mut self.core)
-    }
-
-    /// An iterator over the keys, in the order of [`iter`](Self::iter).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = leakless::LruMap::new(3);
-    /// m.extend([(1, 'a'), (2, 'b')]);
-    /// assert_eq!(m.keys().collect::<Vec<_>>(), [&2, &1]);
-    /// ```
-    pub fn keys(&self) -> Keys<'_, K, V, P, W::Stored> {
-        Keys { inner: self.iter() }
-    }
-
-    /// An iterator over the values, in the order of [`iter`](Self::iter).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut m = leakless::LruMap::new(3);
-    /// m.extend([(1, 'a'), (2, 'b')]);
-    /// assert_eq!(m.values().collect::<Vec<_>>(), [&'b', &'a']);
-    /// ```
-    pub fn values(&self) -> Values<'_, K, V, P, W::Stored> {
-        Values { inner: self.iter() }
-    }
-
     /// The entry that would be evicted next, without changing anything (the least
     /// recently used entry, with [`Lru`]). `None` if the map is empty (or its policy
     /// cannot tell without reorganizing).
