@@ -1,23 +1,23 @@
 //! `leakless::ConcurrentMap` against `std::collections::HashMap` (the model shared with
-//! `tests/concurrent.rs`, in `tests/models/concurrent_map.rs`), `validate()` after every
-//! op and the contents at the end; a second, bounded map (the cache, by entries, weight
-//! or both) gets the same ops and is checked against a model of what it holds and what
-//! its finalizer is owed: its evictions (whichever CLOCK picks) come only from writes
-//! that store a value, never take the stored entry and stop once the bound holds;
-//! contents, `len`, `weight`, the bound, return values and `stats().removals` match the
-//! model; every value that left is finalized exactly once with its cause, and the drop
-//! finalizes the rest as `Dropped`.
+//! `tests/concurrent/model.rs`, in `tests/models/concurrent_map.rs`), `validate()` after
+//! every op and the contents at the end; a second, bounded map (the cache, by entries,
+//! weight or both) gets the same ops and is checked against a model of what it holds and
+//! what its finalizer is owed: its evictions (whichever CLOCK picks) come only from writes
+//! that store a value, never take the stored entry and stop once the bound holds; contents,
+//! `len`, `weight`, the bound, return values and `stats().removals` match the model; every
+//! value that left is finalized exactly once with its cause, and the drop finalizes the
+//! rest as `Dropped`.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use leakless::{ConcurrentMap, DefaultHashBuilder};
 use libfuzzer_sys::fuzz_target;
 
-/// The bounded map's model, shared with `tests/concurrent.rs` (`bounded_model`).
+/// The bounded map's model, shared with `tests/concurrent/model.rs` (`bounded_model`).
 #[path = "../../tests/models/concurrent_cache.rs"]
 mod concurrent_cache;
 use concurrent_cache::{Cache, Limit};
-/// The unbounded map's model, shared with `tests/concurrent.rs` (`model`).
+/// The unbounded map's model, shared with `tests/concurrent/model.rs` (`model`).
 #[path = "../../tests/models/concurrent_map.rs"]
 mod concurrent_map;
 use concurrent_map::{Calls, Plain};

@@ -1,6 +1,6 @@
 //! The model of a bounded `ConcurrentMap` (a cache by entries, weight or both), shared by
-//! `tests/concurrent.rs` (`bounded_model`) and `fuzz/fuzz_targets/concurrent.rs`, which
-//! include this file with `#[path]` and bring their own ops (a proptest strategy, an
+//! `tests/concurrent/model.rs` (`bounded_model`) and `fuzz/fuzz_targets/concurrent.rs`,
+//! which include this file with `#[path]` and bring their own ops (a proptest strategy, an
 //! `Arbitrary` enum). It depends only on `std`, `leakless` and the [`Calls`] trait of
 //! `concurrent_map.rs`, which both includers include beside it (as `concurrent_map`); it
 //! does no I/O and no loops beyond the map's own contents, so it runs under Miri.

@@ -1,7 +1,8 @@
 //! The model of an unbounded `ConcurrentMap`: `std::collections::HashMap`. Shared by
-//! `tests/concurrent.rs` (`model`) and `fuzz/fuzz_targets/concurrent.rs`, which include
-//! this file with `#[path]` and bring their own ops (a proptest strategy, an `Arbitrary`
-//! enum). It depends only on `std` and `leakless` and does no I/O, so it runs under Miri.
+//! `tests/concurrent/model.rs` (`model`) and `fuzz/fuzz_targets/concurrent.rs`, which
+//! include this file with `#[path]` and bring their own ops (a proptest strategy, an
+//! `Arbitrary` enum). It depends only on `std` and `leakless` and does no I/O, so it runs
+//! under Miri.
 //!
 //! [`Plain`] holds the map and the `std` map it must match. Each method of [`Calls`]
 //! makes one call on both and checks what the map returns; `verify` (after every op)
