@@ -60,7 +60,7 @@ use super::node::{Node, MAX_NODE_WEIGHT};
 use super::pool::Pin;
 use super::table::{MAX_BUCKETS, MIN_BUCKETS};
 use crate::loom::{AtomicU64, AtomicUsize, Ordering};
-use crate::policy::{climb_sample, Capacity, RemovalCause, Weigher};
+use crate::policy::{climb_sample, Capacity, ClimbRules, HillClimber, RemovalCause, Weigher};
 
 /// A map's weigher, shared with its clones.
 pub(crate) type SharedWeigher<K, V> = Arc<dyn Weigher<K, V> + Send + Sync>;
@@ -98,40 +98,42 @@ pub(crate) struct Bound<K, V> {
     climber: std::sync::Mutex<Climber>,
 }
 
-/// A hill climber on the hot share, as `WTinyLfu`'s on its window: once the map served
-/// a sample of requests since the last step ([`climb_sample`] of the bound), it compares
-/// their hit ratio with the previous sample's and moves the share one step the same way
-/// if the ratio rose, the other way if it fell, and down if it moved by less than
-/// [`CLIMB_NOISE`] either way.
+/// The hill climber on the hot share ([`HillClimber`] by [`HOT_CLIMB`]): once the map
+/// served a sample of requests since the last step ([`climb_sample`] of the bound), it
+/// moves the share one step toward a better hit ratio.
 struct Climber {
     /// Hits and misses counted at the last step.
     seen: [u64; 2],
-    previous: f64,
-    /// The step, in 64ths, with its direction.
-    step: isize,
+    /// The hot share, in 64ths.
+    share: HillClimber,
 }
 
 impl Default for Climber {
     fn default() -> Self {
-        Climber { seen: [0; 2], previous: 0.0, step: SHARE_STEP }
+        Climber { seen: [0; 2], share: HillClimber::new(FIRST_SHARE as f64, &HOT_CLIMB) }
     }
 }
 
 impl Climber {
-    /// The hot share (in 64ths) after a sample whose hit ratio was `ratio`, from `share`:
-    /// one step, within `MIN_SHARE..=MAX_SHARE`: the same way as the last if the ratio
-    /// rose by more than [`CLIMB_NOISE`] since the last sample, the other way if it fell
-    /// by more, and down (toward the cheaper share) if it moved less either way.
-    fn next_share(&mut self, share: usize, ratio: f64) -> usize {
-        if ratio < self.previous - CLIMB_NOISE {
-            self.step = -self.step;
-        } else if ratio < self.previous + CLIMB_NOISE {
-            self.step = -self.step.abs();
-        }
-        self.previous = ratio;
-        (share as isize + self.step).clamp(MIN_SHARE as isize, MAX_SHARE as isize) as usize
+    /// The hot share (in 64ths) after a sample whose hit ratio was `ratio`: one step of
+    /// [`SHARE_STEP`], within `MIN_SHARE..=MAX_SHARE`: the same way as the last if the
+    /// ratio rose by more than [`CLIMB_NOISE`] since the last sample, the other way if it
+    /// fell by more, and down (toward the cheaper share) if it moved less either way.
+    fn next_share(&mut self, ratio: f64) -> usize {
+        self.share.next(ratio, &HOT_CLIMB) as usize
     }
 }
+
+/// How the hot share moves: fixed steps within its range, a change within the noise band
+/// taken as none.
+const HOT_CLIMB: ClimbRules = ClimbRules {
+    step: SHARE_STEP as f64,
+    decay: 1.0,
+    restart: f64::INFINITY,
+    noise: CLIMB_NOISE,
+    min: MIN_SHARE as f64,
+    max: MAX_SHARE as f64,
+};
 
 /// A change of the hit ratio between two of the [`Climber`]'s samples smaller than this
 /// (0.2 points) counts as none. The hand passes more entries per eviction at a higher
@@ -148,7 +150,7 @@ const MAX_SHARE: usize = 58;
 /// The hot share a map starts with, in 64ths (about 60%).
 const FIRST_SHARE: usize = 38;
 /// The climber's step, in 64ths (about 5%).
-const SHARE_STEP: isize = 3;
+const SHARE_STEP: usize = 3;
 
 impl<K, V> Bound<K, V> {
     /// The number of entries.
@@ -455,7 +457,7 @@ impl<K, V, S> Inner<K, V, S> {
             return;
         }
         c.seen = [hits, misses];
-        let share = c.next_share(b.hot_share.load(Ordering::Relaxed), h as f64 / total as f64);
+        let share = c.next_share(h as f64 / total as f64);
         b.hot_share.store(share, Ordering::Relaxed);
     }
 }
@@ -495,25 +497,24 @@ mod tests {
     #[test]
     fn the_climber_keeps_a_direction_that_helps_and_turns_back_from_one_that_hurts() {
         let mut c = Climber::default();
-        let mut share = FIRST_SHARE;
-        share = c.next_share(share, 0.40);
+        let mut share = c.next_share(0.40);
         assert_eq!(share, FIRST_SHARE + 3, "the first sample steps up");
-        share = c.next_share(share, 0.45);
+        share = c.next_share(0.45);
         assert_eq!(share, FIRST_SHARE + 6, "the ratio rose: on");
-        share = c.next_share(share, 0.42);
+        share = c.next_share(0.42);
         assert_eq!(share, FIRST_SHARE + 3, "the ratio fell: back");
-        share = c.next_share(share, 0.43);
+        share = c.next_share(0.43);
         assert_eq!(share, FIRST_SHARE, "rose again: on, downward");
         for _ in 0..20 {
-            share = c.next_share(share, 0.43);
+            share = c.next_share(0.43);
         }
         assert_eq!(share, MIN_SHARE, "held within its range");
-        share = c.next_share(share, 0.30);
+        share = c.next_share(0.30);
         assert_eq!(share, MIN_SHARE + 3, "a fall at the floor turns it up");
         let mut ratio = 0.30;
         for _ in 0..20 {
             ratio += 0.01;
-            share = c.next_share(share, ratio);
+            share = c.next_share(ratio);
         }
         assert_eq!(share, MAX_SHARE, "rising clearly all the way");
     }
@@ -521,20 +522,20 @@ mod tests {
     #[test]
     fn the_climber_takes_a_change_within_the_noise_band_as_none_and_steps_down() {
         let mut c = Climber::default();
-        let mut share = c.next_share(FIRST_SHARE, 0.40);
-        share = c.next_share(share, 0.45);
+        c.next_share(0.40);
+        let mut share = c.next_share(0.45);
         assert_eq!(share, FIRST_SHARE + 6, "clear gains: up");
-        share = c.next_share(share, 0.45 + CLIMB_NOISE / 2.0);
+        share = c.next_share(0.45 + CLIMB_NOISE / 2.0);
         assert_eq!(share, FIRST_SHARE + 3, "a gain within the band: down");
-        share = c.next_share(share, 0.45);
+        share = c.next_share(0.45);
         assert_eq!(share, FIRST_SHARE, "a loss within the band: down");
         for _ in 0..20 {
-            share = c.next_share(share, 0.45);
+            share = c.next_share(0.45);
         }
         assert_eq!(share, MIN_SHARE, "a flat ratio settles at the cheapest share");
-        share = c.next_share(share, 0.45 + 2.0 * CLIMB_NOISE);
+        share = c.next_share(0.45 + 2.0 * CLIMB_NOISE);
         assert_eq!(share, MIN_SHARE, "a clear gain keeps the direction, down, held at the floor");
-        share = c.next_share(share, 0.45);
+        share = c.next_share(0.45);
         assert_eq!(share, MIN_SHARE + 3, "a clear fall turns it up");
     }
 }

@@ -15,6 +15,7 @@
 //! - [`Stats`]: counters every map reports through `stats()`.
 
 mod capacity;
+mod climb;
 mod eviction;
 mod finalizer;
 mod lru;
@@ -32,6 +33,6 @@ pub use stats::Stats;
 pub use tinylfu::{TinyLfuMeta, WTinyLfu};
 pub use weigher::{UnitWeigher, Weigher};
 
+pub(crate) use climb::{climb_sample, ClimbRules, HillClimber};
 pub(crate) use finalizer::{finalize_each, PanicSlot};
 pub(crate) use stats::{Counters, Small};
-pub(crate) use tinylfu::climb_sample;

@@ -1,5 +1,6 @@
 //! [`WTinyLfu`]: a scan-resistant policy (Window TinyLFU, as in Caffeine).
 
+use super::climb::{climb_sample, ClimbRules, HillClimber};
 use super::eviction::{EvictionPolicy, MetaArena};
 use super::lru::NIL;
 
@@ -66,49 +67,31 @@ pub struct WTinyLfu {
     climber: Climber,
 }
 
-/// Caffeine's hill climber: every `10 × len` requests (at least [`MIN_SAMPLE`]), compare
-/// the hit ratio with the previous sample and keep moving the window's share the same
-/// way if it improved, the other way if not, in steps that decay (and restart on a
-/// large change).
+/// Caffeine's hill climber on the window's share of the entries: every `10 × len`
+/// requests (at least [`MIN_SAMPLE`](super::climb::MIN_SAMPLE)), a [`HillClimber`] step by [`WINDOW_CLIMB`]: the
+/// same way if the hit ratio improved, the other way if not, in steps that decay (and
+/// restart on a large change).
 #[derive(Clone, Debug)]
 struct Climber {
     /// The window's share of the entries.
-    window: f64,
-    /// `window` as a fraction of 2^32 (rounded up), so that the window's size is an
-    /// integer multiply on every insert.
+    window: HillClimber,
+    /// The window's share as a fraction of 2^32 (rounded up), so that the window's size
+    /// is an integer multiply on every insert.
     share: u64,
-    step: f64,
     hits: u32,
     misses: u32,
-    previous: f64,
 }
 
-const STEP: f64 = 0.0625;
-const DECAY: f64 = 0.98;
-const RESTART: f64 = 0.05;
-const MAX_WINDOW: f64 = 0.8;
+/// How the window's share moves: from 1% of the entries, down first, in steps of 6.25%
+/// that shrink by 2% each time and restart after a change of 5 points, within 1%–80%.
+const WINDOW_CLIMB: ClimbRules =
+    ClimbRules { step: -0.0625, decay: 0.98, restart: 0.05, noise: 0.0, min: MIN_WINDOW, max: 0.8 };
 const MIN_WINDOW: f64 = 0.01;
-/// Requests per climber sample, at least. A hit ratio measured over `n` requests is
-/// uncertain by about `0.5 / √n`: over the 2,500 requests of a 250-entry cache's
-/// `10 × len`, a point, as large as the changes the climber reacts to, so a small cache's
-/// window wandered with the noise. On the bundled traces (`examples/hit_ratio.rs`, 40
-/// hash seeds), raising the floor from 256 to 4,096 requests lifted the 256-entry loop
-/// row from 23.6% to 24.2% on average, and cut the seeds in which some row fell more
-/// than 2 points below the best peer from 10 to 2 of 40; every row of 500 entries or
-/// more is unchanged (`10 × len` is above the floor there).
-const MIN_SAMPLE: usize = 4096;
 
 impl Default for Climber {
     fn default() -> Self {
-        Self { window: MIN_WINDOW, share: share(MIN_WINDOW), step: -STEP, hits: 0, misses: 0, previous: 0.0 }
+        Self { window: HillClimber::new(MIN_WINDOW, &WINDOW_CLIMB), share: share(MIN_WINDOW), hits: 0, misses: 0 }
     }
-}
-
-/// Requests per hill-climbing sample for a cache of `len` entries: `10 × len`, at least
-/// [`MIN_SAMPLE`]. Both climbers sample so: this policy's window, and the bounded
-/// `ConcurrentMap`'s hot share.
-pub(crate) fn climb_sample(len: usize) -> u64 {
-    u64::try_from(len.saturating_mul(10).max(MIN_SAMPLE)).unwrap_or(u64::MAX)
 }
 
 /// [`climb_sample`], at most `u32::MAX` (the counters are `u32`; a cache above ~429M
@@ -132,13 +115,8 @@ impl Climber {
         }
         let total = self.hits + self.misses;
         if total >= sample_size(len) {
-            let rate = f64::from(self.hits) / f64::from(total);
-            let change = rate - self.previous;
-            let amount = if change >= 0.0 { self.step } else { -self.step };
-            self.step = if change.abs() >= RESTART { STEP.copysign(amount) } else { amount * DECAY };
-            self.window = (self.window + amount).clamp(MIN_WINDOW, MAX_WINDOW);
-            self.share = share(self.window);
-            self.previous = rate;
+            let window = self.window.next(f64::from(self.hits) / f64::from(total), &WINDOW_CLIMB);
+            self.share = share(window);
             self.hits = 0;
             self.misses = 0;
         }
@@ -223,7 +201,7 @@ impl WTinyLfu {
     /// Demote the protected segment's least recently used entries to probation until it
     /// fits [`protected_max`](Self::protected_max). Amortized O(1): the bound falls by at
     /// most one entry per removal, and by a climber step's share of the entries once per
-    /// sample of at least [`MIN_SAMPLE`] requests.
+    /// sample of at least [`MIN_SAMPLE`](super::climb::MIN_SAMPLE) requests.
     #[inline]
     fn fit_protected<A: MetaArena<TinyLfuMeta>>(&mut self, a: &mut A) {
         while self.lists[PROTECTED as usize].len as usize > self.protected_max() {
@@ -479,7 +457,8 @@ impl Sketch {
 // Safe code only, and slow under Miri (`ci/miri.sh` runs the tests that reach unsafe code).
 #[cfg(all(test, not(miri)))]
 mod tests {
-    use super::{Climber, Sketch, MIN_SAMPLE, PROTECTED, WINDOW};
+    use super::{Climber, Sketch, PROTECTED, WINDOW};
+    use crate::policy::climb::MIN_SAMPLE;
 
     /// Requests recorded in the climber's open sample.
     fn sampled(c: &Climber) -> usize {
@@ -496,7 +475,8 @@ mod tests {
         assert_eq!(sampled(&c), MIN_SAMPLE - 1, "no adjustment before the floor");
         c.record(true, 100);
         assert_eq!(sampled(&c), 0, "the sample closed at the floor");
-        assert!(c.previous > 0.3 && c.previous < 0.4, "the sample's hit ratio: {}", c.previous);
+        let ratio = c.window.previous();
+        assert!(ratio > 0.3 && ratio < 0.4, "the sample's hit ratio: {ratio}");
         // A large cache: `10 × len` requests.
         let mut c = Climber::default();
         for _ in 0..10 * 1000 - 1 {
@@ -517,7 +497,7 @@ mod tests {
         let mut c = Climber { hits: u32::MAX - 1, ..Climber::default() };
         c.record(true, 500_000_000);
         assert_eq!(sampled(&c), 0, "the sample closed at u32::MAX requests");
-        assert_eq!(c.previous, 1.0);
+        assert_eq!(c.window.previous(), 1.0);
     }
 
     /// A long run through a map, in phases that favour a small window (a loop a little
@@ -568,7 +548,7 @@ mod tests {
                 assert!(len(WINDOW) <= p.window_target(), "request {i}: the window is too large");
                 assert!(len(PROTECTED) <= p.protected_max(), "request {i}: protected is too large");
             }
-            let w = p.climber.window;
+            let w = p.climber.window.value();
             match windows.last() {
                 Some(&last) if w > last => grew += 1,
                 Some(&last) if w < last => shrank += 1,
