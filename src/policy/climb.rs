@@ -20,6 +20,7 @@ pub(crate) const MIN_SAMPLE: usize = 4096;
 
 /// Requests per hill-climbing sample for a cache of `len` entries: `10 × len`, at least
 /// [`MIN_SAMPLE`].
+#[inline]
 pub(crate) fn climb_sample(len: usize) -> u64 {
     u64::try_from(len.saturating_mul(10).max(MIN_SAMPLE)).unwrap_or(u64::MAX)
 }

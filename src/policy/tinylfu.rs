@@ -96,6 +96,7 @@ impl Default for Climber {
 
 /// [`climb_sample`], at most `u32::MAX` (the counters are `u32`; a cache above ~429M
 /// entries samples every `u32::MAX` requests instead of overflowing them).
+#[inline]
 fn sample_size(len: usize) -> u32 {
     u32::try_from(climb_sample(len)).unwrap_or(u32::MAX)
 }
