@@ -249,6 +249,13 @@ struct Leases {
     /// Cleared when the map is dropped: the threads' caches then let go of their leases
     /// of it at their next claim (a plain `std` atomic: nothing else depends on it).
     live: core::sync::atomic::AtomicBool,
+    /// Bit `i` set: the thread holding lease `i` exited and released it, maybe leaving a
+    /// retirement batch in its slot. [`Pool::with_idle_slot`] looks at such a slot first,
+    /// so the batch waits for one maintenance step of some writer rather than for the
+    /// round-robin cursor to come round to it (one step per slot of the pool: 128 slots
+    /// with 64 cores). A hint only (a plain `std` atomic): the slot is claimed through its
+    /// lease word as any idle slot is.
+    orphans: core::sync::atomic::AtomicU64,
     /// Leases claimed so far, for the loom models to see a lease change hands (a plain
     /// `std` atomic: counting adds no interleavings of its own).
     #[cfg(leakless_loom)]
@@ -296,6 +303,7 @@ impl<K, V> Pool<K, V> {
                 id,
                 words: (0..leased).map(|_| LeaseWord(AtomicUsize::new(0))).collect(),
                 live: core::sync::atomic::AtomicBool::new(true),
+                orphans: core::sync::atomic::AtomicU64::new(0),
                 #[cfg(leakless_loom)]
                 claims: core::sync::atomic::AtomicUsize::new(0),
             }),
@@ -313,9 +321,18 @@ impl<K, V> Pool<K, V> {
     /// it might look at is skipped for being held.
     ///
     /// So state a slot's last holder left behind (its retirement batch) does not wait
-    /// for that slot to be used again.
+    /// for that slot to be used again. A lease released by its thread's exit is looked at
+    /// first (see `Leases::orphans`), the other slots in turn.
     pub(crate) fn with_idle_slot(&self, f: impl FnOnce(&Slot<K, V>)) -> bool {
-        let index = self.idle_cursor.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+        let orphans = self.leases.orphans.load(core::sync::atomic::Ordering::Relaxed);
+        let index = if orphans != 0 {
+            // A lease released by its thread's exit (see `Leases::orphans`) goes first.
+            let i = orphans.trailing_zeros();
+            self.leases.orphans.fetch_and(!(1u64 << i), core::sync::atomic::Ordering::Relaxed);
+            i as usize
+        } else {
+            self.idle_cursor.fetch_add(1, Ordering::Relaxed) % self.slots.len()
+        };
         let slot = &self.slots[index];
         let word = self.leases.words.get(index);
         // A leased slot is claimed as a thread claims its lease (Acquire: everything its
@@ -443,6 +460,9 @@ mod lease {
             // kept in a thread-local destroyed later): keep the slot rather than share it.
             if word.load(Ordering::Relaxed) == 1 {
                 word.store(0, Ordering::Release);
+                if let Some(bit) = 1u64.checked_shl(self.index as u32) {
+                    self.leases.orphans.fetch_or(bit, core::sync::atomic::Ordering::Relaxed);
+                }
             }
         }
     }

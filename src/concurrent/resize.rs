@@ -264,7 +264,8 @@ impl<K, V, S> Inner<K, V, S> {
             }
         }
         // A slot whose holder stopped writing (its thread exited) keeps up to a batch of
-        // retired values: every full maintenance step seals one idle slot's, in turn.
+        // retired values: every full maintenance step seals one idle slot's, a lease
+        // released by its thread's exit first, else the next slot in turn.
         self.garbage.maintain(
             &pin,
             || self.len(),
