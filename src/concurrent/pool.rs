@@ -315,7 +315,7 @@ impl<K, V> Pool<K, V> {
         }
     }
 
-    /// Runs `f` on the next slot in turn if nobody holds it (a lease released by its
+    /// Runs `f` on the next idle slot if nobody holds it (a lease released by its
     /// thread's exit, or a shared slot not in use), holding it meanwhile as its owner
     /// would; returns whether it did. The caller holds a slot of its own, so the one
     /// it might look at is skipped for being held.

@@ -27,9 +27,10 @@
 //!
 //! Retired bytes are counted per slot and freed bytes globally, so the backlog is known.
 //! A slot's batch is sealed by whoever holds the slot; a slot nobody holds (its thread
-//! exited, or a shared slot out of use) is held in turn by other writers' full
-//! maintenance steps, one slot per step, so that its batch does not wait for the slot
-//! to be used again.
+//! exited, or a shared slot out of use) is held by other writers' full maintenance
+//! steps, one slot per step, so that its batch does not wait for the slot to be used
+//! again: a lease its thread released on exit at the next step, the other slots in
+//! turn.
 //! Each write operation counts against its slot; a batch is sealed when it fills, and
 //! every [`MAINTAIN_EVERY`] operations the writer seals its batch and flushes the
 //! collector while that makes progress (up to [`MAX_FLUSHES`] times). While the nodes
