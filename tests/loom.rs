@@ -277,8 +277,9 @@ fn idle_slot_seal_races_lease_release() {
             thread::yield_now();
         }
         // Three writes through the shared slot (the lease is taken), then the thread
-        // retires and exits while the fourth, a full maintenance step, holds the next
-        // idle slot in turn: the leased one, unless this thread's pin claimed it first.
+        // retires and exits while the fourth, a full maintenance step, holds an idle
+        // slot: the leased one (first if its thread's exit already marked it, else in
+        // turn), unless this thread's pin claimed it first.
         m.insert(2, Alive::new(2).0);
         m.remove(&2);
         m.insert(3, Alive::new(3).0);
