@@ -120,7 +120,7 @@ impl Climber {
     /// ratio rose by more than [`CLIMB_NOISE`] since the last sample, the other way if it
     /// fell by more, and down (toward the cheaper share) if it moved less either way.
     fn next_share(&mut self, ratio: f64) -> usize {
-        self.share.next(ratio, &HOT_CLIMB) as usize
+        self.share.next(ratio) as usize
     }
 }
 

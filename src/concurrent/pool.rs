@@ -326,7 +326,6 @@ impl<K, V> Pool<K, V> {
     pub(crate) fn with_idle_slot(&self, f: impl FnOnce(&Slot<K, V>)) -> bool {
         let orphans = self.leases.orphans.load(core::sync::atomic::Ordering::Relaxed);
         let index = if orphans != 0 {
-            // A lease released by its thread's exit (see `Leases::orphans`) goes first.
             let i = orphans.trailing_zeros();
             self.leases.orphans.fetch_and(!(1u64 << i), core::sync::atomic::Ordering::Relaxed);
             i as usize

@@ -46,6 +46,7 @@ pub(crate) struct ClimbRules {
 /// A value moved one step per sample toward a better hit ratio, by its [`ClimbRules`].
 #[derive(Clone, Debug)]
 pub(crate) struct HillClimber {
+    rules: &'static ClimbRules,
     value: f64,
     /// The next step, with its direction.
     step: f64,
@@ -55,8 +56,8 @@ pub(crate) struct HillClimber {
 
 impl HillClimber {
     /// A climber at `value` (within the rules' range), before its first sample.
-    pub(crate) const fn new(value: f64, rules: &ClimbRules) -> Self {
-        Self { value, step: rules.step, previous: 0.0 }
+    pub(crate) const fn new(value: f64, rules: &'static ClimbRules) -> Self {
+        Self { rules, value, step: rules.step, previous: 0.0 }
     }
 
     /// The current value.
@@ -74,7 +75,8 @@ impl HillClimber {
     /// Moves the value one step after a sample whose hit ratio was `ratio`, and returns
     /// it: the same way as the last step if the ratio rose by at least the noise band,
     /// the other way if it fell by more, toward `min` if it moved less either way.
-    pub(crate) fn next(&mut self, ratio: f64, rules: &ClimbRules) -> f64 {
+    pub(crate) fn next(&mut self, ratio: f64) -> f64 {
+        let rules = self.rules;
         let amount = if ratio < self.previous - rules.noise {
             -self.step
         } else if ratio < self.previous + rules.noise {
@@ -104,24 +106,24 @@ mod tests {
     #[test]
     fn a_rise_keeps_the_direction_and_a_fall_turns_it() {
         let mut c = HillClimber::new(5.0, &DECAYING);
-        assert_eq!(c.next(0.30, &DECAYING), 5.5, "the first sample (a rise from 0) takes the first step");
-        assert_eq!(c.next(0.32, &DECAYING), 6.0, "a small rise: on");
-        assert_eq!(c.next(0.31, &DECAYING), 5.75, "a small fall: back, by the decayed step");
-        assert_eq!(c.next(0.31, &DECAYING), 5.625, "no change is no fall: on, decayed again");
-        assert_eq!(c.next(0.50, &DECAYING), 5.5625, "a large rise: on...");
-        assert_eq!(c.next(0.51, &DECAYING), 5.0625, "...and the steps restart at the first size");
+        assert_eq!(c.next(0.30), 5.5, "the first sample (a rise from 0) takes the first step");
+        assert_eq!(c.next(0.32), 6.0, "a small rise: on");
+        assert_eq!(c.next(0.31), 5.75, "a small fall: back, by the decayed step");
+        assert_eq!(c.next(0.31), 5.625, "no change is no fall: on, decayed again");
+        assert_eq!(c.next(0.50), 5.5625, "a large rise: on...");
+        assert_eq!(c.next(0.51), 5.0625, "...and the steps restart at the first size");
     }
 
     #[test]
     fn a_change_within_the_noise_band_steps_toward_the_minimum() {
         let mut c = HillClimber::new(1.0, &BANDED);
-        assert_eq!(c.next(0.40, &BANDED), 2.0);
-        assert_eq!(c.next(0.405, &BANDED), 1.0, "a rise within the band: down");
-        assert_eq!(c.next(0.40, &BANDED), 0.0, "a fall within the band: down");
-        assert_eq!(c.next(0.40, &BANDED), 0.0, "held at the minimum");
-        assert_eq!(c.next(0.30, &BANDED), 1.0, "a clear fall turns it up");
+        assert_eq!(c.next(0.40), 2.0);
+        assert_eq!(c.next(0.405), 1.0, "a rise within the band: down");
+        assert_eq!(c.next(0.40), 0.0, "a fall within the band: down");
+        assert_eq!(c.next(0.40), 0.0, "held at the minimum");
+        assert_eq!(c.next(0.30), 1.0, "a clear fall turns it up");
         for r in [0.32, 0.34, 0.36, 0.38] {
-            c.next(r, &BANDED);
+            c.next(r);
         }
         assert_eq!(c.value(), 3.0, "clear rises all the way, held at the maximum");
     }

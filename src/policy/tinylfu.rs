@@ -68,9 +68,9 @@ pub struct WTinyLfu {
 }
 
 /// Caffeine's hill climber on the window's share of the entries: every `10 × len`
-/// requests (at least [`MIN_SAMPLE`](super::climb::MIN_SAMPLE)), a [`HillClimber`] step by [`WINDOW_CLIMB`]: the
-/// same way if the hit ratio improved, the other way if not, in steps that decay (and
-/// restart on a large change).
+/// requests (at least [`MIN_SAMPLE`](super::climb::MIN_SAMPLE)), one [`HillClimber`]
+/// step by [`WINDOW_CLIMB`]: the same way if the hit ratio improved, the other way if
+/// not, in steps that decay (and restart on a large change).
 #[derive(Clone, Debug)]
 struct Climber {
     /// The window's share of the entries.
@@ -116,7 +116,7 @@ impl Climber {
         }
         let total = self.hits + self.misses;
         if total >= sample_size(len) {
-            let window = self.window.next(f64::from(self.hits) / f64::from(total), &WINDOW_CLIMB);
+            let window = self.window.next(f64::from(self.hits) / f64::from(total));
             self.share = share(window);
             self.hits = 0;
             self.misses = 0;
